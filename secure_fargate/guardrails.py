@@ -1,0 +1,73 @@
+"""``SecureFargateChecks``: the guardrail pack as a CDK policy-validation plugin (the mechanism cdk-nag 3 uses).
+
+    Validations.of(app).add_plugins(SecureFargateChecks())
+
+CDK runs it after synthesis over every stack template, names each finding's construct path, fails the synth
+when an unacknowledged finding remains, and lists acknowledged ones (``acknowledge(scope, "ECS.5", reason)``)
+with their reasons in its report. Chosen over an Aspect because it judges the final templates — what
+CloudFormation will receive, whatever construct produced it — and reuses CDK's acknowledgement and reporting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import jsii
+from aws_cdk import (
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+)
+
+from . import __version__
+from .acknowledgements import PLUGIN_NAME
+from .rules import CONTROLS, CONTROLS_BY_ID, Finding, evaluate, load_template
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class SecureFargateChecks:
+    """Run every control of the pack (or the given control IDs) over each synthesized template."""
+
+    def __init__(self, controls: list[str] | None = None) -> None:
+        self._controls = [CONTROLS_BY_ID[c] for c in controls] if controls else list(CONTROLS)
+
+    @property
+    def name(self) -> str:
+        return PLUGIN_NAME
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [c.id for c in self._controls]
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        by_control: dict[str, list[Finding]] = defaultdict(list)
+        for path in context.template_paths:
+            for finding in evaluate(load_template(path), self._controls):
+                by_control[finding.control].append(finding)
+        violations = []
+        for control_id, findings in by_control.items():
+            control = CONTROLS_BY_ID[control_id]
+            violations.append(
+                PolicyViolation(
+                    rule_name=control.id,
+                    description=f"{control.title}: " + "; ".join(
+                        f"{f.resource}{f' ({f.container})' if f.container else ''}: {f.message}" for f in findings
+                    ),
+                    fix=control.rationale,
+                    severity=control.severity,
+                    violating_resources=[
+                        PolicyViolatingResource(
+                            resource_logical_id=f.resource, template_path=f.template,
+                            locations=[f"Properties.ContainerDefinitions[{f.container}]" if f.container else "Properties"],
+                        )
+                        for f in findings
+                    ],
+                )
+            )
+        return PolicyValidationPluginReport(success=not violations, violations=violations, plugin_version=__version__)
