@@ -29,7 +29,23 @@ _EXPORTS = {
     "load_template": "rules",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CONTROLS",
+    "ContainerOptions",
+    "Finding",
+    "ImageSource",
+    "OptOut",
+    "Problem",
+    "ReferenceStack",
+    "SecureFargateChecks",
+    "SecureFargateError",
+    "SecureFargateService",
+    "TrafficRule",
+    "acknowledge",
+    "evaluate",
+    "load_template",
+]
+assert sorted(__all__) == sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from .acknowledgements import acknowledge

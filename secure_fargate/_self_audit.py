@@ -24,7 +24,7 @@ def render(scope: Construct) -> dict[str, Any]:
             continue
         resource: CfnResource = child  # type: ignore[assignment]
         # Resolve the L1 properties first (they hold lazy values), then render them to CloudFormation names.
-        properties = resource._render_properties(stack.resolve(resource._cfn_properties))  # noqa: SLF001
+        properties = resource._render_properties(stack.resolve(resource._cfn_properties))
         rendered: dict[str, Any] = {"Type": resource.cfn_resource_type, "Properties": stack.resolve(properties)}
         metadata = resource.get_metadata(METADATA_KEY)
         if metadata:

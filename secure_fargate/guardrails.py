@@ -56,15 +56,19 @@ class SecureFargateChecks:
             violations.append(
                 PolicyViolation(
                     rule_name=control.id,
-                    description=f"{control.title}: " + "; ".join(
+                    description=f"{control.title}: "
+                    + "; ".join(
                         f"{f.resource}{f' ({f.container})' if f.container else ''}: {f.message}" for f in findings
                     ),
                     fix=control.rationale,
                     severity=control.severity,
                     violating_resources=[
                         PolicyViolatingResource(
-                            resource_logical_id=f.resource, template_path=f.template,
-                            locations=[f"Properties.ContainerDefinitions[{f.container}]" if f.container else "Properties"],
+                            resource_logical_id=f.resource,
+                            template_path=f.template,
+                            locations=[
+                                f"Properties.ContainerDefinitions[{f.container}]" if f.container else "Properties"
+                            ],
                         )
                         for f in findings
                     ],

@@ -38,14 +38,20 @@ class ReferenceStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.vpc = ec2.Vpc(
-            self, "Vpc", max_azs=2, nat_gateways=1,
+            self,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=1,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
                 ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22),
             ],
         )
         self.cluster = ecs.Cluster(
-            self, "Cluster", vpc=self.vpc, container_insights_v2=ecs.ContainerInsights.ENABLED,
+            self,
+            "Cluster",
+            vpc=self.vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
         )
         if existing_secret_name:
             # Bring your own secret (created and rotated outside this stack).
@@ -54,16 +60,21 @@ class ReferenceStack(Stack):
             )
         else:
             self.secret = secretsmanager.Secret(
-                self, "AppSecret",
+                self,
+                "AppSecret",
                 description="Database credentials of the reference application",
                 generate_secret_string=secretsmanager.SecretStringGenerator(
-                    secret_string_template='{"username":"app"}', generate_string_key="password",
+                    secret_string_template='{"username":"app"}',
+                    generate_string_key="password",
                     exclude_punctuation=True,
                 ),
                 removal_policy=RemovalPolicy.RETAIN,
             )
         self.app = SecureFargateService(
-            self, "App", cluster=self.cluster, desired_count=desired_count,
+            self,
+            "App",
+            cluster=self.cluster,
+            desired_count=desired_count,
             container=ContainerOptions(
                 name="app",
                 image=ImageSource.from_registry(image),
@@ -79,7 +90,10 @@ class ReferenceStack(Stack):
         self.load_balancer = elbv2.ApplicationLoadBalancer(self, "LoadBalancer", vpc=self.vpc, internet_facing=True)
         listener = self.load_balancer.add_listener("Http", port=80, open=True)
         listener.add_targets(
-            "App", port=8080, protocol=elbv2.ApplicationProtocol.HTTP, targets=[self.app.service],
+            "App",
+            port=8080,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            targets=[self.app.service],
             health_check=elbv2.HealthCheck(path="/", interval=Duration.seconds(30)),
             deregistration_delay=Duration.seconds(30),
         )

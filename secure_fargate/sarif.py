@@ -47,8 +47,7 @@ def report(findings: list[Finding], version: str = "0.1.0") -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "secure-fargate", "version": version,
-                                    "rules": rules}},
+                "tool": {"driver": {"name": "secure-fargate", "version": version, "rules": rules}},
                 "results": results,
             }
         ],

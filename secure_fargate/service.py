@@ -41,11 +41,15 @@ def _known(value: object) -> bool:
 def _check_reason(problems: Problems, prop: str, opt_out: OptOut | None) -> None:
     if opt_out is None:
         return
-    if not isinstance(opt_out, OptOut) or not isinstance(opt_out.reason, str) or (
-        len(opt_out.reason.strip()) < defaults.MIN_REASON_LENGTH
+    if (
+        not isinstance(opt_out, OptOut)
+        or not isinstance(opt_out.reason, str)
+        or (len(opt_out.reason.strip()) < defaults.MIN_REASON_LENGTH)
     ):
         problems.add(
-            prop, opt_out, f"an OptOut(reason=...) whose reason says why, at least {defaults.MIN_REASON_LENGTH} characters"
+            prop,
+            opt_out,
+            f"an OptOut(reason=...) whose reason says why, at least {defaults.MIN_REASON_LENGTH} characters",
         )
 
 
@@ -78,7 +82,8 @@ def check_container(problems: Problems, options: ContainerOptions, prefix: str) 
         problems.add(f"{prefix}.image", options.image, "an ImageSource (from_registry or from_ecr)")
     elif options.image.pin() in (ImagePin.LATEST, ImagePin.UNTAGGED):
         problems.add(
-            f"{prefix}.image", options.image.reference,
+            f"{prefix}.image",
+            options.image.reference,
             "an image pinned by digest (name@sha256:<64 hex>) or a fixed tag; ':latest' and untagged are refused",
         )
     if options.privileged:
@@ -89,17 +94,22 @@ def check_container(problems: Problems, options: ContainerOptions, prefix: str) 
     _check_reason(problems, f"{prefix}.run_as_root", options.run_as_root)
     _check_reason(problems, f"{prefix}.writable_root_filesystem", options.writable_root_filesystem)
     if _known(options.user) and is_root_user(options.user) and options.run_as_root is None:
-        problems.add(f"{prefix}.user", options.user, "a non-root uid[:gid] such as 1000:1000 (or run_as_root=OptOut(reason))")
+        problems.add(
+            f"{prefix}.user", options.user, "a non-root uid[:gid] such as 1000:1000 (or run_as_root=OptOut(reason))"
+        )
     memory, reservation = options.memory_limit_mib, options.memory_reservation_mib
     if not isinstance(memory, int) or isinstance(memory, bool):
         problems.add(f"{prefix}.memory_limit_mib", memory, "an int number of MiB (a hard limit is required)")
     elif _known(memory) and (reservation is None or _known(reservation)):
         for problem in memory_problems(memory, reservation):
-            problems.add(f"{prefix}.memory_limit_mib", memory, f"a hard limit >= 6 and >= memory_reservation_mib ({problem})")
+            problems.add(
+                f"{prefix}.memory_limit_mib", memory, f"a hard limit >= 6 and >= memory_reservation_mib ({problem})"
+            )
     for name in options.environment:
         if is_secret_looking_name(name):
             problems.add(
-                f"{prefix}.environment[{name!r}]", "<redacted>",
+                f"{prefix}.environment[{name!r}]",
+                "<redacted>",
                 "non-secret values only: pass it in secrets={...: ecs.Secret.from_secrets_manager(secret, field)}",
             )
     port = options.container_port
@@ -107,7 +117,8 @@ def check_container(problems: Problems, options: ContainerOptions, prefix: str) 
         problems.add(f"{prefix}.container_port", port, "1-65535")
     elif port is not None and _known(port) and port < 1024 and options.run_as_root is None:
         problems.add(
-            f"{prefix}.container_port", port,
+            f"{prefix}.container_port",
+            port,
             "1024 or above (a non-root process with all capabilities dropped cannot bind below 1024; "
             "listen on 8080 and let the load balancer map 80/443)",
         )
@@ -153,11 +164,14 @@ class SecureFargateService(Construct):
         if _known(cpu) and _known(memory_limit_mib):
             size_problem = task_size_problem(cpu, memory_limit_mib)
             if size_problem:
-                problems.add("cpu/memory_limit_mib", (cpu, memory_limit_mib), f"a supported Fargate task size: {size_problem}")
+                problems.add(
+                    "cpu/memory_limit_mib", (cpu, memory_limit_mib), f"a supported Fargate task size: {size_problem}"
+                )
             limits = [o.memory_limit_mib for o in all_options if isinstance(o, ContainerOptions)]
             if all(isinstance(m, int) and _known(m) for m in limits) and sum(limits) > memory_limit_mib:
                 problems.add(
-                    "container memory_limit_mib (sum)", sum(limits),
+                    "container memory_limit_mib (sum)",
+                    sum(limits),
                     f"container hard limits that fit in the task's memory_limit_mib={memory_limit_mib}",
                 )
         _check_reason(problems, "assign_public_ip", assign_public_ip)
@@ -170,20 +184,31 @@ class SecureFargateService(Construct):
         # Roles: the task role is the application's identity and starts with no permission at all; the
         # execution role pulls the image, writes logs and reads the injected secrets (CDK grants it exactly those).
         self.task_role = iam.Role(
-            self, "TaskRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            self,
+            "TaskRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"Application identity of {self.node.path}; no permission unless granted explicitly",
         )
         self.execution_role = iam.Role(
-            self, "ExecutionRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description=f"ECS agent identity of {self.node.path}: image pull, logs, secret injection",
         )
         self.log_group = log_group or logs.LogGroup(
-            self, "Logs", retention=log_retention, encryption_key=log_encryption_key,
+            self,
+            "Logs",
+            retention=log_retention,
+            encryption_key=log_encryption_key,
             removal_policy=defaults.REMOVAL_POLICY,
         )
         self.task_definition = ecs.FargateTaskDefinition(
-            self, "TaskDefinition", cpu=cpu, memory_limit_mib=memory_limit_mib,
-            task_role=self.task_role, execution_role=self.execution_role,
+            self,
+            "TaskDefinition",
+            cpu=cpu,
+            memory_limit_mib=memory_limit_mib,
+            task_role=self.task_role,
+            execution_role=self.execution_role,
         )
         exec_paths = EXEC_WRITABLE_PATHS if enable_execute_command is not None else ()
         self.containers: dict[str, ecs.ContainerDefinition] = {}
@@ -193,22 +218,37 @@ class SecureFargateService(Construct):
 
         # One security group per service (and so per task ENI): no ingress until declared, explicit egress.
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=cluster.vpc, allow_all_outbound=False,
+            self,
+            "SecurityGroup",
+            vpc=cluster.vpc,
+            allow_all_outbound=False,
             description=f"{self.node.path}: ingress only as declared, egress HTTPS only",
         )
         for rule in ingress:
             self.allow_ingress_from(rule.peer, rule.port, rule.description)
-        default_egress = [TrafficRule(ec2.Peer.any_ipv4(), defaults.EGRESS_PORT,
-                                      "HTTPS to ECR, S3, CloudWatch Logs and Secrets Manager")]
+        default_egress = [
+            TrafficRule(
+                ec2.Peer.any_ipv4(), defaults.EGRESS_PORT, "HTTPS to ECR, S3, CloudWatch Logs and Secrets Manager"
+            )
+        ]
         for rule in default_egress if egress is None else egress:
             self.allow_egress_to(rule.peer, rule.port, rule.description)
 
         self.service = ecs.FargateService(
-            self, "Service", cluster=cluster, task_definition=self.task_definition, desired_count=desired_count,
-            assign_public_ip=assign_public_ip is not None, vpc_subnets=subnets,
-            security_groups=[self.security_group], platform_version=defaults.PLATFORM_VERSION,
-            circuit_breaker=defaults.circuit_breaker(), min_healthy_percent=100, max_healthy_percent=200,
-            enable_execute_command=enable_execute_command is not None, service_name=service_name,
+            self,
+            "Service",
+            cluster=cluster,
+            task_definition=self.task_definition,
+            desired_count=desired_count,
+            assign_public_ip=assign_public_ip is not None,
+            vpc_subnets=subnets,
+            security_groups=[self.security_group],
+            platform_version=defaults.PLATFORM_VERSION,
+            circuit_breaker=defaults.circuit_breaker(),
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            enable_execute_command=enable_execute_command is not None,
+            service_name=service_name,
         )
         self.connections = self.service.connections
         if assign_public_ip is not None:
@@ -244,9 +284,11 @@ class SecureFargateService(Construct):
             try:
                 if vpc.select_subnets(subnet_type=subnet_type).subnets:
                     return ec2.SubnetSelection(subnet_type=subnet_type)
-            except Exception:  # noqa: BLE001 - jsii raises when the VPC has no subnet of that type
+            except Exception:
                 continue
-        problems.add("cluster.vpc", vpc.node.path, "a VPC with private subnets (PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED)")
+        problems.add(
+            "cluster.vpc", vpc.node.path, "a VPC with private subnets (PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED)"
+        )
         return None
 
     def _opt_out(self, scope: Construct, control: str, prop: str, opt_out: OptOut) -> None:
@@ -256,7 +298,9 @@ class SecureFargateService(Construct):
 
     def _add_container(self, options: ContainerOptions, exec_paths: Sequence[str]) -> ecs.ContainerDefinition:
         readonly = options.writable_root_filesystem is None
-        linux = ecs.LinuxParameters(self, f"{options.name}LinuxParameters", init_process_enabled=defaults.INIT_PROCESS_ENABLED)
+        linux = ecs.LinuxParameters(
+            self, f"{options.name}LinuxParameters", init_process_enabled=defaults.INIT_PROCESS_ENABLED
+        )
         linux.drop_capabilities(*defaults.capabilities_to_drop())
         for cap in sorted({str(c).upper() for c in options.add_capabilities}):
             linux.add_capabilities(ecs.Capability[cap])
@@ -280,7 +324,9 @@ class SecureFargateService(Construct):
             logging=ecs.LogDrivers.aws_logs(stream_prefix=options.name, log_group=self.log_group),
             port_mappings=[ecs.PortMapping(container_port=options.container_port)] if options.container_port else None,
         )
-        writable = list(options.writable_paths) + ([p for p in exec_paths if p not in options.writable_paths] if readonly else [])
+        writable = list(options.writable_paths) + (
+            [p for p in exec_paths if p not in options.writable_paths] if readonly else []
+        )
         for path in writable:
             volume = f"{options.name}-{re.sub(r'[^A-Za-z0-9]+', '-', path).strip('-')}"
             self.task_definition.add_volume(name=volume)
@@ -288,10 +334,16 @@ class SecureFargateService(Construct):
         if options.image.pin() is ImagePin.TAG:
             Annotations.of(definition).add_warning_v2(
                 "secure-fargate:image-tag",
-                f"container {options.name}: image tag {options.image.reference!r} is mutable; pin a digest (@sha256:...)",
+                f"container {options.name}: image tag {options.image.reference!r} is mutable; "
+                "pin a digest (@sha256:...)",
             )
         if options.run_as_root is not None:
             self._opt_out(self.task_definition, "ECS.20", f"{options.name}.run_as_root", options.run_as_root)
         if options.writable_root_filesystem is not None:
-            self._opt_out(self.task_definition, "ECS.5", f"{options.name}.writable_root_filesystem", options.writable_root_filesystem)
+            self._opt_out(
+                self.task_definition,
+                "ECS.5",
+                f"{options.name}.writable_root_filesystem",
+                options.writable_root_filesystem,
+            )
         return definition

@@ -16,7 +16,17 @@ from typing import Any
 from ._template import Template
 from .catalog import CONTROLS, CONTROLS_BY_ID, Control
 
-__all__ = ["METADATA_KEY", "CONTROLS", "CONTROLS_BY_ID", "Control", "Finding", "Template", "TemplateError", "evaluate", "load_template"]
+__all__ = [
+    "CONTROLS",
+    "CONTROLS_BY_ID",
+    "METADATA_KEY",
+    "Control",
+    "Finding",
+    "Template",
+    "TemplateError",
+    "evaluate",
+    "load_template",
+]
 
 METADATA_KEY = "secure-fargate"
 
@@ -61,8 +71,15 @@ def evaluate(template: Template, controls: Iterable[Control] = CONTROLS) -> list
             acked = acknowledgements(resource)
             for container, message in control.check(logical_id, resource, template):
                 findings.append(
-                    Finding(control.id, template.name, logical_id, container, message, control.severity,
-                            acked.get(control.id))
+                    Finding(
+                        control.id,
+                        template.name,
+                        logical_id,
+                        container,
+                        message,
+                        control.severity,
+                        acked.get(control.id),
+                    )
                 )
     return findings
 
@@ -83,7 +100,9 @@ def load_template(path: str | Path) -> Template:
 
             body = yaml.load(text, Loader=_cfn_yaml_loader())
         except Exception:
-            raise TemplateError(f"{path}: not valid JSON or YAML ({json_error.msg} at line {json_error.lineno})") from None
+            raise TemplateError(
+                f"{path}: not valid JSON or YAML ({json_error.msg} at line {json_error.lineno})"
+            ) from None
     if not isinstance(body, dict) or not isinstance(body.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources mapping)")
     return Template(body, name=str(path))

@@ -229,7 +229,7 @@ def check_capabilities(container: Mapping[str, JSON]) -> str | None:
     return "; ".join(problems) if problems else None
 
 
-def _int_or_none(value: JSON) -> int | None | _Unknown:
+def _int_or_none(value: JSON) -> int | _Unknown | None:
     options = possible_values(value)
     if isinstance(options, _Unknown) or len(options) != 1:
         return UNKNOWN
@@ -241,7 +241,7 @@ def _int_or_none(value: JSON) -> int | None | _Unknown:
         return UNKNOWN
 
 
-def container_memory(container: Mapping[str, JSON]) -> int | None | _Unknown:
+def container_memory(container: Mapping[str, JSON]) -> int | _Unknown | None:
     """The container's hard memory limit in MiB (None when absent)."""
     return _int_or_none(container.get("Memory"))
 

@@ -11,7 +11,9 @@ Found = list[tuple[str | None, str]]
 
 #: ECR's token call has no resource-level permission: the one wildcard resource an execution role needs.
 WILDCARD_RESOURCE_ACTIONS: frozenset[str] = frozenset({"ecr:GetAuthorizationToken"})
-SECRET_READ_ACTIONS: frozenset[str] = frozenset({"secretsmanager:GetSecretValue", "ssm:GetParameters", "ssm:GetParameter"})
+SECRET_READ_ACTIONS: frozenset[str] = frozenset(
+    {"secretsmanager:GetSecretValue", "ssm:GetParameters", "ssm:GetParameter"}
+)
 
 
 def _allows(statement: Mapping[str, JSON]) -> list[str]:
@@ -59,5 +61,6 @@ def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template:
         for pattern in _allows(statement):
             granted = sorted(a for a in SECRET_READ_ACTIONS if _grants(pattern, a))
             if granted:
-                return [(None, f"task role {task_role} may call {granted} (via {pattern!r}); grant secrets to the execution role")]
+                message = f"task role {task_role} may call {granted} (via {pattern!r}); use the execution role"
+                return [(None, message)]
     return []

@@ -40,7 +40,8 @@ def task_size_problem(cpu: int, memory_mib: int) -> str | None:
     if memory_mib not in allowed:
         return (
             f"memory {memory_mib} MiB is not supported with cpu {cpu}; allowed MiB for cpu {cpu}: "
-            f"{allowed[0]}-{allowed[-1]}" + (f" in steps of {allowed[1] - allowed[0]}" if len(allowed) > 3 else f" ({allowed})")
+            f"{allowed[0]}-{allowed[-1]}"
+            + (f" in steps of {allowed[1] - allowed[0]}" if len(allowed) > 3 else f" ({allowed})")
         )
     return None
 
@@ -122,7 +123,9 @@ def check_host_network(logical_id: str, task: Mapping[str, JSON], template: Temp
     return [(None, "uses NetworkMode host")] if _network_mode(task) == "host" else []
 
 
-def check_host_network_root(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+def check_host_network_root(
+    logical_id: str, task: Mapping[str, JSON], template: Template
+) -> list[tuple[str | None, str]]:
     """ECS.1: with host networking, a container must be unprivileged *and* run as a non-root user."""
     if _network_mode(task) != "host":
         return []

@@ -1,0 +1,89 @@
+"""Shared fixtures: one jsii kernel per test process, each stack synthesized once per session."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_secretsmanager as sm
+from aws_cdk.assertions import Template
+
+from secure_fargate import ContainerOptions, ImageSource, ReferenceStack, SecureFargateService
+
+DIGEST_IMAGE = "public.ecr.aws/example/app@sha256:" + "a" * 64
+
+
+def base_stack(name: str = "Test") -> tuple[cdk.App, cdk.Stack, ecs.Cluster, sm.Secret]:
+    """An app with a stack, a VPC with private subnets, a cluster and a secret: what every service needs."""
+    app = cdk.App()
+    stack = cdk.Stack(app, name)
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    cluster = ecs.Cluster(stack, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+    secret = sm.Secret(stack, "Secret")
+    return app, stack, cluster, secret
+
+
+def app_container(**overrides: Any) -> ContainerOptions:
+    values: dict[str, Any] = {"name": "app", "image": ImageSource.from_registry(DIGEST_IMAGE), "memory_limit_mib": 256}
+    values.update(overrides)
+    return ContainerOptions(**values)
+
+
+@pytest.fixture(scope="session")
+def reference_stack() -> ReferenceStack:
+    app = cdk.App()
+    return ReferenceStack(app, "SecureFargateReference")
+
+
+@pytest.fixture(scope="session")
+def reference_template(reference_stack: ReferenceStack) -> dict[str, Any]:
+    return Template.from_stack(reference_stack).to_json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def minimal_stack() -> cdk.Stack:
+    _, stack, cluster, secret = base_stack("Minimal")
+    SecureFargateService(
+        stack,
+        "Service",
+        cluster=cluster,
+        container=app_container(
+            container_port=8080, secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(secret, "password")}
+        ),
+    )
+    return stack
+
+
+@pytest.fixture(scope="session")
+def minimal_template(minimal_stack: cdk.Stack) -> dict[str, Any]:
+    return Template.from_stack(minimal_stack).to_json()  # type: ignore[no-any-return]
+
+
+def resources_of(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def only(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    found = resources_of(template, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+    return next(iter(found.values()))["Properties"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def write_template(tmp_path: Any) -> Callable[[dict[str, Any], str], str]:
+    def write(body: dict[str, Any], name: str = "t.template.json") -> str:
+        path = tmp_path / name
+        path.write_text(json.dumps(body))
+        return str(path)
+
+    return write

@@ -1,0 +1,237 @@
+"""Bad-input catalogue: each input raises SecureFargateError, naming the property, at construction.
+
+No input here produces a template; each raises exactly one error that lists all of its problems.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+
+from secure_fargate import ImageSource, OptOut, SecureFargateError, SecureFargateService
+from tests.conftest import DIGEST_IMAGE, app_container, base_stack
+
+C = app_container
+
+# (id, service kwargs, property the message must name, fragment of the allowed values)
+CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
+    ("cpu-not-fargate", {"cpu": 300}, "cpu/memory_limit_mib", "allowed"),
+    ("memory-too-small-for-cpu", {"cpu": 1024, "memory_limit_mib": 1024}, "cpu/memory_limit_mib", "2048-8192"),
+    ("memory-off-step", {"cpu": 512, "memory_limit_mib": 1536}, "cpu/memory_limit_mib", "steps of 1024"),
+    ("memory-too-big-for-256", {"cpu": 256, "memory_limit_mib": 4096}, "cpu/memory_limit_mib", "512"),
+    ("8192-off-4gb-step", {"cpu": 8192, "memory_limit_mib": 18432}, "cpu/memory_limit_mib", "steps of 4096"),
+    ("containers-over-task-memory", {"container": C(memory_limit_mib=600)}, "memory_limit_mib (sum)", "fit"),
+    (
+        "reservation-above-limit",
+        {"container": C(memory_limit_mib=256, memory_reservation_mib=300)},
+        "container.memory_limit_mib",
+        "memory_reservation_mib",
+    ),
+    ("memory-not-int", {"container": C(memory_limit_mib=None)}, "container.memory_limit_mib", "hard limit"),
+    ("memory-below-docker-minimum", {"container": C(memory_limit_mib=4)}, "container.memory_limit_mib", ">= 6"),
+    ("image-latest", {"container": C(image=ImageSource.from_registry("nginx:latest"))}, "container.image", "digest"),
+    (
+        "image-LATEST-uppercase",
+        {"container": C(image=ImageSource.from_registry("nginx:LATEST"))},
+        "container.image",
+        "digest",
+    ),
+    ("image-untagged", {"container": C(image=ImageSource.from_registry("nginx"))}, "container.image", "digest"),
+    (
+        "image-registry-port-untagged",
+        {"container": C(image=ImageSource.from_registry("registry:5000/app"))},
+        "container.image",
+        "digest",
+    ),
+    ("image-not-imagesource", {"container": C(image="nginx@sha256:" + "a" * 64)}, "container.image", "ImageSource"),
+    ("user-root", {"container": C(user="root")}, "container.user", "non-root"),
+    ("user-ROOT", {"container": C(user="ROOT")}, "container.user", "non-root"),
+    ("user-0", {"container": C(user="0")}, "container.user", "non-root"),
+    ("user-0:0", {"container": C(user="0:0")}, "container.user", "non-root"),
+    ("user-root:1000", {"container": C(user="root:1000")}, "container.user", "non-root"),
+    ("user-000", {"container": C(user="000")}, "container.user", "non-root"),
+    ("user-empty", {"container": C(user="")}, "container.user", "non-root"),
+    ("cap-net-admin", {"container": C(add_capabilities=["NET_ADMIN"])}, "container.add_capabilities", "SYS_PTRACE"),
+    (
+        "cap-sys-admin-prefixed",
+        {"container": C(add_capabilities=["CAP_SYS_ADMIN"])},
+        "container.add_capabilities",
+        "SYS_PTRACE",
+    ),
+    (
+        "cap-net-bind",
+        {"container": C(add_capabilities=["NET_BIND_SERVICE"])},
+        "container.add_capabilities",
+        "SYS_PTRACE",
+    ),
+    ("privileged", {"container": C(privileged=True)}, "container.privileged", "never"),
+    (
+        "env-password",
+        {"container": C(environment={"DB_PASSWORD": "hunter2"})},
+        "container.environment['DB_PASSWORD']",
+        "secrets=",
+    ),
+    (
+        "env-aws-secret-key",
+        {"container": C(environment={"AWS_SECRET_ACCESS_KEY": "x"})},
+        "container.environment['AWS_SECRET_ACCESS_KEY']",
+        "secrets=",
+    ),
+    (
+        "env-api-key-camel",
+        {"container": C(environment={"stripeApiKey": "x"})},
+        "container.environment['stripeApiKey']",
+        "secrets=",
+    ),
+    (
+        "env-github-token",
+        {"container": C(environment={"GITHUB_TOKEN": "x"})},
+        "container.environment['GITHUB_TOKEN']",
+        "secrets=",
+    ),
+    ("writable-relative", {"container": C(writable_paths=["tmp"])}, "container.writable_paths", "absolute"),
+    ("writable-root", {"container": C(writable_paths=["/"])}, "container.writable_paths", "below /"),
+    ("writable-dotdot", {"container": C(writable_paths=["/var/../etc"])}, "container.writable_paths", "normalized"),
+    (
+        "writable-overlap",
+        {"container": C(writable_paths=["/var/cache", "/var/cache/nginx"])},
+        "container.writable_paths",
+        "overlap",
+    ),
+    ("writable-duplicate", {"container": C(writable_paths=["/tmp", "/tmp"])}, "container.writable_paths", "overlap"),
+    (
+        "root-opt-out-without-reason",
+        {"container": C(user="root", run_as_root=OptOut(""))},
+        "container.run_as_root",
+        "reason",
+    ),
+    (
+        "writable-root-opt-out-short-reason",
+        {"container": C(writable_root_filesystem=OptOut("because"))},
+        "container.writable_root_filesystem",
+        "reason",
+    ),
+    ("public-ip-opt-out-without-reason", {"assign_public_ip": OptOut("  ")}, "assign_public_ip", "reason"),
+    ("exec-opt-out-without-reason", {"enable_execute_command": OptOut("")}, "enable_execute_command", "reason"),
+    ("duplicate-container-names", {"sidecars": [C(memory_limit_mib=64)]}, "container.name", "unique"),
+    ("bad-container-name", {"container": C(name="my app!")}, "container.name", "letters"),
+    ("port-below-1024-non-root", {"container": C(container_port=80)}, "container.container_port", "8080"),
+    ("port-out-of-range", {"container": C(container_port=70000)}, "container.container_port", "65535"),
+    (
+        "sidecar-privileged",
+        {"sidecars": [C(name="agent", memory_limit_mib=64, privileged=True)]},
+        "sidecars[0].privileged",
+        "never",
+    ),
+    ("negative-desired-count", {"desired_count": -1}, "desired_count", "0 or more"),
+]
+
+
+@pytest.mark.parametrize(("case", "kwargs", "prop", "allowed"), CATALOGUE, ids=[c[0] for c in CATALOGUE])
+def test_bad_input_raises_library_error_naming_the_property(
+    case: str, kwargs: dict[str, Any], prop: str, allowed: str
+) -> None:
+    # GIVEN a stack with a valid cluster
+    _, stack, cluster, _ = base_stack()
+    props: dict[str, Any] = {"cluster": cluster, "container": C()}
+    props.update(kwargs)
+    # WHEN the service is built with one bad input, THEN the library's error names path, property and what is allowed
+    with pytest.raises(SecureFargateError) as raised:
+        SecureFargateService(stack, "Svc", **props)
+    message = str(raised.value)
+    assert "Test/Svc" in message
+    assert f"{prop}=" in message, message
+    assert allowed in message, message
+    # AND nothing was added to the tree (no template can come of it)
+    assert stack.node.try_find_child("Svc") is None or not stack.node.find_child("Svc").node.children
+
+
+def test_catalogue_is_at_least_25_distinct_inputs() -> None:
+    assert len({c[0] for c in CATALOGUE}) == len(CATALOGUE) >= 25
+
+
+def test_all_problems_of_one_call_are_reported_together() -> None:
+    _, stack, cluster, _ = base_stack()
+    with pytest.raises(SecureFargateError) as raised:
+        SecureFargateService(
+            stack,
+            "Svc",
+            cluster=cluster,
+            cpu=256,
+            memory_limit_mib=4096,
+            container=C(
+                user="root",
+                add_capabilities=["NET_ADMIN"],
+                image=ImageSource.from_registry("nginx"),
+                environment={"DB_PASSWORD": "x"},
+            ),
+        )
+    props = {p.prop for p in raised.value.problems}
+    assert props == {
+        "cpu/memory_limit_mib",
+        "container.user",
+        "container.add_capabilities",
+        "container.image",
+        "container.environment['DB_PASSWORD']",
+    }
+    assert "x" not in [p.value for p in raised.value.problems], "secret values are never echoed"
+
+
+def test_error_is_a_value_error() -> None:
+    assert issubclass(SecureFargateError, ValueError)
+
+
+def test_vpc_without_private_subnets_is_explained() -> None:
+    import aws_cdk as cdk
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "Test")
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="pub", subnet_type=ec2.SubnetType.PUBLIC)],
+    )
+    cluster = ecs.Cluster(stack, "Cluster", vpc=vpc)
+    with pytest.raises(SecureFargateError, match=r"cluster\.vpc=.*private subnets"):
+        SecureFargateService(stack, "Svc", cluster=cluster, container=C())
+
+
+def test_tokens_are_not_guessed_at() -> None:
+    import aws_cdk as cdk
+
+    _, stack, cluster, _ = base_stack()
+    image = cdk.CfnParameter(stack, "Image").value_as_string
+    SecureFargateService(stack, "Svc", cluster=cluster, container=C(image=ImageSource.from_registry(image)))
+
+
+def test_digest_is_accepted_for_ecr_repositories() -> None:
+    from aws_cdk import aws_ecr as ecr
+
+    _, stack, cluster, _ = base_stack()
+    repo = ecr.Repository(stack, "Repo")
+    SecureFargateService(
+        stack, "Svc", cluster=cluster, container=C(image=ImageSource.from_ecr(repo, "sha256:" + "b" * 64))
+    )
+    with pytest.raises(SecureFargateError, match=r"container\.image"):
+        SecureFargateService(stack, "Svc2", cluster=cluster, container=C(image=ImageSource.from_ecr(repo, "latest")))
+
+
+def test_direct_additions_are_caught_at_synth_by_the_self_audit() -> None:
+    from aws_cdk.assertions import Template
+
+    _, stack, cluster, secret = base_stack()
+    service = SecureFargateService(stack, "Svc", cluster=cluster, container=C(memory_limit_mib=128))
+    service.task_definition.add_container(
+        "raw", image=ecs.ContainerImage.from_registry(DIGEST_IMAGE), memory_limit_mib=64, privileged=True
+    )
+    secret.grant_read(service.task_role)
+    with pytest.raises(Exception) as raised:  # CDK's own validation error, raised at synth
+        Template.from_stack(stack)
+    message = str(raised.value)
+    for control in ("[ECS.4]", "[ECS.5]", "[ECS.20]", "[SF.CAPABILITIES]", "[SF.SECRETS]"):
+        assert control in message, control
