@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""Entry point of the reference stack: ``cdk synth`` / ``cdk deploy`` (see README)."""
+"""Entry point of the reference stack: ``cdk synth`` / ``cdk deploy`` (context values: see README)."""
 
 import aws_cdk as cdk
 
 from secure_fargate import ReferenceStack, SecureFargateChecks
 
 app = cdk.App()
+context = app.node.try_get_context
 ReferenceStack(
     app,
     "SecureFargateReference",
-    image=app.node.try_get_context("image") or "nginxinc/nginx-unprivileged:1.27-alpine",
-    existing_secret_name=app.node.try_get_context("existing_secret_name"),
-    desired_count=int(app.node.try_get_context("desired_count") or 2),
+    image=context("image"),
+    image_tag=context("image_tag") or "1.27-alpine",
+    existing_secret_name=context("existing_secret_name"),
+    desired_count=int(context("desired_count") or 2),
+    nat_gateways=int(context("nat_gateways") or 0),
+    certificate_arn=context("certificate_arn"),
+    s3_prefix_list_id=context("s3_prefix_list_id"),
 )
 cdk.Validations.of(app).add_plugins(SecureFargateChecks())
 app.synth()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Token
+from aws_cdk import Aws, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 
 from . import defaults
 from .rules.containers import ImagePin, image_pin, tag_or_digest_pin
@@ -32,6 +33,9 @@ class ImageSource:
 
     reference: str
     repository: ecr.IRepository | None = None
+    #: For pull-through cache images: the cache rule's prefix and the upstream repository path.
+    cache_prefix: str | None = None
+    upstream_repository: str | None = None
 
     @staticmethod
     def from_registry(reference: str) -> ImageSource:
@@ -41,16 +45,54 @@ class ImageSource:
     def from_ecr(repository: ecr.IRepository, tag_or_digest: str) -> ImageSource:
         return ImageSource(reference=tag_or_digest, repository=repository)
 
+    @staticmethod
+    def from_pull_through_cache(prefix: str, upstream_repository: str, tag_or_digest: str) -> ImageSource:
+        """An upstream public image (``public.ecr.aws/<upstream_repository>``) pulled through this account's
+        private registry via the ECR pull-through cache rule with ``prefix``."""
+        return ImageSource(reference=tag_or_digest, cache_prefix=prefix, upstream_repository=upstream_repository)
+
     def pin(self) -> ImagePin | None:
         """How the image is pinned; None when the reference is an unresolved token (not guessed)."""
         if Token.is_unresolved(self.reference):
             return None
-        return tag_or_digest_pin(self.reference) if self.repository is not None else image_pin(self.reference)
+        if self.repository is not None or self.cache_prefix is not None:
+            return tag_or_digest_pin(self.reference)
+        return image_pin(self.reference)
 
     def to_container_image(self) -> ecs.ContainerImage:
         if self.repository is not None:
             return ecs.ContainerImage.from_ecr_repository(self.repository, self.reference)
+        if self.cache_prefix is not None:
+            separator = "@" if self.reference.startswith("sha256:") else ":"
+            registry = f"{Aws.ACCOUNT_ID}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}"
+            return ecs.ContainerImage.from_registry(
+                f"{registry}/{self.cache_prefix}/{self.upstream_repository}{separator}{self.reference}"
+            )
         return ecs.ContainerImage.from_registry(self.reference)
+
+    def grant_pull(self, role: iam.IRole) -> None:
+        """Pull permissions beyond what ``ContainerImage`` grants by itself: for a pull-through cache image, the
+        cached repository (created on first pull) and the import of the upstream image. Scoped to the
+        cached repository; ``ecr:GetAuthorizationToken`` has no resource-level permission."""
+        if self.cache_prefix is None:
+            return
+        repository = (
+            f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/"
+            f"{self.cache_prefix}/{self.upstream_repository}"
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                    "ecr:CreateRepository",
+                    "ecr:BatchImportUpstreamImage",
+                ],
+                resources=[repository],
+            )
+        )
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The reference stack: VPC, hardened cluster, a Secrets Manager secret, and a SecureFargateService behind an ALB.
+"""The reference stack: private network with VPC endpoints, hardened cluster, a KMS-encrypted Secrets Manager
+secret, and a SecureFargateService behind a TLS load balancer with WAF.
 
 Platform teams deploy it as a starting point (``cdk deploy``) and read it as an example of composing the
 constructs. Env-agnostic, so it synthesizes offline and deterministically.
@@ -8,61 +9,60 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from .options import ContainerOptions, ImageSource
+from .cluster import SecureCluster
+from .ingress import SecureLoadBalancer
+from .keys import encryption_key
+from .network import SecureNetwork
+from .options import ContainerOptions, ImageSource, TrafficRule
+from .registry import PullThroughCache
 from .service import SecureFargateService
 
-#: nginx built to run unprivileged (uid 101, listens on 8080): a stand-in application that works with a
-#: read-only root, /tmp writable and every capability dropped. Production should pass a digest.
-DEFAULT_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
+#: nginx built to run unprivileged (uid 101, listens on 8080), from ECR Public through the pull-through cache:
+#: a stand-in application that works with a read-only root, /tmp writable and every capability dropped.
+#: A tag, so synth warns; production passes a digest (context ``image_tag``).
+UPSTREAM_REPOSITORY = "nginx/nginx-unprivileged"
+UPSTREAM_TAG = "1.27-alpine"
 
 
 class ReferenceStack(Stack):
-    """A VPC (2 AZs), a cluster with Container Insights, a secret, and the hardened service behind an ALB."""
+    """SecureNetwork + SecureCluster + secret + SecureFargateService + SecureLoadBalancer."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        image: str = DEFAULT_IMAGE,
+        image: str | None = None,
+        image_tag: str = UPSTREAM_TAG,
         existing_secret_name: str | None = None,
         desired_count: int = 2,
+        nat_gateways: int = 0,
+        certificate_arn: str | None = None,
+        s3_prefix_list_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.vpc = ec2.Vpc(
-            self,
-            "Vpc",
-            max_azs=2,
-            nat_gateways=1,
-            subnet_configuration=[
-                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
-                ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22),
-            ],
-        )
-        self.cluster = ecs.Cluster(
-            self,
-            "Cluster",
-            vpc=self.vpc,
-            container_insights_v2=ecs.ContainerInsights.ENABLED,
-        )
+        self.network = SecureNetwork(self, "Network", nat_gateways=nat_gateways)
+        vpc = self.network.vpc
+        self.cluster = SecureCluster(self, "Cluster", vpc=vpc).cluster
         if existing_secret_name:
-            # Bring your own secret (created and rotated outside this stack).
+            # Bring your own secret (created, encrypted and rotated outside this stack).
             self.secret: secretsmanager.ISecret = secretsmanager.Secret.from_secret_name_v2(
                 self, "AppSecret", existing_secret_name
             )
         else:
+            self.secret_key = encryption_key(self, "SecretKey", description="Reference application secret")
             self.secret = secretsmanager.Secret(
                 self,
                 "AppSecret",
                 description="Database credentials of the reference application",
+                encryption_key=self.secret_key,
                 generate_secret_string=secretsmanager.SecretStringGenerator(
                     secret_string_template='{"username":"app"}',
                     generate_string_key="password",
@@ -70,14 +70,41 @@ class ReferenceStack(Stack):
                 ),
                 removal_policy=RemovalPolicy.RETAIN,
             )
+            Validations.of(self.secret).acknowledge(
+                *(
+                    Acknowledgment(
+                        id=rule,
+                        reason="Rotation of this generated secret is opt-in (issue 5 / README "
+                        "'Rotation'); the reference application has no database to rotate against.",
+                    )
+                    for rule in (
+                        "AwsSolutions::AwsSolutions-SMG4",
+                        "NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled",
+                    )
+                )
+            )
+        if image:
+            source = ImageSource.from_registry(image)
+        else:
+            cache = PullThroughCache(self, "PublicImages")
+            source = ImageSource.from_pull_through_cache(cache.prefix, UPSTREAM_REPOSITORY, image_tag)
+        # Egress: HTTPS to the interface endpoints, and to S3 (image layers) through its prefix list when known.
+        s3_peer = ec2.Peer.prefix_list(s3_prefix_list_id) if s3_prefix_list_id else ec2.Peer.any_ipv4()
+        self.log_key = encryption_key(self, "LogKey", description="Reference application logs", for_logs=True)
         self.app = SecureFargateService(
             self,
             "App",
             cluster=self.cluster,
             desired_count=desired_count,
+            log_encryption_key=self.log_key,
+            vpc_subnets=self.network.task_subnets,
+            egress=[
+                TrafficRule(self.network.endpoint_security_group, 443, "HTTPS to the VPC interface endpoints"),
+                TrafficRule(s3_peer, 443, "HTTPS to S3 (image layers) via the gateway endpoint route"),
+            ],
             container=ContainerOptions(
                 name="app",
-                image=ImageSource.from_registry(image),
+                image=source,
                 memory_limit_mib=448,
                 memory_reservation_mib=256,
                 container_port=8080,
@@ -87,14 +114,7 @@ class ReferenceStack(Stack):
                 secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(self.secret, "password")},
             ),
         )
-        self.load_balancer = elbv2.ApplicationLoadBalancer(self, "LoadBalancer", vpc=self.vpc, internet_facing=True)
-        listener = self.load_balancer.add_listener("Http", port=80, open=True)
-        listener.add_targets(
-            "App",
-            port=8080,
-            protocol=elbv2.ApplicationProtocol.HTTP,
-            targets=[self.app.service],
-            health_check=elbv2.HealthCheck(path="/", interval=Duration.seconds(30)),
-            deregistration_delay=Duration.seconds(30),
-        )
-        CfnOutput(self, "LoadBalancerDns", value=self.load_balancer.load_balancer_dns_name)
+        self.network.allow_service(self.app)
+        self.ingress = SecureLoadBalancer(self, "Ingress", vpc=vpc, certificate_arn=certificate_arn)
+        self.ingress.attach(self.app)
+        CfnOutput(self, "LoadBalancerDns", value=self.ingress.load_balancer.load_balancer_dns_name)

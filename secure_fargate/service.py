@@ -6,7 +6,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, RemovalPolicy, Stack, Token
+from aws_cdk import Acknowledgment, Annotations, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -16,7 +16,7 @@ from constructs import Construct
 
 from . import defaults
 from ._self_audit import SelfAudit
-from .acknowledgements import acknowledge
+from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
 from .errors import Problems
 from .options import ContainerOptions, ImageSource, OptOut, TrafficRule
 from .rules.containers import (
@@ -260,6 +260,7 @@ class SecureFargateService(Construct):
                 "secure-fargate:enable_execute_command",
                 f"ECS Exec is enabled: {enable_execute_command.reason.strip()}",
             )
+        self._acknowledge_ecosystem_findings(all_options)
         self.node.add_validation(SelfAudit(self))
 
     # ------------------------------------------------------------------------------------------ public
@@ -303,6 +304,27 @@ class SecureFargateService(Construct):
         )
         return None
 
+    def _acknowledge_ecosystem_findings(self, all_options: Sequence[ContainerOptions]) -> None:
+        """cdk-nag findings this construct answers by design, acknowledged with the reason (README lists them)."""
+        Validations.of(self).acknowledge(IAM_POLICY_ACKNOWLEDGEMENT)
+        if any(o.environment for o in all_options):
+            Validations.of(self.task_definition).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-ECS2",
+                    reason="Plain environment variables hold non-secret configuration only: secret-looking names "
+                    "are refused at synth (secure_fargate ECS.8) and secrets are injected from Secrets Manager.",
+                )
+            )
+        if any(o.image.repository is not None or o.image.cache_prefix is not None for o in all_options):
+            Validations.of(self.execution_role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                    reason="ecr:GetAuthorizationToken has no resource-level permission, so it needs Resource '*'; "
+                    "every other action of the execution role is scoped to exact ARNs (secure_fargate "
+                    "SF.EXECUTION_ROLE checks it).",
+                )
+            )
+
     def _opt_out(self, scope: Construct, control: str, prop: str, opt_out: OptOut) -> None:
         reason = opt_out.reason.strip()
         Annotations.of(scope).add_warning_v2(f"secure-fargate:{prop}", f"{prop} weakened ({control}): {reason}")
@@ -336,6 +358,7 @@ class SecureFargateService(Construct):
             logging=ecs.LogDrivers.aws_logs(stream_prefix=options.name, log_group=self.log_group),
             port_mappings=[ecs.PortMapping(container_port=options.container_port)] if options.container_port else None,
         )
+        options.image.grant_pull(self.execution_role)
         writable = list(options.writable_paths) + (
             [p for p in exec_paths if p not in options.writable_paths] if readonly else []
         )

@@ -27,6 +27,13 @@ STATEFUL = (
 PINNED_REFERENCE = {
     "AppLogs2EC8A6C6": "AWS::Logs::LogGroup",
     "AppSecretFAB5164C": "AWS::SecretsManager::Secret",
+    "IngressAccessLogs80F9B44E": "AWS::S3::Bucket",
+    "IngressWafLogKey52BC3617": "AWS::KMS::Key",
+    "IngressWafLogs6CB0B6E0": "AWS::Logs::LogGroup",
+    "LogKeyE83D0C1B": "AWS::KMS::Key",
+    "NetworkFlowLogs2BEC3212": "AWS::Logs::LogGroup",
+    "NetworkKey1D162FA0": "AWS::KMS::Key",
+    "SecretKey573D36D8": "AWS::KMS::Key",
 }
 
 

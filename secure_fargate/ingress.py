@@ -1,0 +1,261 @@
+"""``SecureLoadBalancer``: the TLS entry point in front of SecureFargateServices.
+
+HTTPS with a given ACM certificate and a TLS 1.2+ policy, HTTP redirected to HTTPS, invalid header fields
+dropped, deletion protection, an AWS WAF web ACL with AWS managed rules, and access logs to an encrypted,
+TLS-only, versioned and retained bucket. Targets are admitted on their container port from the load
+balancer's security group only.
+
+Without a certificate (``certificate_arn=None``) it serves plain HTTP so that a stack still synthesizes and
+deploys anywhere; that choice leaves a warning and acknowledges the two TLS findings with the reason.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    ArnFormat,
+    Aws,
+    CfnCondition,
+    CfnMapping,
+    Duration,
+    Fn,
+    Names,
+    RemovalPolicy,
+    Stack,
+    Token,
+    Validations,
+    region_info,
+)
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from . import defaults
+from .keys import encryption_key
+from .service import SecureFargateService
+
+#: TLS 1.2 and 1.3 only (ELBSecurityPolicy-TLS13-1-2-2021-06), the policy AWS recommends.
+SSL_POLICY = elbv2.SslPolicy.RECOMMENDED_TLS
+ACCESS_LOG_EXPIRY = Duration.days(365)
+WAF_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+
+
+class SecureLoadBalancer(Construct):
+    """An internet-facing ALB in the VPC's public subnets; ``attach(service)`` routes to a service."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        certificate_arn: str | None = None,
+        deletion_protection: bool = True,
+        web_acl: bool = True,
+        waf_log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
+        key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._key = key
+        self._removal_policy = removal_policy
+        self.access_log_bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            # ALB access logs support only SSE-S3 (not SSE-KMS): see README "cdk-nag acknowledgements".
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            removal_policy=removal_policy,
+            lifecycle_rules=[
+                s3.LifecycleRule(expiration=ACCESS_LOG_EXPIRY, noncurrent_version_expiration=ACCESS_LOG_EXPIRY)
+            ],
+        )
+        self.load_balancer = elbv2.ApplicationLoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=vpc,
+            internet_facing=True,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            drop_invalid_header_fields=True,
+            deletion_protection=deletion_protection,
+        )
+        self._log_access(prefix="alb")
+        if certificate_arn:
+            certificate = acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
+            self.listener = self.load_balancer.add_listener(
+                "Https", port=443, certificates=[certificate], ssl_policy=SSL_POLICY, open=True
+            )
+            redirect = self.load_balancer.add_redirect(source_port=80, target_port=443)
+            Validations.of(redirect).acknowledge(
+                Acknowledgment(
+                    id="NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired",
+                    reason="Port 80 only answers with a permanent redirect to HTTPS on 443; it serves no content.",
+                )
+            )
+        else:
+            self.listener = self.load_balancer.add_listener("Http", port=80, open=True)
+            reason = (
+                "no certificate given (context certificate_arn): plain HTTP so the stack deploys without a "
+                "domain; give a certificate for production"
+            )
+            Annotations.of(self).add_warning_v2("secure-fargate:no-certificate", f"Serving plain HTTP: {reason}")
+            for rule in ("NIST.800.53.R5-ALBHttpToHttpsRedirection", "NIST.800.53.R5-ELBv2ACMCertificateRequired"):
+                Validations.of(self).acknowledge(Acknowledgment(id=f"NIST.800.53.R5::{rule}", reason=reason))
+        Validations.of(self.load_balancer).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-EC23",
+                reason="An internet-facing load balancer must accept its listener ports from anywhere; the tasks "
+                "behind it admit only this load balancer's security group.",
+            )
+        )
+        Validations.of(self.access_log_bucket).acknowledge(
+            *(
+                Acknowledgment(id=rule, reason=reason)
+                for rule, reason in {
+                    "AwsSolutions::AwsSolutions-S1": "This bucket is the access-log destination; logging its own "
+                    "access would need another bucket, and that one another. It is private, TLS-only and versioned.",
+                    "NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled": "This bucket is the access-log "
+                    "destination; logging its own access would need another bucket, and that one another.",
+                    "NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled": "Regional operational evidence; "
+                    "cross-region copies belong to the organisation's central log archive, not to this construct.",
+                    "NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS": "ALB access-log delivery supports only "
+                    "SSE-S3 (AES-256) on the destination bucket, not SSE-KMS.",
+                }.items()
+            )
+        )
+        self.web_acl = self._web_acl(waf_log_retention) if web_acl else None
+
+    def _log_access(self, prefix: str) -> None:
+        """Access logs to the bucket. CDK's ``log_access_logs`` needs a concrete region (it looks up the regional
+        ELB account at synth); this works in environment-agnostic stacks: the ELB account comes from a mapping
+        (regions launched before August 2022), the log-delivery service principal serves the newer ones."""
+        stack = Stack.of(self)
+        accounts = {r.name: r.elbv2_account or "none" for r in region_info.RegionInfo.regions if r.partition == "aws"}
+        mapping = CfnMapping(self, "ElbLogDeliveryAccounts", mapping={k: {"account": v} for k, v in accounts.items()})
+        elb_account = mapping.find_in_map(Aws.REGION, "account")
+        legacy = CfnCondition(
+            self, "RegionHasElbAccount", expression=Fn.condition_not(Fn.condition_equals(elb_account, "none"))
+        )
+        # In a region with no ELB account, the statement names this account instead: no extra access.
+        writer = Token.as_string(
+            Fn.condition_if(
+                legacy.logical_id,
+                f"arn:{Aws.PARTITION}:iam::{elb_account}:root",
+                f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:root",
+            )
+        )
+        objects = self.access_log_bucket.arn_for_objects(f"{prefix}/AWSLogs/{stack.account}/*")
+        for principal in (
+            iam.ArnPrincipal(writer),
+            iam.ServicePrincipal("logdelivery.elasticloadbalancing.amazonaws.com"),
+        ):
+            self.access_log_bucket.add_to_resource_policy(
+                iam.PolicyStatement(actions=["s3:PutObject"], principals=[principal], resources=[objects])
+            )
+        self.load_balancer.set_attribute("access_logs.s3.enabled", "true")
+        self.load_balancer.set_attribute("access_logs.s3.bucket", self.access_log_bucket.bucket_name)
+        self.load_balancer.set_attribute("access_logs.s3.prefix", prefix)
+        policy = self.access_log_bucket.policy
+        if policy is not None:
+            self.load_balancer.node.add_dependency(policy)
+
+    def _web_acl(self, log_retention: logs.RetentionDays) -> wafv2.CfnWebACL:
+        rules = [
+            wafv2.CfnWebACL.RuleProperty(
+                name=group,
+                priority=index,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=group
+                    )
+                ),
+                visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                    cloud_watch_metrics_enabled=True, metric_name=group, sampled_requests_enabled=True
+                ),
+            )
+            for index, group in enumerate(WAF_MANAGED_RULE_GROUPS)
+        ]
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            rules=rules,
+            visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True,
+                metric_name=Stack.of(self).stack_name + "WebAcl",
+                sampled_requests_enabled=True,
+            ),
+        )
+        wafv2.CfnWebACLAssociation(
+            self, "WebAclAssociation", resource_arn=self.load_balancer.load_balancer_arn, web_acl_arn=acl.attr_arn
+        )
+        # WAF logs: the log group's name must start with aws-waf-logs-; encrypted, finite retention.
+        self.waf_key = self._key or encryption_key(
+            self,
+            "WafLogKey",
+            description=f"{self.node.path}: WAF logs",
+            for_logs=True,
+            removal_policy=self._removal_policy,
+        )
+        name = f"aws-waf-logs-{Names.unique_id(self)}"[:512]
+        self.waf_log_group = logs.LogGroup(
+            self,
+            "WafLogs",
+            log_group_name=name,
+            retention=log_retention,
+            encryption_key=self.waf_key,
+            removal_policy=self._removal_policy,
+        )
+        logging = wafv2.CfnLoggingConfiguration(
+            self,
+            "WafLogging",
+            resource_arn=acl.attr_arn,
+            log_destination_configs=[
+                Stack.of(self).format_arn(
+                    service="logs", resource="log-group", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+                )
+            ],
+        )
+        logging.node.add_dependency(self.waf_log_group)
+        return acl
+
+    def attach(self, service: SecureFargateService, *, health_check_path: str = "/") -> elbv2.ApplicationTargetGroup:
+        """Route the listener to ``service``'s main container; its SG then admits this ALB on that port only."""
+        port = service.container.container_port
+        if port is None:
+            from .errors import Problems
+
+            problems = Problems(self.node.path)
+            problems.add("service.container.container_port", None, "a container port to route to")
+            problems.raise_if_any()
+        target_group = self.listener.add_targets(
+            service.node.id,
+            port=port,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            targets=[service.service],
+            health_check=elbv2.HealthCheck(path=health_check_path, interval=Duration.seconds(30)),
+            deregistration_delay=Duration.seconds(30),
+        )
+        # CDK makes the service depend on the target group and the listener; the target group is already
+        # referenced (cfn-lint W3005), so only the listener ordering is kept.
+        stack = Stack.of(self)
+        service.service.node.default_child.add_override(  # type: ignore[union-attr]
+            "DependsOn",
+            [
+                stack.get_logical_id(self.listener.node.default_child),  # type: ignore[arg-type]
+                stack.get_logical_id(service.task_role.node.default_child),  # type: ignore[arg-type]
+            ],
+        )
+        return target_group

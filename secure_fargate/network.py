@@ -1,0 +1,124 @@
+"""``SecureNetwork``: a VPC whose task subnets reach ECR, S3, CloudWatch Logs and Secrets Manager without a NAT.
+
+From Fargate platform 1.4.0 on, image pulls, secret retrieval and log delivery go through the task's ENI, so
+the task subnets need a path to those services: interface endpoints (ECR api + dkr, Logs, Secrets Manager)
+and the S3 gateway endpoint (image layers). The endpoints' security group admits HTTPS only from the
+services that are explicitly allowed. VPC flow logs go to a KMS-encrypted log group with finite retention.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from . import defaults
+from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
+from .keys import encryption_key
+from .service import SecureFargateService
+
+#: Interface endpoints a Fargate task needs to start without internet access.
+INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
+    "EcrApi": ec2.InterfaceVpcEndpointAwsService.ECR,
+    "EcrDocker": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+    "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+    "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+}
+
+
+class SecureNetwork(Construct):
+    """VPC (public subnets for load balancers only, private task subnets), endpoints, flow logs.
+
+    ``nat_gateways=0`` (the default) gives isolated task subnets that reach AWS only through the endpoints;
+    with NAT gateways the task subnets also reach the internet (e.g. for third-party APIs).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        max_azs: int = 2,
+        nat_gateways: int = 0,
+        ip_addresses: ec2.IIpAddresses | None = None,
+        flow_log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
+        key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.task_subnet_type = (
+            ec2.SubnetType.PRIVATE_WITH_EGRESS if nat_gateways > 0 else ec2.SubnetType.PRIVATE_ISOLATED
+        )
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=max_azs,
+            nat_gateways=nat_gateways,
+            ip_addresses=ip_addresses,
+            restrict_default_security_group=False,  # see README: no resource uses it; closing it needs a Lambda
+            subnet_configuration=[
+                # Public subnets host only internet-facing load balancers (and NAT gateways): no public IPs.
+                ec2.SubnetConfiguration(
+                    name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24, map_public_ip_on_launch=False
+                ),
+                ec2.SubnetConfiguration(name="tasks", subnet_type=self.task_subnet_type, cidr_mask=22),
+            ],
+        )
+        self.key = key or encryption_key(
+            self, "Key", description=f"{self.node.path}: VPC flow logs", for_logs=True, removal_policy=removal_policy
+        )
+        self.flow_log_group = logs.LogGroup(
+            self, "FlowLogs", retention=flow_log_retention, encryption_key=self.key, removal_policy=removal_policy
+        )
+        self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
+        Validations.of(self.vpc).acknowledge(
+            Acknowledgment(
+                id="NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed",
+                reason="No resource uses the default security group (each has its own). Closing it takes a "
+                "Lambda-backed custom resource, more attack surface (runtime, role) than it removes.",
+            )
+        )
+        for subnet in self.vpc.public_subnets:
+            Validations.of(subnet).acknowledge(
+                Acknowledgment(
+                    id="NIST.800.53.R5::NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+                    reason="Public subnets host only the internet-facing load balancer (and NAT gateways); task "
+                    "subnets have no route to the internet gateway.",
+                )
+            )
+        Validations.of(self).acknowledge(IAM_POLICY_ACKNOWLEDGEMENT)
+        task_subnets = ec2.SubnetSelection(subnet_type=self.task_subnet_type)
+        self.task_subnets = task_subnets
+        self.s3_endpoint = self.vpc.add_gateway_endpoint(
+            "S3", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[task_subnets]
+        )
+        self.endpoint_security_group = ec2.SecurityGroup(
+            self,
+            "EndpointSecurityGroup",
+            vpc=self.vpc,
+            allow_all_outbound=False,
+            description=f"{self.node.path}: interface endpoints, HTTPS from allowed services only",
+        )
+        self.endpoints = {
+            name: self.vpc.add_interface_endpoint(
+                name,
+                service=service,
+                subnets=task_subnets,
+                private_dns_enabled=True,
+                open=False,
+                security_groups=[self.endpoint_security_group],
+            )
+            for name, service in INTERFACE_ENDPOINTS.items()
+        }
+
+    def allow_service(self, service: SecureFargateService) -> None:
+        """Let ``service`` reach the endpoints (HTTPS) and nothing else it was not already allowed."""
+        self.endpoint_security_group.add_ingress_rule(
+            service.security_group, ec2.Port.tcp(443), f"HTTPS from {service.node.path}"
+        )
