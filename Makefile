@@ -27,7 +27,7 @@ synth: setup
 	$(VENV)/bin/secure-fargate check cdk.out
 
 lint: setup
-	$(VENV)/bin/ruff check secure_fargate tests app.py bench
+	$(VENV)/bin/ruff check secure_fargate tests app.py bench docs
 
 typecheck: setup
 	$(VENV)/bin/mypy secure_fargate app.py
@@ -45,3 +45,6 @@ bench: setup
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+
+diagram: synth
+	$(PY) docs/diagram.py cdk.out/SecureFargateReference.template.json
