@@ -17,6 +17,8 @@ ReferenceStack(
     nat_gateways=int(context("nat_gateways") or 0),
     certificate_arn=context("certificate_arn"),
     s3_prefix_list_id=context("s3_prefix_list_id"),
+    security_agent_image=context("security_agent_image"),
+    rotation_lambda_arn=context("rotation_lambda_arn"),
 )
 cdk.Validations.of(app).add_plugins(SecureFargateChecks())
 app.synth()

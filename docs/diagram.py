@@ -36,6 +36,8 @@ NODES: dict[str, tuple[str, str]] = {
     "AWS::S3::Bucket": ("regional", "S3 bucket"),
     "AWS::WAFv2::WebACL": ("edge", "WAF web ACL"),
     "AWS::ECR::PullThroughCacheRule": ("regional", "ECR pull-through cache"),
+    "AWS::Events::Rule": ("regional", "EventBridge rule: secret rotated"),
+    "AWS::StepFunctions::StateMachine": ("regional", "State machine: ecs:UpdateService"),
 }
 GROUPS = {
     "edge": "Edge",

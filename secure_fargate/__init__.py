@@ -14,6 +14,15 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "SecureFargateService": "service",
+    "SecurityAgent": "options",
+    "SecureNetwork": "network",
+    "SecureCluster": "cluster",
+    "SecureRepository": "registry",
+    "PullThroughCache": "registry",
+    "SecureLoadBalancer": "ingress",
+    "RotationRedeploy": "secrets",
+    "enable_rotation": "secrets",
+    "encryption_key": "keys",
     "ContainerOptions": "options",
     "ImageSource": "options",
     "OptOut": "options",
@@ -36,12 +45,21 @@ __all__ = [
     "ImageSource",
     "OptOut",
     "Problem",
+    "PullThroughCache",
     "ReferenceStack",
+    "RotationRedeploy",
+    "SecureCluster",
     "SecureFargateChecks",
     "SecureFargateError",
     "SecureFargateService",
+    "SecureLoadBalancer",
+    "SecureNetwork",
+    "SecureRepository",
+    "SecurityAgent",
     "TrafficRule",
     "acknowledge",
+    "enable_rotation",
+    "encryption_key",
     "evaluate",
     "load_template",
 ]
@@ -49,11 +67,17 @@ assert sorted(__all__) == sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from .acknowledgements import acknowledge
+    from .cluster import SecureCluster
     from .errors import Problem, SecureFargateError
     from .guardrails import SecureFargateChecks
-    from .options import ContainerOptions, ImageSource, OptOut, TrafficRule
+    from .ingress import SecureLoadBalancer
+    from .keys import encryption_key
+    from .network import SecureNetwork
+    from .options import ContainerOptions, ImageSource, OptOut, SecurityAgent, TrafficRule
     from .reference import ReferenceStack
+    from .registry import PullThroughCache, SecureRepository
     from .rules import CONTROLS, Finding, evaluate, load_template
+    from .secrets import RotationRedeploy, enable_rotation
     from .service import SecureFargateService
 
 

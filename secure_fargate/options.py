@@ -130,6 +130,47 @@ class ContainerOptions:
 
 
 @dataclass(frozen=True)
+class SecurityAgent:
+    """A runtime-security agent running as a sidecar: Fargate has no host to install one on (CON316).
+
+    The task then shares one PID namespace (``pidMode: task``) so the agent sees the application's processes.
+    It is hardened like every container (read-only root, non-root unless ``run_as_root`` says why, a hard
+    memory limit counted in the task's budget, its own log stream), is not essential (a crashed agent does not
+    stop the application), and is the only container allowed to add SYS_PTRACE (``ptrace=True``).
+    """
+
+    image: ImageSource
+    memory_limit_mib: int = 128
+    name: str = "security-agent"
+    cpu: int | None = None
+    ptrace: bool = True
+    user: str = defaults.USER
+    environment: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
+    writable_paths: Sequence[str] = ()
+    command: Sequence[str] | None = None
+    run_as_root: OptOut | None = None
+    writable_root_filesystem: OptOut | None = None
+
+    def container_options(self) -> ContainerOptions:
+        return ContainerOptions(
+            name=self.name,
+            image=self.image,
+            memory_limit_mib=self.memory_limit_mib,
+            cpu=self.cpu,
+            user=self.user,
+            environment=self.environment,
+            secrets=self.secrets,
+            writable_paths=self.writable_paths,
+            command=self.command,
+            essential=False,
+            add_capabilities=("SYS_PTRACE",) if self.ptrace else (),
+            run_as_root=self.run_as_root,
+            writable_root_filesystem=self.writable_root_filesystem,
+        )
+
+
+@dataclass(frozen=True)
 class TrafficRule:
     """Allow traffic between the service's security group and ``peer`` on a TCP port."""
 

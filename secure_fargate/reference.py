@@ -12,6 +12,7 @@ from typing import Any
 from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -19,8 +20,9 @@ from .cluster import SecureCluster
 from .ingress import SecureLoadBalancer
 from .keys import encryption_key
 from .network import SecureNetwork
-from .options import ContainerOptions, ImageSource, TrafficRule
+from .options import ContainerOptions, ImageSource, SecurityAgent, TrafficRule
 from .registry import PullThroughCache
+from .secrets import RotationRedeploy, enable_rotation
 from .service import SecureFargateService
 
 #: nginx built to run unprivileged (uid 101, listens on 8080), from ECR Public through the pull-through cache:
@@ -45,6 +47,8 @@ class ReferenceStack(Stack):
         nat_gateways: int = 0,
         certificate_arn: str | None = None,
         s3_prefix_list_id: str | None = None,
+        security_agent_image: str | None = None,
+        rotation_lambda_arn: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -70,19 +74,20 @@ class ReferenceStack(Stack):
                 ),
                 removal_policy=RemovalPolicy.RETAIN,
             )
-            Validations.of(self.secret).acknowledge(
-                *(
-                    Acknowledgment(
-                        id=rule,
-                        reason="Rotation of this generated secret is opt-in (issue 5 / README "
-                        "'Rotation'); the reference application has no database to rotate against.",
-                    )
-                    for rule in (
-                        "AwsSolutions::AwsSolutions-SMG4",
-                        "NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled",
-                    )
+            if rotation_lambda_arn:
+                enable_rotation(
+                    self.secret,
+                    rotation_lambda=lambda_.Function.from_function_arn(self, "RotationFunction", rotation_lambda_arn),
                 )
-            )
+            else:
+                reason = (
+                    "Rotation is opt-in (context rotation_lambda_arn): the reference application has no database "
+                    "to rotate against. Rotations done elsewhere still redeploy the service (RotationRedeploy)."
+                )
+                Validations.of(self.secret).acknowledge(
+                    Acknowledgment(id="AwsSolutions::AwsSolutions-SMG4", reason=reason),
+                    Acknowledgment(id="NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled", reason=reason),
+                )
         if image:
             source = ImageSource.from_registry(image)
         else:
@@ -102,6 +107,11 @@ class ReferenceStack(Stack):
                 TrafficRule(self.network.endpoint_security_group, 443, "HTTPS to the VPC interface endpoints"),
                 TrafficRule(s3_peer, 443, "HTTPS to S3 (image layers) via the gateway endpoint route"),
             ],
+            security_agent=(
+                SecurityAgent(image=ImageSource.from_registry(security_agent_image), memory_limit_mib=64)
+                if security_agent_image
+                else None
+            ),
             container=ContainerOptions(
                 name="app",
                 image=source,
@@ -115,6 +125,7 @@ class ReferenceStack(Stack):
             ),
         )
         self.network.allow_service(self.app)
+        self.redeploy = RotationRedeploy(self, "RedeployOnRotation", service=self.app, secrets=[self.secret])
         self.ingress = SecureLoadBalancer(self, "Ingress", vpc=vpc, certificate_arn=certificate_arn)
         self.ingress.attach(self.app)
         CfnOutput(self, "LoadBalancerDns", value=self.ingress.load_balancer.load_balancer_dns_name)

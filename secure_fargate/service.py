@@ -18,8 +18,9 @@ from . import defaults
 from ._self_audit import SelfAudit
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
 from .errors import Problems
-from .options import ContainerOptions, ImageSource, OptOut, TrafficRule
+from .options import ContainerOptions, ImageSource, OptOut, SecurityAgent, TrafficRule
 from .rules.containers import (
+    AGENT_LABEL,
     ALLOWED_ADDED_CAPABILITIES,
     ImagePin,
     capability_problems,
@@ -71,7 +72,7 @@ def _check_writable_paths(problems: Problems, prefix: str, paths: Sequence[str])
         seen.append(path)
 
 
-def check_container(problems: Problems, options: ContainerOptions, prefix: str) -> None:
+def check_container(problems: Problems, options: ContainerOptions, prefix: str, *, agent: bool = False) -> None:
     """Every synth-time check on one container's options, using the guardrail pack's predicates."""
     if not isinstance(options, ContainerOptions):
         problems.add(prefix, options, "a secure_fargate.ContainerOptions")
@@ -91,6 +92,12 @@ def check_container(problems: Problems, options: ContainerOptions, prefix: str) 
     caps = [str(c) for c in options.add_capabilities]
     for problem in capability_problems(caps, ["ALL"]):
         problems.add(f"{prefix}.add_capabilities", caps, f"{sorted(ALLOWED_ADDED_CAPABILITIES)} or nothing ({problem})")
+    if not agent and "SYS_PTRACE" in {c.upper().removeprefix("CAP_") for c in caps}:
+        problems.add(
+            f"{prefix}.add_capabilities",
+            caps,
+            "nothing: only the security agent (security_agent=SecurityAgent(...)) may add SYS_PTRACE (SF.PTRACE)",
+        )
     _check_reason(problems, f"{prefix}.run_as_root", options.run_as_root)
     _check_reason(problems, f"{prefix}.writable_root_filesystem", options.writable_root_filesystem)
     if _known(options.user) and is_root_user(options.user) and options.run_as_root is None:
@@ -153,12 +160,22 @@ class SecureFargateService(Construct):
         assign_public_ip: OptOut | None = None,
         enable_execute_command: OptOut | None = None,
         service_name: str | None = None,
+        security_agent: SecurityAgent | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self.node.path)
         all_options = [container, *sidecars]
         for index, options in enumerate(all_options):
             check_container(problems, options, "container" if index == 0 else f"sidecars[{index - 1}]")
+        self.security_agent_name: str | None = None
+        if security_agent is not None:
+            if not isinstance(security_agent, SecurityAgent):
+                problems.add("security_agent", security_agent, "a secure_fargate.SecurityAgent")
+            else:
+                agent_options = security_agent.container_options()
+                check_container(problems, agent_options, "security_agent", agent=True)
+                all_options.append(agent_options)
+                self.security_agent_name = agent_options.name
         names = [o.name for o in all_options if isinstance(o, ContainerOptions)]
         for name in sorted({n for n in names if names.count(n) > 1}):
             problems.add("container.name", name, "unique container names within the task")
@@ -211,6 +228,13 @@ class SecureFargateService(Construct):
             memory_limit_mib=memory_limit_mib,
             task_role=self.task_role,
             execution_role=self.execution_role,
+            # The agent must see the application's processes: one PID namespace for the task (Fargate 1.4.0+).
+            pid_mode=ecs.PidMode.TASK if self.security_agent_name else None,
+            runtime_platform=(
+                ecs.RuntimePlatform(operating_system_family=ecs.OperatingSystemFamily.LINUX)
+                if self.security_agent_name
+                else None
+            ),
         )
         exec_paths = EXEC_WRITABLE_PATHS if enable_execute_command is not None else ()
         self.containers: dict[str, ecs.ContainerDefinition] = {}
@@ -357,6 +381,7 @@ class SecureFargateService(Construct):
             health_check=options.health_check,
             logging=ecs.LogDrivers.aws_logs(stream_prefix=options.name, log_group=self.log_group),
             port_mappings=[ecs.PortMapping(container_port=options.container_port)] if options.container_port else None,
+            docker_labels={AGENT_LABEL: "true"} if options.name == self.security_agent_name else None,
         )
         options.image.grant_pull(self.execution_role)
         writable = list(options.writable_paths) + (

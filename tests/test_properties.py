@@ -16,7 +16,7 @@ from aws_cdk.assertions import Template as AssertTemplate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secure_fargate import ContainerOptions, ImageSource, SecureFargateError, SecureFargateService
+from secure_fargate import ContainerOptions, ImageSource, SecureFargateError, SecureFargateService, SecurityAgent
 from secure_fargate.rules import Template, evaluate
 from secure_fargate.rules.tasks import FARGATE_TASK_SIZES
 
@@ -75,21 +75,22 @@ def valid_inputs(draw: st.DrawFn) -> dict[str, Any]:
         writable_paths=draw(path_sets),
         environment=draw(safe_env),
         container_port=draw(st.one_of(st.none(), st.integers(1024, 65535))),
-        add_capabilities=draw(st.sampled_from([(), ("SYS_PTRACE",)])),
     )
-    sidecars = (
-        [
+    inputs: dict[str, Any] = {"cpu": cpu, "memory_limit_mib": memory, "container": container}
+    if sidecar_memory and draw(st.booleans()):
+        inputs["security_agent"] = SecurityAgent(
+            image=ImageSource.from_registry(draw(images)), memory_limit_mib=sidecar_memory, ptrace=draw(st.booleans())
+        )
+    elif sidecar_memory:
+        inputs["sidecars"] = [
             ContainerOptions(
-                name="agent",
+                name="proxy",
                 image=ImageSource.from_registry(draw(images)),
                 memory_limit_mib=sidecar_memory,
                 essential=False,
             )
         ]
-        if sidecar_memory
-        else []
-    )
-    return {"cpu": cpu, "memory_limit_mib": memory, "container": container, "sidecars": sidecars}
+    return inputs
 
 
 @SETTINGS
@@ -115,6 +116,7 @@ INVALID = st.sampled_from(
         ("container.writable_paths", ["relative/path"]),
         ("container.memory_limit_mib", 10**6),
         ("container.container_port", 443),
+        ("container.add_capabilities", ("SYS_PTRACE",)),
     ]
 )
 

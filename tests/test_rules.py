@@ -126,6 +126,15 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ("ECS.20", "user-uid0-group", lambda t: c0(t).update(User="0:1000")),
     ("SF.CAPABILITIES", "no-drop", lambda t: c0(t)["LinuxParameters"].pop("Capabilities")),
     ("SF.CAPABILITIES", "add-net-admin", lambda t: c0(t)["LinuxParameters"]["Capabilities"].update(Add=["NET_ADMIN"])),
+    ("SF.PTRACE", "app-adds-ptrace", lambda t: c0(t)["LinuxParameters"]["Capabilities"].update(Add=["SYS_PTRACE"])),
+    (
+        "SF.PTRACE",
+        "essential-agent",
+        lambda t: (
+            c0(t).update(DockerLabels={"secure-fargate.security-agent": "true"}, Essential=True),
+            c0(t)["LinuxParameters"]["Capabilities"].update(Add=["SYS_PTRACE"]),
+        ),
+    ),
     ("SF.MEMORY", "no-hard-limit", lambda t: c0(t).pop("Memory")),
     ("SF.MEMORY", "reservation-above", lambda t: c0(t).update(MemoryReservation=1024)),
     ("SF.MEMORY", "over-task", lambda t: c0(t).update(Memory=1024, MemoryReservation=None)),
@@ -210,6 +219,13 @@ def test_each_control_flags_its_violation(control: str, case: str, mutate: Mutat
 
 def test_every_control_has_a_violation_case() -> None:
     assert {c.id for c in CONTROLS} <= {v[0] for v in VIOLATIONS}
+
+
+def test_labelled_non_essential_agent_may_add_sys_ptrace() -> None:
+    body = baseline()
+    c0(body).update(DockerLabels={"secure-fargate.security-agent": "true"}, Essential=False)
+    c0(body)["LinuxParameters"]["Capabilities"]["Add"] = ["SYS_PTRACE"]
+    assert controls_found(body) == set()
 
 
 def test_container_findings_name_the_container() -> None:

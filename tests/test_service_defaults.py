@@ -11,7 +11,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Annotations, Match, Template
 
 from secure_fargate import ImageSource, OptOut, SecureFargateService, TrafficRule
-from tests.conftest import app_container, base_stack, only, resources_of
+from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of
 
 
 @pytest.fixture(scope="module", params=["minimal", "reference"])
@@ -139,11 +139,21 @@ def test_every_container_drops_all_capabilities(template: dict[str, Any]) -> Non
         assert container["Privileged"] is False
 
 
-def test_sys_ptrace_is_the_one_capability_that_can_be_added() -> None:
+def test_sys_ptrace_is_the_one_capability_that_can_be_added_and_only_by_the_agent() -> None:
+    from secure_fargate import SecureFargateError, SecurityAgent
+
     _, stack, cluster, _ = base_stack()
-    SecureFargateService(stack, "S", cluster=cluster, container=app_container(add_capabilities=["SYS_PTRACE"]))
-    (app,) = containers(Template.from_stack(stack).to_json())
-    assert app["LinuxParameters"]["Capabilities"] == {"Add": ["SYS_PTRACE"], "Drop": ["ALL"]}
+    SecureFargateService(
+        stack,
+        "S",
+        cluster=cluster,
+        container=app_container(),
+        security_agent=SecurityAgent(image=ImageSource.from_registry(DIGEST_IMAGE)),
+    )
+    agent = next(c for c in containers(Template.from_stack(stack).to_json()) if c["Name"] == "security-agent")
+    assert agent["LinuxParameters"]["Capabilities"] == {"Add": ["SYS_PTRACE"], "Drop": ["ALL"]}
+    with pytest.raises(SecureFargateError, match=r"container\.add_capabilities=.*only the security agent"):
+        SecureFargateService(stack, "S2", cluster=cluster, container=app_container(add_capabilities=["SYS_PTRACE"]))
 
 
 # 5. Read-only root filesystem with declared writable volumes

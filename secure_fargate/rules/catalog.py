@@ -156,6 +156,13 @@ CONTROLS: tuple[Control, ...] = (
         "Least privilege for the kernel: Fargate allows adding only SYS_PTRACE, which security agents need.",
     ),
     Control(
+        "SF.PTRACE",
+        "Only the security-agent sidecar adds SYS_PTRACE",
+        TASK,
+        per_container(containers.check_ptrace),
+        "SYS_PTRACE lets a process read and alter other processes' memory: only the agent that watches them needs it.",
+    ),
+    Control(
         "SF.MEMORY",
         "Containers have a hard memory limit that fits the task",
         TASK,

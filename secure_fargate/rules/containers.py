@@ -108,6 +108,9 @@ def is_secret_looking_name(name: str) -> bool:
 #: The only Linux capability Fargate lets a task add (platform 1.4.0+); it serves security agents.
 ALLOWED_ADDED_CAPABILITIES: frozenset[str] = frozenset({"SYS_PTRACE"})
 
+#: Docker label that marks the task's security-agent sidecar: the one container that may add SYS_PTRACE.
+AGENT_LABEL = "secure-fargate.security-agent"
+
 
 def _cap(name: str) -> str:
     upper = str(name).upper()
@@ -227,6 +230,23 @@ def check_capabilities(container: Mapping[str, JSON]) -> str | None:
         return None
     problems = capability_problems(caps[0], caps[1])
     return "; ".join(problems) if problems else None
+
+
+def is_security_agent(container: Mapping[str, JSON]) -> bool:
+    """True for a container labelled as the task's security agent (and not essential to the task)."""
+    labels = container.get("DockerLabels")
+    marked = isinstance(labels, dict) and str(labels.get(AGENT_LABEL, "")).lower() == "true"
+    return marked and container.get("Essential") is False
+
+
+def check_ptrace(container: Mapping[str, JSON]) -> str | None:
+    """SF.PTRACE: only the security-agent sidecar (labelled, non-essential) may add SYS_PTRACE."""
+    if "SYS_PTRACE" in added_capabilities(container) and not is_security_agent(container):
+        return (
+            f"adds SYS_PTRACE but is not the task's security agent (docker label {AGENT_LABEL}=true and "
+            "Essential false): an application able to ptrace can read other processes' memory"
+        )
+    return None
 
 
 def _int_or_none(value: JSON) -> int | _Unknown | None:
