@@ -281,3 +281,19 @@ def test_second_deploy_updates_in_place(deployed: dict[str, Any], aws_env: dict[
     log_group = deployed["physical"][_logical(deployed, "AppLogs", "AWS::Logs::LogGroup")]
     assert log_group in {r.get("PhysicalResourceId") for r in resources.values()}
     assert task_before in {r.get("PhysicalResourceId") for r in resources.values()}
+
+
+def test_rotation_redeploy_rule_and_state_machine_are_deployed(deployed: dict[str, Any], moto_url: str) -> None:
+    rules = client("events", moto_url).list_rules()["Rules"]
+    patterns = [json.loads(r["EventPattern"]) for r in rules if "EventPattern" in r]
+    (pattern,) = [p for p in patterns if p.get("source") == ["aws.secretsmanager"]]
+    assert pattern["detail"]["eventName"] == ["RotationSucceeded"]
+    (matcher,) = pattern["detail"]["additionalEventData"]["SecretId"]
+    assert matcher == {"prefix": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{SECRET_NAME}-"}
+    (machine_arn,) = _of_type(deployed, "AWS::StepFunctions::StateMachine")
+    definition = json.loads(
+        client("stepfunctions", moto_url).describe_state_machine(stateMachineArn=machine_arn)["definition"]
+    )
+    (state,) = definition["States"].values()
+    assert state["Resource"] == "arn:aws:states:::aws-sdk:ecs:updateService"
+    assert state["Parameters"]["ForceNewDeployment"] is True
