@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws, Token
+from aws_cdk import Aws
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 
 from . import defaults
+from ._tokens import is_unresolved
 from .rules.containers import ImagePin, image_pin, tag_or_digest_pin
 
 
@@ -53,7 +54,7 @@ class ImageSource:
 
     def pin(self) -> ImagePin | None:
         """How the image is pinned; None when the reference is an unresolved token (not guessed)."""
-        if Token.is_unresolved(self.reference):
+        if is_unresolved(self.reference):
             return None
         if self.repository is not None or self.cache_prefix is not None:
             return tag_or_digest_pin(self.reference)

@@ -12,7 +12,6 @@ from typing import Any
 from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -75,6 +74,8 @@ class ReferenceStack(Stack):
                 removal_policy=RemovalPolicy.RETAIN,
             )
             if rotation_lambda_arn:
+                from aws_cdk import aws_lambda as lambda_  # only when used: a large module to import
+
                 enable_rotation(
                     self.secret,
                     rotation_lambda=lambda_.Function.from_function_arn(self, "RotationFunction", rotation_lambda_arn),

@@ -11,15 +11,18 @@ service and nothing else.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+
+if TYPE_CHECKING:  # only a type here: importing aws_lambda costs every synth start-up time
+    from aws_cdk import aws_lambda as lambda_
 
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problems
@@ -77,18 +80,20 @@ class RotationRedeploy(Construct):
             problems.add("secrets", list(secrets), "at least one secret injected into the service")
         problems.raise_if_any()
         fargate = service.service
-        redeploy = tasks.CallAwsService(
+        # The AWS SDK integration written as its state JSON: the state tasks.CallAwsService renders, without
+        # importing aws_stepfunctions_tasks (a large module: ~0.15 s of start-up on every synth).
+        redeploy = sfn.CustomState(
             self,
             "ForceNewDeployment",
-            service="ecs",
-            action="updateService",
-            parameters={
-                "Cluster": fargate.cluster.cluster_arn,
-                "Service": fargate.service_arn,
-                "ForceNewDeployment": True,
+            state_json={
+                "Type": "Task",
+                "Resource": f"arn:{Aws.PARTITION}:states:::aws-sdk:ecs:updateService",
+                "Parameters": {
+                    "Cluster": fargate.cluster.cluster_arn,
+                    "Service": fargate.service_arn,
+                    "ForceNewDeployment": True,
+                },
             },
-            iam_resources=[fargate.service_arn],
-            iam_action="ecs:UpdateService",
         )
         self.state_machine = sfn.StateMachine(
             self,
@@ -98,6 +103,9 @@ class RotationRedeploy(Construct):
             comment=f"Redeploy {fargate.node.path} after a secret rotation",
         )
         self.role = self.state_machine.role
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["ecs:UpdateService"], resources=[fargate.service_arn])
+        )
         # CDK makes the state machine depend on its role and the role's policy; the role is already referenced
         # (cfn-lint W3005), so only the policy ordering is kept (the first execution needs the permission).
         policy = self.role.node.try_find_child("DefaultPolicy")

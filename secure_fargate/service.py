@@ -6,7 +6,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Annotations, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Annotations, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -16,6 +16,7 @@ from constructs import Construct
 
 from . import defaults
 from ._self_audit import SelfAudit
+from ._tokens import is_unresolved
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
 from .errors import Problems
 from .options import ContainerOptions, ImageSource, OptOut, SecurityAgent, TrafficRule
@@ -36,7 +37,7 @@ _CONTAINER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
 def _known(value: object) -> bool:
-    return not Token.is_unresolved(value)
+    return not is_unresolved(value)
 
 
 def _check_reason(problems: Problems, prop: str, opt_out: OptOut | None) -> None:
@@ -163,7 +164,8 @@ class SecureFargateService(Construct):
         security_agent: SecurityAgent | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = Problems(self.node.path)
+        path = self.node.path
+        problems = Problems(path)
         all_options = [container, *sidecars]
         for index, options in enumerate(all_options):
             check_container(problems, options, "container" if index == 0 else f"sidecars[{index - 1}]")
@@ -206,13 +208,13 @@ class SecureFargateService(Construct):
             self,
             "TaskRole",
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description=f"Application identity of {self.node.path}; no permission unless granted explicitly",
+            description=f"Application identity of {path}; no permission unless granted explicitly",
         )
         self.execution_role = iam.Role(
             self,
             "ExecutionRole",
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description=f"ECS agent identity of {self.node.path}: image pull, logs, secret injection",
+            description=f"ECS agent identity of {path}: image pull, logs, secret injection",
         )
         self.log_group = log_group or logs.LogGroup(
             self,
@@ -248,7 +250,7 @@ class SecureFargateService(Construct):
             "SecurityGroup",
             vpc=cluster.vpc,
             allow_all_outbound=False,
-            description=f"{self.node.path}: ingress only as declared, egress HTTPS only",
+            description=f"{path}: ingress only as declared, egress HTTPS only",
         )
         for rule in ingress:
             self.allow_ingress_from(rule.peer, rule.port, rule.description)
@@ -301,11 +303,8 @@ class SecureFargateService(Construct):
 
     def _check_same_environment(self, problems: Problems, cluster: ecs.ICluster) -> None:
         """A cluster of another region or account cannot host this service; CDK would fail later, obscurely."""
-        here = Stack.of(self)
-        for prop, mine, theirs in (
-            ("region", here.region, cluster.env.region),
-            ("account", here.account, cluster.env.account),
-        ):
+        here, there = Stack.of(self), cluster.env
+        for prop, mine, theirs in (("region", here.region, there.region), ("account", here.account, there.account)):
             if _known(mine) and _known(theirs) and mine != theirs:
                 problems.add(f"cluster ({prop})", theirs, f"a cluster in this stack's {prop} {mine}")
 
@@ -317,12 +316,10 @@ class SecureFargateService(Construct):
         if public is not None:
             return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
         vpc = cluster.vpc
-        for subnet_type in (ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED):
-            try:
-                if vpc.select_subnets(subnet_type=subnet_type).subnets:
-                    return ec2.SubnetSelection(subnet_type=subnet_type)
-            except Exception:
-                continue
+        if vpc.private_subnets:
+            return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        if vpc.isolated_subnets:
+            return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         problems.add(
             "cluster.vpc", vpc.node.path, "a VPC with private subnets (PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED)"
         )

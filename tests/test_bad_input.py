@@ -235,3 +235,44 @@ def test_direct_additions_are_caught_at_synth_by_the_self_audit() -> None:
     message = str(raised.value)
     for control in ("[ECS.4]", "[ECS.5]", "[ECS.20]", "[SF.CAPABILITIES]", "[SF.SECRETS]"):
         assert control in message, control
+
+
+def test_cluster_from_another_region_is_explained() -> None:
+    import aws_cdk as cdk
+
+    app = cdk.App()
+    there = cdk.Stack(app, "There", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    cluster = ecs.Cluster(there, "Cluster", vpc=ec2.Vpc(there, "Vpc", max_azs=2, nat_gateways=1))
+    here = cdk.Stack(app, "Here", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    with pytest.raises(SecureFargateError, match=r"cluster \(region\)='us-east-1'.*eu-west-1"):
+        SecureFargateService(here, "Svc", cluster=cluster, container=C())
+
+
+def test_cluster_from_another_account_is_explained() -> None:
+    import aws_cdk as cdk
+
+    app = cdk.App()
+    there = cdk.Stack(app, "There", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    cluster = ecs.Cluster(there, "Cluster", vpc=ec2.Vpc(there, "Vpc", max_azs=2, nat_gateways=1))
+    here = cdk.Stack(app, "Here", env=cdk.Environment(account="222222222222", region="eu-west-1"))
+    with pytest.raises(SecureFargateError, match=r"cluster \(account\)='111111111111'"):
+        SecureFargateService(here, "Svc", cluster=cluster, container=C())
+
+
+@pytest.mark.parametrize("kind", ["string", "number", "list"])
+def test_python_token_detection_agrees_with_cdk(kind: str) -> None:
+    import aws_cdk as cdk
+
+    from secure_fargate._tokens import is_unresolved
+
+    _, stack, _, _ = base_stack()
+    parameter = cdk.CfnParameter(stack, "P", type="Number" if kind == "number" else "String")
+    if kind == "number":
+        value: object = parameter.value_as_number
+    elif kind == "list":
+        value = cdk.Fn.split(",", parameter.value_as_string)
+    else:
+        value = parameter.value_as_string
+    assert cdk.Token.is_unresolved(value) is True and is_unresolved(value) is True
+    for literal in ("nginx:1.2", 1024, 0.5, ["a", "b"], True):
+        assert is_unresolved(literal) is cdk.Token.is_unresolved(literal) is False
