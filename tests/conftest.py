@@ -39,6 +39,14 @@ def app_container(**overrides: Any) -> ContainerOptions:
     return ContainerOptions(**values)
 
 
+def service_template(**kwargs: Any) -> dict[str, Any]:
+    """The template of one SecureFargateService ("S", with the app container unless given) in a fresh stack."""
+    _, stack, cluster, _ = base_stack()
+    kwargs.setdefault("container", app_container())
+    SecureFargateService(stack, "S", cluster=cluster, **kwargs)
+    return Template.from_stack(stack).to_json()  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="session")
 def reference_stack() -> ReferenceStack:
     app = cdk.App()

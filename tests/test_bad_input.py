@@ -237,26 +237,25 @@ def test_direct_additions_are_caught_at_synth_by_the_self_audit() -> None:
         assert control in message, control
 
 
-def test_cluster_from_another_region_is_explained() -> None:
+@pytest.mark.parametrize(
+    ("there", "here", "expected"),
+    [
+        (("123456789012", "us-east-1"), ("123456789012", "eu-west-1"), r"cluster \(region\)='us-east-1'.*eu-west-1"),
+        (("111111111111", "eu-west-1"), ("222222222222", "eu-west-1"), r"cluster \(account\)='111111111111'"),
+    ],
+    ids=["other-region", "other-account"],
+)
+def test_cluster_from_another_environment_is_explained(
+    there: tuple[str, str], here: tuple[str, str], expected: str
+) -> None:
     import aws_cdk as cdk
 
     app = cdk.App()
-    there = cdk.Stack(app, "There", env=cdk.Environment(account="123456789012", region="us-east-1"))
-    cluster = ecs.Cluster(there, "Cluster", vpc=ec2.Vpc(there, "Vpc", max_azs=2, nat_gateways=1))
-    here = cdk.Stack(app, "Here", env=cdk.Environment(account="123456789012", region="eu-west-1"))
-    with pytest.raises(SecureFargateError, match=r"cluster \(region\)='us-east-1'.*eu-west-1"):
-        SecureFargateService(here, "Svc", cluster=cluster, container=C())
-
-
-def test_cluster_from_another_account_is_explained() -> None:
-    import aws_cdk as cdk
-
-    app = cdk.App()
-    there = cdk.Stack(app, "There", env=cdk.Environment(account="111111111111", region="eu-west-1"))
-    cluster = ecs.Cluster(there, "Cluster", vpc=ec2.Vpc(there, "Vpc", max_azs=2, nat_gateways=1))
-    here = cdk.Stack(app, "Here", env=cdk.Environment(account="222222222222", region="eu-west-1"))
-    with pytest.raises(SecureFargateError, match=r"cluster \(account\)='111111111111'"):
-        SecureFargateService(here, "Svc", cluster=cluster, container=C())
+    other = cdk.Stack(app, "There", env=cdk.Environment(account=there[0], region=there[1]))
+    cluster = ecs.Cluster(other, "Cluster", vpc=ec2.Vpc(other, "Vpc", max_azs=2, nat_gateways=1))
+    stack = cdk.Stack(app, "Here", env=cdk.Environment(account=here[0], region=here[1]))
+    with pytest.raises(SecureFargateError, match=expected):
+        SecureFargateService(stack, "Svc", cluster=cluster, container=C())
 
 
 @pytest.mark.parametrize("kind", ["string", "number", "list"])

@@ -25,7 +25,7 @@ from secure_fargate import (
 )
 from secure_fargate.rules import Template as RulesTemplate
 from secure_fargate.rules import evaluate
-from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of
+from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of, service_template
 
 AGENT_IMAGE = "public.ecr.aws/example/agent@sha256:" + "d" * 64
 
@@ -114,19 +114,14 @@ def test_agent_is_checked_like_every_container(agent_kwargs: dict[str, Any], pro
 
 
 def test_agent_may_run_as_root_only_with_a_reason() -> None:
-    _, stack, cluster, _ = base_stack()
-    SecureFargateService(
-        stack,
-        "Svc",
-        cluster=cluster,
-        container=app_container(),
+    template = service_template(
         security_agent=SecurityAgent(
             image=ImageSource.from_registry(AGENT_IMAGE),
             user="0",
             run_as_root=OptOut("the vendor agent reads /proc of every uid"),
         ),
     )
-    assert agent(Template.from_stack(stack).to_json())["User"] == "0"
+    assert agent(template)["User"] == "0"
 
 
 def test_sys_ptrace_refused_on_any_other_container() -> None:

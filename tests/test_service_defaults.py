@@ -11,7 +11,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Annotations, Match, Template
 
 from secure_fargate import ImageSource, OptOut, SecureFargateService, TrafficRule
-from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of
+from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of, service_template
 
 
 @pytest.fixture(scope="module", params=["minimal", "reference"])
@@ -261,15 +261,7 @@ def test_opt_outs_leave_warnings_with_their_reasons() -> None:
 
 
 def test_exec_with_read_only_root_mounts_the_agent_paths() -> None:
-    _, stack, cluster, _ = base_stack()
-    SecureFargateService(
-        stack,
-        "S",
-        cluster=cluster,
-        enable_execute_command=OptOut("break-glass debugging for INC-1234"),
-        container=app_container(),
-    )
-    (app,) = containers(Template.from_stack(stack).to_json())
+    (app,) = containers(service_template(enable_execute_command=OptOut("break-glass debugging for INC-1234")))
     assert app["ReadonlyRootFilesystem"] is True
     assert {m["ContainerPath"] for m in app["MountPoints"]} == {
         "/managed-agents",
