@@ -36,8 +36,7 @@ def acknowledge(scope: IConstruct, control: str, reason: str) -> None:
     problems = Problems(scope.node.path)
     if control not in CONTROLS_BY_ID:
         problems.add("control", control, f"one of {sorted(CONTROLS_BY_ID)}")
-    if not isinstance(reason, str) or len(reason.strip()) < 10:
-        problems.add("reason", reason, "a reason of at least 10 characters saying why the finding is accepted")
+    problems.require_reason("reason", reason, reason)
     problems.raise_if_any()
     Validations.of(scope).acknowledge(Acknowledgment(id=validation_id(control), reason=reason.strip()))
     for child in scope.node.find_all():

@@ -50,9 +50,6 @@ REMOVAL_POLICY = RemovalPolicy.RETAIN
 #: Health-check grace for the service when behind a load balancer.
 HEALTH_CHECK_GRACE = Duration.seconds(60)
 
-#: Minimum length of an opt-out reason: long enough to say why, so it reads well in an annotation.
-MIN_REASON_LENGTH = 10
-
 
 def capabilities_to_drop() -> list[ecs.Capability]:
     """Drop every Linux capability; with Drop ALL the container gets exactly what Add lists."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+#: Minimum length of an opt-out or acknowledgement reason: long enough to say why, so it reads well in an
+#: annotation and an audit report.
+MIN_REASON_LENGTH = 10
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -37,6 +41,11 @@ class Problems:
 
     def add(self, prop: str, value: Any, allowed: str) -> None:
         self.items.append(Problem(self.path, prop, value, allowed))
+
+    def require_reason(self, prop: str, value: Any, reason: object) -> None:
+        """A reason for weakening a default or accepting a finding: long enough to say why."""
+        if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON_LENGTH:
+            self.add(prop, value, f"a reason saying why, at least {MIN_REASON_LENGTH} characters")
 
     def raise_if_any(self) -> None:
         if self.items:

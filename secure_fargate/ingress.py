@@ -38,6 +38,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from . import defaults
+from ._cfn import depend_only_on
 from .keys import encryption_key
 from .service import SecureFargateService
 
@@ -248,14 +249,6 @@ class SecureLoadBalancer(Construct):
             health_check=elbv2.HealthCheck(path=health_check_path, interval=Duration.seconds(30)),
             deregistration_delay=Duration.seconds(30),
         )
-        # CDK makes the service depend on the target group and the listener; the target group is already
-        # referenced (cfn-lint W3005), so only the listener ordering is kept.
-        stack = Stack.of(self)
-        service.service.node.default_child.add_override(  # type: ignore[union-attr]
-            "DependsOn",
-            [
-                stack.get_logical_id(self.listener.node.default_child),  # type: ignore[arg-type]
-                stack.get_logical_id(service.task_role.node.default_child),  # type: ignore[arg-type]
-            ],
-        )
+        # CDK makes the service depend on the target group too, which it already references.
+        depend_only_on(service.service, self.listener, service.task_role)
         return target_group

@@ -24,6 +24,7 @@ from constructs import Construct
 if TYPE_CHECKING:  # only a type here: importing aws_lambda costs every synth start-up time
     from aws_cdk import aws_lambda as lambda_
 
+from ._cfn import depend_only_on
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problems
 from .service import SecureFargateService
@@ -106,15 +107,11 @@ class RotationRedeploy(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["ecs:UpdateService"], resources=[fargate.service_arn])
         )
-        # CDK makes the state machine depend on its role and the role's policy; the role is already referenced
-        # (cfn-lint W3005), so only the policy ordering is kept (the first execution needs the permission).
+        # CDK makes the state machine depend on its role too, which it already references; the policy
+        # ordering stays (the first execution needs the permission).
         policy = self.role.node.try_find_child("DefaultPolicy")
         if policy is not None:
-            stack = Stack.of(self)
-            self.state_machine.node.default_child.add_override(  # type: ignore[union-attr]
-                "DependsOn",
-                [stack.get_logical_id(policy.node.default_child)],  # type: ignore[arg-type]
-            )
+            depend_only_on(self.state_machine, policy)
         self.rules = [
             events.Rule(
                 self,

@@ -41,18 +41,8 @@ def _known(value: object) -> bool:
 
 
 def _check_reason(problems: Problems, prop: str, opt_out: OptOut | None) -> None:
-    if opt_out is None:
-        return
-    if (
-        not isinstance(opt_out, OptOut)
-        or not isinstance(opt_out.reason, str)
-        or (len(opt_out.reason.strip()) < defaults.MIN_REASON_LENGTH)
-    ):
-        problems.add(
-            prop,
-            opt_out,
-            f"an OptOut(reason=...) whose reason says why, at least {defaults.MIN_REASON_LENGTH} characters",
-        )
+    if opt_out is not None:
+        problems.require_reason(prop, opt_out, opt_out.reason if isinstance(opt_out, OptOut) else None)
 
 
 def _check_writable_paths(problems: Problems, prefix: str, paths: Sequence[str]) -> None:
