@@ -149,6 +149,27 @@ def test_private_repository_is_immutable_scanned_encrypted_lifecycled_and_retain
     )
 
 
+def test_private_repository_image_scopes_the_execution_role_pull_to_that_repository() -> None:
+    from secure_fargate import ImageSource, SecureFargateService
+    from tests.conftest import app_container, base_stack
+
+    _, stack, cluster, _ = base_stack()
+    repository = SecureRepository(stack, "Repo").repository
+    SecureFargateService(
+        stack,
+        "Svc",
+        cluster=cluster,
+        container=app_container(image=ImageSource.from_ecr(repository, "sha256:" + "e" * 64)),
+    )
+    template = Template.from_stack(stack).to_json()
+    repo_id = next(iter(resources_of(template, "AWS::ECR::Repository")))
+    statements = [s for p in of_type(template, "AWS::IAM::Policy") for s in p["PolicyDocument"]["Statement"]]
+    (pull,) = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
+    assert pull["Resource"] == {"Fn::GetAtt": [repo_id, "Arn"]}
+    image = json.dumps(only(template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"][0]["Image"])
+    assert "@sha256:" + "e" * 64 in image
+
+
 def test_pull_through_cache_image_and_scoped_execution_role(reference_template: dict[str, Any]) -> None:
     (rule,) = of_type(reference_template, "AWS::ECR::PullThroughCacheRule")
     assert rule == {"EcrRepositoryPrefix": "ecr-public", "UpstreamRegistryUrl": "public.ecr.aws"}
