@@ -142,6 +142,16 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ("SF.TASK_SIZE", "bad-pair-units", lambda t: task(t).update(Cpu="1 vCPU", Memory="1 GB")),
     ("SF.IMAGE", "latest", lambda t: c0(t).update(Image="nginx:latest")),
     ("SF.IMAGE", "untagged", lambda t: c0(t).update(Image="nginx")),
+    (
+        "SF.IMAGE",
+        "ecr-untagged",
+        lambda t: c0(t).update(Image={"Fn::Join": ["", [{"Ref": "AWS::AccountId"}, ".dkr.ecr.x/repo"]]}),
+    ),
+    (
+        "SF.IMAGE",
+        "ecr-latest",
+        lambda t: c0(t).update(Image={"Fn::Join": ["", [{"Ref": "AWS::AccountId"}, ":latest"]]}),
+    ),
     ("SF.ROLES", "no-task-role", lambda t: task(t).pop("TaskRoleArn")),
     ("SF.ROLES", "same-role", lambda t: task(t).update(TaskRoleArn={"Fn::GetAtt": ["ExecRole", "Arn"]})),
     (
@@ -248,6 +258,13 @@ def test_unresolvable_values_are_never_guessed_to_be_violations(value: Any) -> N
     c0(body)["ReadonlyRootFilesystem"] = value
     c0(body)["User"] = value
     task(body)["Cpu"] = value
+    assert controls_found(body) == set()
+
+
+@pytest.mark.parametrize("tail", [":1.27-alpine", "@sha256:" + "f" * 64, {"Ref": "Tag"}, "-suffix"])
+def test_ecr_join_images_pinned_or_unknown_pass(tail: Any) -> None:
+    body = baseline()
+    c0(body)["Image"] = {"Fn::Join": ["", [{"Ref": "AWS::AccountId"}, ".dkr.ecr.", {"Ref": "Repo"}, tail]]}
     assert controls_found(body) == set()
 
 

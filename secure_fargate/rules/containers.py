@@ -282,12 +282,13 @@ def check_image(container: Mapping[str, JSON]) -> str | None:
     if isinstance(image, str):
         pin = image_pin(image)
     elif isinstance(image, dict) and "Fn::Join" in image:
-        # ECR images render as Join(["", [account, ".dkr.ecr.", region, ..., "/", repo, ":" + tag]]).
-        parts = image["Fn::Join"][1] if isinstance(image["Fn::Join"], list) else None
+        # ECR images render as Join(["", [account, ".dkr.ecr.", region, ..., "/", repo, ":" + tag]]). Only a
+        # literal tail that holds a "/", ":" or "@" decides the pin; anything else is a deploy-time value.
+        parts = image["Fn::Join"][1] if isinstance(image["Fn::Join"], list) and len(image["Fn::Join"]) == 2 else None
         tail = parts[-1] if isinstance(parts, list) and parts else None
-        if not isinstance(tail, str) or (":" not in tail and "@" not in tail):
+        if not isinstance(tail, str) or not any(mark in tail for mark in "/:@"):
             return None
-        pin = image_pin("x" + tail[tail.find(":") if "@" not in tail else tail.find("@") :])
+        pin = image_pin("x" + tail)
     else:
         return None
     if pin in (ImagePin.LATEST, ImagePin.UNTAGGED):
