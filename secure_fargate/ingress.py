@@ -11,6 +11,8 @@ deploys anywhere; that choice leaves a warning and acknowledges the two TLS find
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import (
     Acknowledgment,
     Annotations,
@@ -39,6 +41,7 @@ from constructs import Construct
 
 from . import defaults
 from ._cfn import depend_only_on
+from .errors import Problems
 from .keys import encryption_key
 from .service import SecureFargateService
 
@@ -232,20 +235,32 @@ class SecureLoadBalancer(Construct):
         logging.node.add_dependency(self.waf_log_group)
         return acl
 
-    def attach(self, service: SecureFargateService, *, health_check_path: str = "/") -> elbv2.ApplicationTargetGroup:
-        """Route the listener to ``service``'s main container; its SG then admits this ALB on that port only."""
-        port = service.container.container_port
-        if port is None:
-            from .errors import Problems
+    def attach(
+        self,
+        service: SecureFargateService,
+        *,
+        health_check_path: str = "/",
+        priority: int | None = None,
+        conditions: Sequence[elbv2.ListenerCondition] | None = None,
+    ) -> elbv2.ApplicationTargetGroup:
+        """Route the listener to ``service``'s main container; its SG then admits this ALB on that port only.
 
-            problems = Problems(self.node.path)
+        The first service attached is the listener's default; further ones need ``priority`` and ``conditions``
+        (e.g. ``[elbv2.ListenerCondition.path_patterns(["/api/*"])]``)."""
+        problems = Problems(self.node.path)
+        port = service.container_port
+        if port is None:
             problems.add("service.container.container_port", None, "a container port to route to")
-            problems.raise_if_any()
+        if (priority is None) != (conditions is None):
+            problems.add("priority/conditions", (priority, conditions), "both (a routed rule) or neither (the default)")
+        problems.raise_if_any()
         target_group = self.listener.add_targets(
             service.node.id,
             port=port,
             protocol=elbv2.ApplicationProtocol.HTTP,
             targets=[service.service],
+            priority=priority,
+            conditions=list(conditions) if conditions else None,
             health_check=elbv2.HealthCheck(path=health_check_path, interval=Duration.seconds(30)),
             deregistration_delay=Duration.seconds(30),
         )

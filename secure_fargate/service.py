@@ -233,6 +233,8 @@ class SecureFargateService(Construct):
         for options in all_options:
             self.containers[options.name] = self._add_container(options, exec_paths)
         self.container = self.containers[container.name]
+        #: The main container's port (None when it listens on none), for load balancers to route to.
+        self.container_port = container.container_port
 
         # One security group per service (and so per task ENI): no ingress until declared, explicit egress.
         self.security_group = ec2.SecurityGroup(

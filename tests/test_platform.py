@@ -241,6 +241,28 @@ def test_service_admits_only_the_load_balancer_on_the_container_port(tls_templat
     ]
 
 
+def test_second_service_is_routed_by_conditions_and_attach_checks_its_inputs() -> None:
+    from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+
+    from secure_fargate import SecureFargateError, SecureFargateService, SecureLoadBalancer
+    from tests.conftest import app_container, base_stack
+
+    _, stack, cluster, _ = base_stack()
+    ingress = SecureLoadBalancer(stack, "Ingress", vpc=cluster.vpc)
+    web = SecureFargateService(stack, "Web", cluster=cluster, container=app_container(container_port=8080))
+    api = SecureFargateService(stack, "Api", cluster=cluster, container=app_container(container_port=9090))
+    worker = SecureFargateService(stack, "Worker", cluster=cluster, container=app_container())
+    ingress.attach(web)
+    ingress.attach(api, priority=10, conditions=[elbv2.ListenerCondition.path_patterns(["/api/*"])])
+    with pytest.raises(SecureFargateError, match=r"priority/conditions="):
+        ingress.attach(api, priority=20)
+    with pytest.raises(SecureFargateError, match=r"service\.container\.container_port=None"):
+        ingress.attach(worker)
+    template = Template.from_stack(stack).to_json()
+    (rule,) = of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    assert rule["Priority"] == 10 and rule["Conditions"][0]["PathPatternConfig"]["Values"] == ["/api/*"]
+
+
 # ------------------------------------------------------------------------------------------------- keys
 @pytest.mark.parametrize("name", ["reference_template", "tls_template"])
 def test_every_log_group_and_secret_uses_a_rotating_customer_managed_key(
