@@ -52,11 +52,17 @@ class ImageSource:
         private registry via the ECR pull-through cache rule with ``prefix``."""
         return ImageSource(reference=tag_or_digest, cache_prefix=prefix, upstream_repository=upstream_repository)
 
+    @property
+    def in_private_registry(self) -> bool:
+        """True for this account's ECR (a repository or the pull-through cache): ``reference`` is then only the
+        tag or digest, and pulling needs ``ecr:GetAuthorizationToken``."""
+        return self.repository is not None or self.cache_prefix is not None
+
     def pin(self) -> ImagePin | None:
         """How the image is pinned; None when the reference is an unresolved token (not guessed)."""
         if is_unresolved(self.reference):
             return None
-        if self.repository is not None or self.cache_prefix is not None:
+        if self.in_private_registry:
             return tag_or_digest_pin(self.reference)
         return image_pin(self.reference)
 

@@ -24,6 +24,7 @@ from .rules.containers import (
     AGENT_LABEL,
     ALLOWED_ADDED_CAPABILITIES,
     ImagePin,
+    capability_name,
     capability_problems,
     is_root_user,
     is_secret_looking_name,
@@ -83,7 +84,7 @@ def check_container(problems: Problems, options: ContainerOptions, prefix: str, 
     caps = [str(c) for c in options.add_capabilities]
     for problem in capability_problems(caps, ["ALL"]):
         problems.add(f"{prefix}.add_capabilities", caps, f"{sorted(ALLOWED_ADDED_CAPABILITIES)} or nothing ({problem})")
-    if not agent and "SYS_PTRACE" in {c.upper().removeprefix("CAP_") for c in caps}:
+    if not agent and "SYS_PTRACE" in {capability_name(c) for c in caps}:
         problems.add(
             f"{prefix}.add_capabilities",
             caps,
@@ -328,7 +329,7 @@ class SecureFargateService(Construct):
                     "are refused at synth (secure_fargate ECS.8) and secrets are injected from Secrets Manager.",
                 )
             )
-        if any(o.image.repository is not None or o.image.cache_prefix is not None for o in all_options):
+        if any(o.image.in_private_registry for o in all_options):
             Validations.of(self.execution_role).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
@@ -349,7 +350,7 @@ class SecureFargateService(Construct):
             self, f"{options.name}LinuxParameters", init_process_enabled=defaults.INIT_PROCESS_ENABLED
         )
         linux.drop_capabilities(*defaults.capabilities_to_drop())
-        for cap in sorted({str(c).upper() for c in options.add_capabilities}):
+        for cap in sorted({capability_name(str(c)) for c in options.add_capabilities}):
             linux.add_capabilities(ecs.Capability[cap])
         definition = self.task_definition.add_container(
             options.name,

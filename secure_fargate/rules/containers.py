@@ -112,7 +112,8 @@ ALLOWED_ADDED_CAPABILITIES: frozenset[str] = frozenset({"SYS_PTRACE"})
 AGENT_LABEL = "secure-fargate.security-agent"
 
 
-def _cap(name: str) -> str:
+def capability_name(name: str) -> str:
+    """A capability as the pack compares it: upper case, without the ``CAP_`` prefix."""
     upper = str(name).upper()
     return upper[4:] if upper.startswith("CAP_") else upper
 
@@ -120,9 +121,9 @@ def _cap(name: str) -> str:
 def capability_problems(add: Iterable[str], drop: Iterable[str]) -> list[str]:
     """Problems with a container's capability set: ALL must be dropped; only SYS_PTRACE may be added."""
     problems = []
-    if "ALL" not in {_cap(c) for c in drop}:
+    if "ALL" not in {capability_name(c) for c in drop}:
         problems.append('"ALL" is not dropped (drop: ["ALL"] is required)')
-    extra = sorted({_cap(c) for c in add} - ALLOWED_ADDED_CAPABILITIES)
+    extra = sorted({capability_name(c) for c in add} - ALLOWED_ADDED_CAPABILITIES)
     if extra:
         problems.append(f"adds {extra}; only SYS_PTRACE may be added")
     return problems
@@ -220,7 +221,7 @@ def _capabilities(container: Mapping[str, JSON]) -> tuple[Sequence[str], Sequenc
 def added_capabilities(container: Mapping[str, JSON]) -> list[str]:
     """The capabilities a container definition adds (upper case, without CAP_), [] when unknown."""
     caps = _capabilities(container)
-    return [] if isinstance(caps, _Unknown) else sorted({_cap(c) for c in caps[0]})
+    return [] if isinstance(caps, _Unknown) else sorted({capability_name(c) for c in caps[0]})
 
 
 def check_capabilities(container: Mapping[str, JSON]) -> str | None:
