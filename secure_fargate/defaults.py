@@ -6,7 +6,7 @@ mutate a shared default.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 
@@ -15,9 +15,6 @@ USER = "1000:1000"
 
 #: Read-only root filesystem. CON316; Security Hub ECS.5 fails when absent.
 READONLY_ROOT_FILESYSTEM = True
-
-#: Default container port. A non-root process with every capability dropped cannot bind below 1024.
-CONTAINER_PORT = 8080
 
 #: Fargate task size (the smallest supported pair); container hard limits must fit in it.
 TASK_CPU = 256
@@ -46,9 +43,6 @@ LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 #: Stateful resources (log groups, secrets, keys, repositories) survive stack deletion by default.
 REMOVAL_POLICY = RemovalPolicy.RETAIN
-
-#: Health-check grace for the service when behind a load balancer.
-HEALTH_CHECK_GRACE = Duration.seconds(60)
 
 
 def capabilities_to_drop() -> list[ecs.Capability]:

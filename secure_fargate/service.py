@@ -261,14 +261,14 @@ class SecureFargateService(Construct):
             cluster=cluster,
             task_definition=self.task_definition,
             desired_count=desired_count,
-            assign_public_ip=assign_public_ip is not None,
+            assign_public_ip=defaults.ASSIGN_PUBLIC_IP if assign_public_ip is None else True,
             vpc_subnets=subnets,
             security_groups=[self.security_group],
             platform_version=defaults.PLATFORM_VERSION,
             circuit_breaker=defaults.circuit_breaker(),
             min_healthy_percent=100,
             max_healthy_percent=200,
-            enable_execute_command=enable_execute_command is not None,
+            enable_execute_command=defaults.ENABLE_EXECUTE_COMMAND if enable_execute_command is None else True,
             service_name=service_name,
         )
         self.connections = self.service.connections
@@ -345,7 +345,7 @@ class SecureFargateService(Construct):
         acknowledge(scope, control, f"opt-out {prop}: {reason}")
 
     def _add_container(self, options: ContainerOptions, exec_paths: Sequence[str]) -> ecs.ContainerDefinition:
-        readonly = options.writable_root_filesystem is None
+        readonly = defaults.READONLY_ROOT_FILESYSTEM if options.writable_root_filesystem is None else False
         linux = ecs.LinuxParameters(
             self, f"{options.name}LinuxParameters", init_process_enabled=defaults.INIT_PROCESS_ENABLED
         )

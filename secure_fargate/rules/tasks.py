@@ -22,16 +22,6 @@ FARGATE_TASK_SIZES: dict[int, tuple[int, ...]] = {
 }
 
 
-def describe_fargate_sizes() -> str:
-    """A one-line summary of the supported pairs, for error messages."""
-    parts = []
-    for cpu, memories in FARGATE_TASK_SIZES.items():
-        step = memories[1] - memories[0]
-        span = f"{memories[0]}-{memories[-1]} in steps of {step}" if len(memories) > 3 else "/".join(map(str, memories))
-        parts.append(f"{cpu}: {span}")
-    return "; ".join(parts)
-
-
 def task_size_problem(cpu: int, memory_mib: int) -> str | None:
     """None when (cpu, memory) is a supported Fargate task size, else what is allowed."""
     if cpu not in FARGATE_TASK_SIZES:
