@@ -3,7 +3,8 @@
 
 import aws_cdk as cdk
 
-from secure_fargate import ReferenceStack, SecureFargateChecks
+from reference import ReferenceStack
+from secure_fargate import SecureFargateChecks
 
 app = cdk.App()
 context = app.node.try_get_context

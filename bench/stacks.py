@@ -16,7 +16,8 @@ from aws_cdk import aws_ecs_patterns as patterns
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_secretsmanager as sm
 
-from secure_fargate import ContainerOptions, ImageSource, ReferenceStack, SecureFargateService
+from reference import ReferenceStack
+from secure_fargate import ContainerOptions, ImageSource, SecureFargateService
 
 IMAGE = "public.ecr.aws/example/app@sha256:" + "a" * 64
 

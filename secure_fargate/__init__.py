@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .pack._version import __version__ as __version__
 
 _EXPORTS = {
     "SecureFargateService": "service",
@@ -19,23 +19,22 @@ _EXPORTS = {
     "SecureCluster": "cluster",
     "SecureRepository": "registry",
     "PullThroughCache": "registry",
-    "SecureLoadBalancer": "ingress",
+    "SecureLoadBalancer": "load_balancer",
     "RotationRedeploy": "secrets",
     "enable_rotation": "secrets",
     "encryption_key": "keys",
     "ContainerOptions": "options",
-    "ImageSource": "options",
+    "ImageSource": "images",
     "OptOut": "options",
     "TrafficRule": "options",
     "SecureFargateError": "errors",
     "Problem": "errors",
     "acknowledge": "acknowledgements",
-    "SecureFargateChecks": "guardrails",
-    "ReferenceStack": "reference",
-    "CONTROLS": "rules",
-    "Finding": "rules",
-    "evaluate": "rules",
-    "load_template": "rules",
+    "SecureFargateChecks": "plugin",
+    "CONTROLS": "pack",
+    "Finding": "pack",
+    "evaluate": "pack",
+    "load_template": "pack",
 }
 
 __all__ = [
@@ -46,7 +45,6 @@ __all__ = [
     "OptOut",
     "Problem",
     "PullThroughCache",
-    "ReferenceStack",
     "RotationRedeploy",
     "SecureCluster",
     "SecureFargateChecks",
@@ -69,14 +67,14 @@ if TYPE_CHECKING:
     from .acknowledgements import acknowledge
     from .cluster import SecureCluster
     from .errors import Problem, SecureFargateError
-    from .guardrails import SecureFargateChecks
-    from .ingress import SecureLoadBalancer
+    from .images import ImageSource
     from .keys import encryption_key
+    from .load_balancer import SecureLoadBalancer
     from .network import SecureNetwork
-    from .options import ContainerOptions, ImageSource, OptOut, SecurityAgent, TrafficRule
-    from .reference import ReferenceStack
+    from .options import ContainerOptions, OptOut, SecurityAgent, TrafficRule
+    from .pack import CONTROLS, Finding, evaluate, load_template
+    from .plugin import SecureFargateChecks
     from .registry import PullThroughCache, SecureRepository
-    from .rules import CONTROLS, Finding, evaluate, load_template
     from .secrets import RotationRedeploy, enable_rotation
     from .service import SecureFargateService
 

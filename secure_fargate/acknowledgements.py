@@ -12,7 +12,7 @@ from aws_cdk import Acknowledgment, CfnResource, Validations
 from constructs import IConstruct
 
 from .errors import Problems
-from .rules import CONTROLS_BY_ID, METADATA_KEY
+from .pack import CONTROLS_BY_ID, METADATA_KEY
 
 #: Plugin name of the guardrail pack; CDK namespaces rule IDs with it (``secure-fargate::ECS.5``).
 PLUGIN_NAME = "secure-fargate"

@@ -18,7 +18,17 @@ class SecureCluster(Construct):
     """``cluster`` has Container Insights enhanced (Security Hub ECS.12). With ``execute_command_logging``,
     ECS Exec sessions are encrypted with ``exec_key`` and logged to ``exec_log_group`` (encrypted, finite
     retention). A read-only root filesystem also needs the Exec agent's writable paths: SecureFargateService
-    mounts them when its ``enable_execute_command`` opt-out is given."""
+    mounts them when its ``enable_execute_command`` opt-out is given.
+
+    Args:
+        scope: the parent construct.
+        construct_id: the construct's ID.
+        vpc: the VPC the cluster's services run in.
+        execute_command_logging: encrypt and log ECS Exec sessions. Default False (Exec is opt-in per service).
+        log_retention: retention of the Exec log group. Default one year.
+        key: KMS key for Exec sessions and logs. Default: a new key with rotation.
+        removal_policy: what happens to the key and log group on stack deletion. Default RETAIN.
+    """
 
     def __init__(
         self,

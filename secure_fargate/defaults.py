@@ -6,9 +6,12 @@ mutate a shared default.
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
+
+# ------------------------------------------------------------------------------------------------ containers
 
 #: Non-root uid:gid. CON316 "never run as root"; Security Hub ECS.20 fails when User is absent.
 USER = "1000:1000"
@@ -16,9 +19,24 @@ USER = "1000:1000"
 #: Read-only root filesystem. CON316; Security Hub ECS.5 fails when absent.
 READONLY_ROOT_FILESYSTEM = True
 
+#: ECS Exec's agent writes here; with a read-only root these become read-write volumes when Exec is opted in.
+EXEC_WRITABLE_PATHS: tuple[str, ...] = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
+
+#: The security-agent sidecar: its name and a hard memory limit that leaves the application the rest.
+AGENT_NAME = "security-agent"
+AGENT_MEMORY_MIB = 128
+
+# ------------------------------------------------------------------------------------------------ the service
 #: Fargate task size (the smallest supported pair); container hard limits must fit in it.
 TASK_CPU = 256
 TASK_MEMORY_MIB = 512
+
+#: Two tasks: one can be replaced (deployment, AZ loss, Spot) while the other serves.
+DESIRED_COUNT = 2
+
+#: Deployments start new tasks before stopping old ones: capacity never drops below the desired count.
+MIN_HEALTHY_PERCENT = 100
+MAX_HEALTHY_PERCENT = 200
 
 #: Tasks never get a public IP (Security Hub ECS.2); they run in private subnets behind a load balancer.
 ASSIGN_PUBLIC_IP = False
@@ -38,11 +56,40 @@ CIRCUIT_BREAKER_ROLLBACK = True
 #: Egress: HTTPS only (ECR, S3, Secrets Manager, CloudWatch Logs are all reached on 443).
 EGRESS_PORT = 443
 
+#: What the default egress rule is for (shown on the security group rule).
+EGRESS_DESCRIPTION = "HTTPS to ECR, S3, CloudWatch Logs and Secrets Manager"
+
 #: Finite log retention: logs are evidence, but keeping them forever is a cost and a liability.
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 #: Stateful resources (log groups, secrets, keys, repositories) survive stack deletion by default.
 REMOVAL_POLICY = RemovalPolicy.RETAIN
+
+
+# ------------------------------------------------------------------------------------------ platform pieces
+#: TLS 1.2 and 1.3 only (ELBSecurityPolicy-TLS13-1-2-2021-06), the policy AWS recommends.
+SSL_POLICY = elbv2.SslPolicy.RECOMMENDED_TLS
+
+#: Load balancer access logs (and their noncurrent versions) expire after a year.
+ACCESS_LOG_EXPIRY = Duration.days(365)
+
+#: AWS managed WAF rule groups in front of every load balancer: common exploits and known bad inputs.
+WAF_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+
+#: Target group health check interval and deregistration delay (fast, graceful rollouts).
+HEALTH_CHECK_INTERVAL = Duration.seconds(30)
+DEREGISTRATION_DELAY = Duration.seconds(30)
+
+#: ECR lifecycle: keep this many images; expire untagged ones after this long.
+MAX_IMAGE_COUNT = 50
+UNTAGGED_EXPIRY = Duration.days(14)
+
+#: Secrets rotate monthly; RotationRedeploy's state machine gives up after five minutes.
+ROTATION_PERIOD = Duration.days(30)
+REDEPLOY_TIMEOUT = Duration.minutes(5)
+
+#: SecureNetwork spans two availability zones.
+MAX_AZS = 2
 
 
 def capabilities_to_drop() -> list[ecs.Capability]:

@@ -10,6 +10,13 @@ from typing import Any
 MIN_REASON_LENGTH = 10
 
 
+def reason_problem(reason: object) -> str | None:
+    """None when ``reason`` says why; else what a reason must be."""
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON_LENGTH:
+        return f"a reason saying why, at least {MIN_REASON_LENGTH} characters"
+    return None
+
+
 @dataclass(frozen=True)
 class Problem:
     """One bad input: where, which property, what was received and what is allowed."""
@@ -44,8 +51,9 @@ class Problems:
 
     def require_reason(self, prop: str, value: Any, reason: object) -> None:
         """A reason for weakening a default or accepting a finding: long enough to say why."""
-        if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON_LENGTH:
-            self.add(prop, value, f"a reason saying why, at least {MIN_REASON_LENGTH} characters")
+        problem = reason_problem(reason)
+        if problem:
+            self.add(prop, value, problem)
 
     def raise_if_any(self) -> None:
         if self.items:

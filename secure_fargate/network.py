@@ -33,6 +33,16 @@ class SecureNetwork(Construct):
 
     ``nat_gateways=0`` (the default) gives isolated task subnets that reach AWS only through the endpoints;
     with NAT gateways the task subnets also reach the internet (e.g. for third-party APIs).
+
+    Args:
+        scope: the parent construct.
+        construct_id: the construct's ID.
+        max_azs: availability zones to span. Default 2.
+        nat_gateways: NAT gateways; 0 (default) keeps task subnets isolated (VPC endpoints only).
+        ip_addresses: the VPC's address plan. Default: CDK's (10.0.0.0/16).
+        flow_log_retention: retention of the flow-log group. Default one year.
+        key: KMS key for the flow logs. Default: a new key with rotation.
+        removal_policy: what happens to the key and log group on stack deletion. Default RETAIN.
     """
 
     def __init__(
@@ -40,7 +50,7 @@ class SecureNetwork(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        max_azs: int = 2,
+        max_azs: int = defaults.MAX_AZS,
         nat_gateways: int = 0,
         ip_addresses: ec2.IIpAddresses | None = None,
         flow_log_retention: logs.RetentionDays = defaults.LOG_RETENTION,

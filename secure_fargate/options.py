@@ -1,137 +1,79 @@
-"""Small frozen value types the constructs take: images, containers, opt-outs, network rules."""
+"""Small frozen value types the constructs take: containers, the security agent, opt-outs, network rules."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_iam as iam
 
 from . import defaults
-from ._tokens import is_unresolved
-from .rules.containers import ImagePin, image_pin, tag_or_digest_pin
+from .images import ImageSource
 
 
 @dataclass(frozen=True)
 class OptOut:
-    """An explicit, reasoned weakening of a default. The reason becomes a warning annotation and an
-    acknowledgement of the matching guardrail control, so audits show who weakened what and why."""
+    """An explicit, reasoned weakening of a default.
+
+    The reason becomes a warning annotation and an acknowledgement of the matching guardrail control (see
+    ``secure_fargate.opt_outs.OPT_OUTS``), so audits show who weakened what and why.
+
+    Args:
+        reason: why the default is weakened; at least 10 characters, shown in annotations and audit reports.
+    """
 
     reason: str
 
 
 @dataclass(frozen=True)
-class ImageSource:
-    """A container image reference the library can check for pinning before it becomes a ContainerImage.
-
-    Use ``ImageSource.from_registry("public.ecr.aws/nginx/nginx@sha256:...")`` or
-    ``ImageSource.from_ecr(repository, "sha256:...")`` (the execution role's pull is then scoped to that repository).
-    """
-
-    reference: str
-    repository: ecr.IRepository | None = None
-    #: For pull-through cache images: the cache rule's prefix and the upstream repository path.
-    cache_prefix: str | None = None
-    upstream_repository: str | None = None
-
-    @staticmethod
-    def from_registry(reference: str) -> ImageSource:
-        return ImageSource(reference=reference)
-
-    @staticmethod
-    def from_ecr(repository: ecr.IRepository, tag_or_digest: str) -> ImageSource:
-        return ImageSource(reference=tag_or_digest, repository=repository)
-
-    @staticmethod
-    def from_pull_through_cache(prefix: str, upstream_repository: str, tag_or_digest: str) -> ImageSource:
-        """An upstream public image (``public.ecr.aws/<upstream_repository>``) pulled through this account's
-        private registry via the ECR pull-through cache rule with ``prefix``."""
-        return ImageSource(reference=tag_or_digest, cache_prefix=prefix, upstream_repository=upstream_repository)
-
-    @property
-    def in_private_registry(self) -> bool:
-        """True for this account's ECR (a repository or the pull-through cache): ``reference`` is then only the
-        tag or digest, and pulling needs ``ecr:GetAuthorizationToken``."""
-        return self.repository is not None or self.cache_prefix is not None
-
-    def pin(self) -> ImagePin | None:
-        """How the image is pinned; None when the reference is an unresolved token (not guessed)."""
-        if is_unresolved(self.reference):
-            return None
-        if self.in_private_registry:
-            return tag_or_digest_pin(self.reference)
-        return image_pin(self.reference)
-
-    def to_container_image(self) -> ecs.ContainerImage:
-        if self.repository is not None:
-            return ecs.ContainerImage.from_ecr_repository(self.repository, self.reference)
-        if self.cache_prefix is not None:
-            separator = "@" if self.reference.startswith("sha256:") else ":"
-            registry = f"{Aws.ACCOUNT_ID}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}"
-            return ecs.ContainerImage.from_registry(
-                f"{registry}/{self.cache_prefix}/{self.upstream_repository}{separator}{self.reference}"
-            )
-        return ecs.ContainerImage.from_registry(self.reference)
-
-    def grant_pull(self, role: iam.IRole) -> None:
-        """Pull permissions beyond what ``ContainerImage`` grants by itself: for a pull-through cache image, the
-        cached repository (created on first pull) and the import of the upstream image. Scoped to the
-        cached repository; ``ecr:GetAuthorizationToken`` has no resource-level permission."""
-        if self.cache_prefix is None:
-            return
-        repository = (
-            f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/"
-            f"{self.cache_prefix}/{self.upstream_repository}"
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchGetImage",
-                    "ecr:CreateRepository",
-                    "ecr:BatchImportUpstreamImage",
-                ],
-                resources=[repository],
-            )
-        )
-        role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
-
-
-@dataclass(frozen=True)
 class ContainerOptions:
-    """One container of a secure task. Every field has the secure default; weakening one needs an OptOut."""
+    """One container of a secure task. Every field has the secure default; weakening one needs an OptOut.
+
+    Args:
+        name: container name, unique in the task (1-255 letters, digits, ``-``, ``_``).
+        image: where the image comes from (``ImageSource.from_*``); ``:latest``/untagged refused (SF.IMAGE).
+        memory_limit_mib: hard memory limit in MiB, required; the container is killed above it (SF.MEMORY). The
+            hard limits of all containers must fit in the task's memory.
+        memory_reservation_mib: soft limit in MiB, at most the hard limit. Default: none.
+        cpu: CPU units reserved for the container. Default: none (shares the task's CPU).
+        container_port: TCP port the process listens on, 1024-65535 (a non-root process with every capability
+            dropped cannot bind lower; ports below 1024 need ``run_as_root``). Default: none.
+        environment: plain, non-secret configuration; secret-looking names are refused (ECS.8). Default: none.
+        secrets: injected at start from Secrets Manager or SSM by the execution role
+            (``ecs.Secret.from_secrets_manager(secret, field)``); never granted to the task role (SF.SECRETS).
+        writable_paths: absolute paths that must stay writable under the read-only root; each becomes a task
+            volume mounted read-write (ECS.5). Default: none.
+        user: ``uid[:gid]`` or a user name. Default ``1000:1000``; root in any spelling is refused unless
+            ``run_as_root`` opts out (ECS.20).
+        add_capabilities: Linux capabilities to add after dropping ALL; only ``SYS_PTRACE``, and only on the
+            security agent (SF.CAPABILITIES, SF.PTRACE). Default: none.
+        privileged: present only to be refused with a clear message (ECS.4). Default False.
+        essential: whether the task stops when this container stops. Default True.
+        command: the command (Docker ``CMD``). Default: the image's.
+        entry_point: the entry point (Docker ``ENTRYPOINT``). Default: the image's.
+        health_check: a container health check. Default: none.
+        writable_root_filesystem: ``OptOut(reason)`` to leave the root filesystem writable (weakens ECS.5).
+        run_as_root: ``OptOut(reason)`` to allow a root ``user`` or ports below 1024 (weakens ECS.20).
+    """
 
     name: str
     image: ImageSource
-    #: Hard limit: the container is killed above it. Required (SF.MEMORY).
     memory_limit_mib: int
-    #: Soft limit; must not exceed the hard limit. Default: none.
     memory_reservation_mib: int | None = None
     cpu: int | None = None
-    #: Port the process listens on; >= 1024 because a non-root process without capabilities cannot bind lower.
     container_port: int | None = None
-    #: Plain, non-secret configuration. Secret-looking names are refused (ECS.8): use ``secrets``.
     environment: Mapping[str, str] = field(default_factory=dict)
-    #: Injected at start from Secrets Manager by the execution role (``ecs.Secret.from_secrets_manager``).
     secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
-    #: Absolute paths that must stay writable; each becomes a task volume mounted read-write.
     writable_paths: Sequence[str] = ()
-    #: uid[:gid] or user name. Default 1000:1000; root refused unless ``run_as_root`` opts out.
     user: str = defaults.USER
-    #: Only "SYS_PTRACE" is allowed (the one capability Fargate lets you add).
     add_capabilities: Sequence[str] = ()
-    #: Present only to be refused with a clear message: Fargate and this library never run privileged.
     privileged: bool = False
     essential: bool = True
     command: Sequence[str] | None = None
     entry_point: Sequence[str] | None = None
     health_check: ecs.HealthCheck | None = None
-    #: Opt-outs (each needs a reason).
     writable_root_filesystem: OptOut | None = None
     run_as_root: OptOut | None = None
 
@@ -141,45 +83,47 @@ class SecurityAgent:
     """A runtime-security agent running as a sidecar: Fargate has no host to install one on (CON316).
 
     The task then shares one PID namespace (``pidMode: task``) so the agent sees the application's processes.
-    It is hardened like every container (read-only root, non-root unless ``run_as_root`` says why, a hard
-    memory limit counted in the task's budget, its own log stream), is not essential (a crashed agent does not
-    stop the application), and is the only container allowed to add SYS_PTRACE (``ptrace=True``).
+    The agent is an ordinary ``ContainerOptions``, checked and hardened like every container (read-only root,
+    non-root unless ``run_as_root`` says why, a hard memory limit counted in the task's budget, its own log
+    stream); the library makes it non-essential (a crashed agent does not stop the application) and lets it,
+    and only it, add SYS_PTRACE.
+
+    Args:
+        container: the agent's container; ``essential`` is forced to False.
+        ptrace: add ``SYS_PTRACE`` (what most agents need to watch processes). Default True.
     """
 
-    image: ImageSource
-    memory_limit_mib: int = 128
-    name: str = "security-agent"
-    cpu: int | None = None
+    container: ContainerOptions
     ptrace: bool = True
-    user: str = defaults.USER
-    environment: Mapping[str, str] = field(default_factory=dict)
-    secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
-    writable_paths: Sequence[str] = ()
-    command: Sequence[str] | None = None
-    run_as_root: OptOut | None = None
-    writable_root_filesystem: OptOut | None = None
+
+    @staticmethod
+    def from_image(
+        image: ImageSource, *, memory_limit_mib: int = defaults.AGENT_MEMORY_MIB, name: str = defaults.AGENT_NAME
+    ) -> SecurityAgent:
+        """The common case: an agent image with the default name and memory.
+
+        Args:
+            image: the agent's image (pinned, as every image).
+            memory_limit_mib: the agent's hard memory limit. Default 128.
+            name: the agent's container name. Default ``security-agent``.
+        """
+        return SecurityAgent(ContainerOptions(name=name, image=image, memory_limit_mib=memory_limit_mib))
 
     def container_options(self) -> ContainerOptions:
-        return ContainerOptions(
-            name=self.name,
-            image=self.image,
-            memory_limit_mib=self.memory_limit_mib,
-            cpu=self.cpu,
-            user=self.user,
-            environment=self.environment,
-            secrets=self.secrets,
-            writable_paths=self.writable_paths,
-            command=self.command,
-            essential=False,
-            add_capabilities=("SYS_PTRACE",) if self.ptrace else (),
-            run_as_root=self.run_as_root,
-            writable_root_filesystem=self.writable_root_filesystem,
-        )
+        """The agent's container as the task runs it: non-essential, SYS_PTRACE added when ``ptrace``."""
+        added = tuple(self.container.add_capabilities) + (("SYS_PTRACE",) if self.ptrace else ())
+        return dataclasses.replace(self.container, essential=False, add_capabilities=tuple(dict.fromkeys(added)))
 
 
 @dataclass(frozen=True)
 class TrafficRule:
-    """Allow traffic between the service's security group and ``peer`` on a TCP port."""
+    """Allow traffic between the service's security group and ``peer`` on a TCP port.
+
+    Args:
+        peer: the other side (a security group, ``ec2.Peer.prefix_list(...)``, a private CIDR).
+        port: the TCP port.
+        description: shown on the security group rule. Default: generated.
+    """
 
     peer: ec2.IPeer
     port: int

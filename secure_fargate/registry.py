@@ -5,7 +5,7 @@ through the VPC endpoints."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -13,13 +13,18 @@ from constructs import Construct
 from . import defaults
 from .keys import encryption_key
 
-#: Keep this many tagged images; expire untagged ones after this many days.
-MAX_IMAGE_COUNT = 50
-UNTAGGED_EXPIRY = Duration.days(14)
-
 
 class SecureRepository(Construct):
-    """``repository``: immutable tags, scan on push, KMS-encrypted, lifecycle-managed, retained."""
+    """``repository``: immutable tags, scan on push, KMS-encrypted, lifecycle-managed, retained.
+
+    Args:
+        scope: the parent construct.
+        construct_id: the construct's ID.
+        repository_name: the repository name. Default: generated.
+        key: KMS key for image layers. Default: a new key with rotation.
+        max_image_count: images kept by the lifecycle rule. Default 50 (untagged ones expire after 14 days).
+        removal_policy: what happens to the repository and key on stack deletion. Default RETAIN.
+    """
 
     def __init__(
         self,
@@ -28,7 +33,7 @@ class SecureRepository(Construct):
         *,
         repository_name: str | None = None,
         key: kms.IKey | None = None,
-        max_image_count: int = MAX_IMAGE_COUNT,
+        max_image_count: int = defaults.MAX_IMAGE_COUNT,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -48,7 +53,7 @@ class SecureRepository(Construct):
                 ecr.LifecycleRule(
                     description="expire untagged images",
                     tag_status=ecr.TagStatus.UNTAGGED,
-                    max_image_age=UNTAGGED_EXPIRY,
+                    max_image_age=defaults.UNTAGGED_EXPIRY,
                     rule_priority=1,
                 ),
                 ecr.LifecycleRule(
@@ -62,7 +67,13 @@ class SecureRepository(Construct):
 
 
 class PullThroughCache(Construct):
-    """An ECR pull-through cache rule for ``public.ecr.aws`` under ``prefix`` (e.g. ``ecr-public``)."""
+    """An ECR pull-through cache rule for ``public.ecr.aws`` under ``prefix`` (e.g. ``ecr-public``).
+
+    Args:
+        scope: the parent construct.
+        construct_id: the construct's ID.
+        prefix: the repository prefix of cached images. Default ``ecr-public``.
+    """
 
     UPSTREAM = "public.ecr.aws"
 

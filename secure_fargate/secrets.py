@@ -24,13 +24,10 @@ from constructs import Construct
 if TYPE_CHECKING:  # only a type here: importing aws_lambda costs every synth start-up time
     from aws_cdk import aws_lambda as lambda_
 
-from ._cfn import depend_only_on
+from . import defaults
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problems
 from .service import SecureFargateService
-
-#: Default rotation period.
-ROTATION_PERIOD = Duration.days(30)
 
 
 def enable_rotation(
@@ -38,7 +35,7 @@ def enable_rotation(
     *,
     hosted_rotation: secretsmanager.HostedRotation | None = None,
     rotation_lambda: lambda_.IFunction | None = None,
-    every: Duration = ROTATION_PERIOD,
+    every: Duration = defaults.ROTATION_PERIOD,
 ) -> secretsmanager.RotationSchedule:
     """Schedule rotation of ``secret``: a hosted rotation (database secrets) or a rotation function the caller
     supplies, exactly one of them."""
@@ -65,7 +62,14 @@ def rotation_event_pattern(secret: secretsmanager.ISecret) -> events.EventPatter
 
 
 class RotationRedeploy(Construct):
-    """Force a new deployment of ``service`` each time one of ``secrets`` is rotated successfully."""
+    """Force a new deployment of ``service`` each time one of ``secrets`` is rotated successfully.
+
+    Args:
+        scope: the parent construct.
+        construct_id: the construct's ID.
+        service: the service whose tasks read the secrets at start.
+        secrets: the secrets whose ``RotationSucceeded`` events trigger the redeploy (at least one).
+    """
 
     def __init__(
         self,
@@ -100,18 +104,13 @@ class RotationRedeploy(Construct):
             self,
             "StateMachine",
             definition_body=sfn.DefinitionBody.from_chainable(redeploy),
-            timeout=Duration.minutes(5),
+            timeout=defaults.REDEPLOY_TIMEOUT,
             comment=f"Redeploy {fargate.node.path} after a secret rotation",
         )
         self.role = self.state_machine.role
         self.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["ecs:UpdateService"], resources=[fargate.service_arn])
         )
-        # CDK makes the state machine depend on its role too, which it already references; the policy
-        # ordering stays (the first execution needs the permission).
-        policy = self.role.node.try_find_child("DefaultPolicy")
-        if policy is not None:
-            depend_only_on(self.state_machine, policy)
         self.rules = [
             events.Rule(
                 self,

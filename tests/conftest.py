@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,8 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_secretsmanager as sm
 from aws_cdk.assertions import Template
 
-from secure_fargate import ContainerOptions, ImageSource, ReferenceStack, SecureFargateService
+from reference import ReferenceStack
+from secure_fargate import ContainerOptions, ImageSource, SecureFargateService, SecurityAgent
 
 DIGEST_IMAGE = "public.ecr.aws/example/app@sha256:" + "a" * 64
 
@@ -37,6 +39,13 @@ def app_container(**overrides: Any) -> ContainerOptions:
     values: dict[str, Any] = {"name": "app", "image": ImageSource.from_registry(DIGEST_IMAGE), "memory_limit_mib": 256}
     values.update(overrides)
     return ContainerOptions(**values)
+
+
+def security_agent(*, ptrace: bool = True, **overrides: Any) -> SecurityAgent:
+    """A SecurityAgent composed of ContainerOptions (name security-agent, 128 MiB unless overridden)."""
+    values: dict[str, Any] = {"name": "security-agent", "memory_limit_mib": 128}
+    values.update(overrides)
+    return SecurityAgent(ContainerOptions(**values), ptrace=ptrace)
 
 
 def service_template(**kwargs: Any) -> dict[str, Any]:
@@ -85,6 +94,17 @@ def only(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
     found = resources_of(template, resource_type)
     assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
     return next(iter(found.values()))["Properties"]  # type: ignore[no-any-return]
+
+
+def reported_controls(error: BaseException) -> set[str]:
+    """The control IDs of the secure-fargate plugin's report behind a CDK ``ValidationFailed`` error."""
+    message = str(error)
+    assert "ValidationFailed" in message, message
+    path = message.split("can be found in: ", 1)[1].split()[0]
+    report = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {
+        v["ruleName"] for r in report["pluginReports"] if r["pluginName"] == "secure-fargate" for v in r["violations"]
+    }
 
 
 @pytest.fixture

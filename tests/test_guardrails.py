@@ -14,9 +14,10 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_ecs_patterns as patterns
 from aws_cdk import aws_secretsmanager as sm
 
-from secure_fargate import ReferenceStack, SecureFargateChecks, acknowledge
-from secure_fargate.cli import main
-from secure_fargate.rules import evaluate, load_template
+from reference import ReferenceStack
+from secure_fargate import SecureFargateChecks, acknowledge
+from secure_fargate.pack import evaluate, load_template
+from secure_fargate.pack.cli import main
 
 EXPECTED_ON_PATTERNS = {"ECS.5", "ECS.12", "ECS.20", "SF.CAPABILITIES", "SF.MEMORY"}
 
@@ -155,7 +156,7 @@ def test_cli_usage_error_exits_2() -> None:
 
 def test_console_script_and_module_do_not_import_aws_cdk(patterns_template: Path) -> None:
     code = (
-        "import sys, secure_fargate.cli as c; rc = c.main(['check', '--format', 'json', sys.argv[1]]);"
+        "import sys, secure_fargate.pack.cli as c; rc = c.main(['check', '--format', 'json', sys.argv[1]]);"
         "assert 'aws_cdk' not in sys.modules and 'jsii' not in sys.modules, 'aws_cdk imported'; sys.exit(rc)"
     )
     done = subprocess.run(

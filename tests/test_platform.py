@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
-from secure_fargate import ReferenceStack
+from reference import ReferenceStack
 from secure_fargate.cluster import SecureCluster
 from secure_fargate.network import SecureNetwork
 from secure_fargate.registry import SecureRepository

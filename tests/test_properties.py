@@ -16,9 +16,10 @@ from aws_cdk.assertions import Template as AssertTemplate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secure_fargate import ContainerOptions, ImageSource, SecureFargateError, SecureFargateService, SecurityAgent
-from secure_fargate.rules import Template, evaluate
-from secure_fargate.rules.tasks import FARGATE_TASK_SIZES
+from secure_fargate import ContainerOptions, ImageSource, SecureFargateError, SecureFargateService
+from secure_fargate.pack import Template, evaluate
+from secure_fargate.pack.tasks import FARGATE_TASK_SIZES
+from tests.conftest import security_agent
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -78,7 +79,7 @@ def valid_inputs(draw: st.DrawFn) -> dict[str, Any]:
     )
     inputs: dict[str, Any] = {"cpu": cpu, "memory_limit_mib": memory, "container": container}
     if sidecar_memory and draw(st.booleans()):
-        inputs["security_agent"] = SecurityAgent(
+        inputs["security_agent"] = security_agent(
             image=ImageSource.from_registry(draw(images)), memory_limit_mib=sidecar_memory, ptrace=draw(st.booleans())
         )
     elif sidecar_memory:

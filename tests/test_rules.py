@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from secure_fargate.rules import CONTROLS, Template, evaluate
-from secure_fargate.rules.containers import ImagePin, image_pin, is_root_user, is_secret_looking_name
+from secure_fargate.pack import CONTROLS, Template, evaluate
+from secure_fargate.pack.containers import ImagePin, image_pin, is_root_user, is_secret_looking_name
 
 DIGEST = "public.ecr.aws/example/app@sha256:" + "c" * 64
 

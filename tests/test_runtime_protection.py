@@ -13,19 +13,18 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as sm
 from aws_cdk.assertions import Template
 
+from reference import ReferenceStack
 from secure_fargate import (
     ImageSource,
     OptOut,
-    ReferenceStack,
     RotationRedeploy,
     SecureFargateError,
     SecureFargateService,
-    SecurityAgent,
     enable_rotation,
 )
-from secure_fargate.rules import Template as RulesTemplate
-from secure_fargate.rules import evaluate
-from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of, service_template
+from secure_fargate.pack import Template as RulesTemplate
+from secure_fargate.pack import evaluate
+from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of, security_agent, service_template
 
 AGENT_IMAGE = "public.ecr.aws/example/agent@sha256:" + "d" * 64
 
@@ -40,7 +39,7 @@ def agent_template() -> dict[str, Any]:
         cpu=256,
         memory_limit_mib=512,
         container=app_container(memory_limit_mib=384, secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(secret)}),
-        security_agent=SecurityAgent(
+        security_agent=security_agent(
             image=ImageSource.from_registry(AGENT_IMAGE), memory_limit_mib=96, writable_paths=["/var/run/agent"]
         ),
     )
@@ -92,7 +91,7 @@ def test_agent_memory_counts_in_the_task_budget() -> None:
             "Svc",
             cluster=cluster,
             container=app_container(memory_limit_mib=448),
-            security_agent=SecurityAgent(image=ImageSource.from_registry(AGENT_IMAGE), memory_limit_mib=96),
+            security_agent=security_agent(image=ImageSource.from_registry(AGENT_IMAGE), memory_limit_mib=96),
         )
 
 
@@ -109,13 +108,13 @@ def test_agent_is_checked_like_every_container(agent_kwargs: dict[str, Any], pro
     values: dict[str, Any] = {"image": ImageSource.from_registry(AGENT_IMAGE), **agent_kwargs}
     with pytest.raises(SecureFargateError, match=rf"{prop.replace('.', chr(92) + '.')}="):
         SecureFargateService(
-            stack, "Svc", cluster=cluster, container=app_container(), security_agent=SecurityAgent(**values)
+            stack, "Svc", cluster=cluster, container=app_container(), security_agent=security_agent(**values)
         )
 
 
 def test_agent_may_run_as_root_only_with_a_reason() -> None:
     template = service_template(
-        security_agent=SecurityAgent(
+        security_agent=security_agent(
             image=ImageSource.from_registry(AGENT_IMAGE),
             user="0",
             run_as_root=OptOut("the vendor agent reads /proc of every uid"),

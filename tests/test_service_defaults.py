@@ -11,7 +11,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Annotations, Match, Template
 
 from secure_fargate import ImageSource, OptOut, SecureFargateService, TrafficRule
-from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of, service_template
+from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of, security_agent, service_template
 
 
 @pytest.fixture(scope="module", params=["minimal", "reference"])
@@ -140,7 +140,7 @@ def test_every_container_drops_all_capabilities(template: dict[str, Any]) -> Non
 
 
 def test_sys_ptrace_is_the_one_capability_that_can_be_added_and_only_by_the_agent() -> None:
-    from secure_fargate import SecureFargateError, SecurityAgent
+    from secure_fargate import SecureFargateError
 
     _, stack, cluster, _ = base_stack()
     SecureFargateService(
@@ -148,7 +148,7 @@ def test_sys_ptrace_is_the_one_capability_that_can_be_added_and_only_by_the_agen
         "S",
         cluster=cluster,
         container=app_container(),
-        security_agent=SecurityAgent(image=ImageSource.from_registry(DIGEST_IMAGE)),
+        security_agent=security_agent(image=ImageSource.from_registry(DIGEST_IMAGE)),
     )
     agent = next(c for c in containers(Template.from_stack(stack).to_json()) if c["Name"] == "security-agent")
     assert agent["LinuxParameters"]["Capabilities"] == {"Add": ["SYS_PTRACE"], "Drop": ["ALL"]}

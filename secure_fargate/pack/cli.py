@@ -12,8 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import sarif
-from .rules import Finding, TemplateError, evaluate, load_template
+from . import Finding, TemplateError, __version__, evaluate, load_template, sarif
 
 
 def template_files(path: Path) -> list[Path]:
@@ -41,6 +40,7 @@ def _text(findings: list[Finding]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="secure-fargate", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="audit templates against the Fargate guardrail controls")
     check.add_argument("paths", nargs="+", metavar="PATH", help="a template file or a cdk.out directory")

@@ -20,7 +20,6 @@ from aws_cdk import (
     Aws,
     CfnCondition,
     CfnMapping,
-    Duration,
     Fn,
     Names,
     RemovalPolicy,
@@ -40,19 +39,26 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from . import defaults
-from ._cfn import depend_only_on
 from .errors import Problems
 from .keys import encryption_key
 from .service import SecureFargateService
 
-#: TLS 1.2 and 1.3 only (ELBSecurityPolicy-TLS13-1-2-2021-06), the policy AWS recommends.
-SSL_POLICY = elbv2.SslPolicy.RECOMMENDED_TLS
-ACCESS_LOG_EXPIRY = Duration.days(365)
-WAF_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
-
 
 class SecureLoadBalancer(Construct):
-    """An internet-facing ALB in the VPC's public subnets; ``attach(service)`` routes to a service."""
+    """An internet-facing ALB in the VPC's public subnets; ``attach(service)`` routes to a service.
+
+    Args:
+        scope: the parent construct.
+        construct_id: the construct's ID.
+        vpc: the VPC (its public subnets hold the load balancer).
+        certificate_arn: ACM certificate for HTTPS (TLS 1.2+ policy, HTTP redirected). Default: none, which
+            serves plain HTTP with a warning so a stack deploys without a domain.
+        deletion_protection: protect the load balancer from deletion. Default True.
+        web_acl: put an AWS WAF web ACL (AWS managed rules, logged) in front. Default True.
+        waf_log_retention: retention of the WAF log group. Default one year.
+        key: KMS key for the WAF logs. Default: a new key with rotation.
+        removal_policy: what happens to the log bucket, key and log group on stack deletion. Default RETAIN.
+    """
 
     def __init__(
         self,
@@ -81,7 +87,9 @@ class SecureLoadBalancer(Construct):
             versioned=True,
             removal_policy=removal_policy,
             lifecycle_rules=[
-                s3.LifecycleRule(expiration=ACCESS_LOG_EXPIRY, noncurrent_version_expiration=ACCESS_LOG_EXPIRY)
+                s3.LifecycleRule(
+                    expiration=defaults.ACCESS_LOG_EXPIRY, noncurrent_version_expiration=defaults.ACCESS_LOG_EXPIRY
+                )
             ],
         )
         self.load_balancer = elbv2.ApplicationLoadBalancer(
@@ -97,7 +105,7 @@ class SecureLoadBalancer(Construct):
         if certificate_arn:
             certificate = acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
             self.listener = self.load_balancer.add_listener(
-                "Https", port=443, certificates=[certificate], ssl_policy=SSL_POLICY, open=True
+                "Https", port=443, certificates=[certificate], ssl_policy=defaults.SSL_POLICY, open=True
             )
             redirect = self.load_balancer.add_redirect(source_port=80, target_port=443)
             Validations.of(redirect).acknowledge(
@@ -188,7 +196,7 @@ class SecureLoadBalancer(Construct):
                     cloud_watch_metrics_enabled=True, metric_name=group, sampled_requests_enabled=True
                 ),
             )
-            for index, group in enumerate(WAF_MANAGED_RULE_GROUPS)
+            for index, group in enumerate(defaults.WAF_MANAGED_RULE_GROUPS)
         ]
         acl = wafv2.CfnWebACL(
             self,
@@ -246,7 +254,17 @@ class SecureLoadBalancer(Construct):
         """Route the listener to ``service``'s main container; its SG then admits this ALB on that port only.
 
         The first service attached is the listener's default; further ones need ``priority`` and ``conditions``
-        (e.g. ``[elbv2.ListenerCondition.path_patterns(["/api/*"])]``)."""
+        (e.g. ``[elbv2.ListenerCondition.path_patterns(["/api/*"])]``).
+
+        Args:
+            service: the service to route to (its main container's ``container_port``).
+            health_check_path: the target group's health check path. Default ``/``.
+            priority: the listener rule's priority, for every service after the first.
+            conditions: the listener rule's conditions, with ``priority``.
+
+        Returns:
+            the target group (e.g. for ``scale_on_request_count``).
+        """
         problems = Problems(self.node.path)
         port = service.container_port
         if port is None:
@@ -261,9 +279,7 @@ class SecureLoadBalancer(Construct):
             targets=[service.service],
             priority=priority,
             conditions=list(conditions) if conditions else None,
-            health_check=elbv2.HealthCheck(path=health_check_path, interval=Duration.seconds(30)),
-            deregistration_delay=Duration.seconds(30),
+            health_check=elbv2.HealthCheck(path=health_check_path, interval=defaults.HEALTH_CHECK_INTERVAL),
+            deregistration_delay=defaults.DEREGISTRATION_DELAY,
         )
-        # CDK makes the service depend on the target group too, which it already references.
-        depend_only_on(service.service, self.listener, service.task_role)
         return target_group

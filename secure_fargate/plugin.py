@@ -1,6 +1,6 @@
 """``SecureFargateChecks``: the guardrail pack as a CDK policy-validation plugin (the mechanism cdk-nag 3 uses).
 
-    Validations.of(app).add_plugins(SecureFargateChecks())
+    SecureFargateChecks.register(app)        # idempotent; SecureFargateService calls it for you
 
 CDK runs it after synthesis over every stack template, names each finding's construct path, fails the synth
 when an unacknowledged finding remains, and lists acknowledged ones (``acknowledge(scope, "ECS.5", reason)``)
@@ -19,19 +19,39 @@ from aws_cdk import (
     PolicyValidationPluginReport,
     PolicyViolatingResource,
     PolicyViolation,
+    Validations,
 )
+from constructs import Construct, IConstruct
 
-from . import __version__
 from .acknowledgements import PLUGIN_NAME
-from .rules import CONTROLS, CONTROLS_BY_ID, Finding, evaluate, load_template
+from .pack import CONTROLS, CONTROLS_BY_ID, Finding, __version__, evaluate, load_template
 
 
 @jsii.implements(IPolicyValidationPlugin)
 class SecureFargateChecks:
     """Run every control of the pack (or the given control IDs) over each synthesized template."""
 
+    #: ID of the marker construct that records, on the app, that the pack is registered.
+    MARKER_ID = "SecureFargateChecksRegistered"
+
     def __init__(self, controls: list[str] | None = None) -> None:
+        """Args:
+        controls: the control IDs to run. Default: every control of the pack.
+        """
         self._controls = [CONTROLS_BY_ID[c] for c in controls] if controls else list(CONTROLS)
+
+    @classmethod
+    def register(cls, scope: IConstruct) -> None:
+        """Add the full pack to the app that holds ``scope``, once however often it is called.
+
+        ``SecureFargateService`` calls it, so its guarantee covers the final templates: property overrides,
+        resources elsewhere in the app that touch the service, and containers added after construction. A
+        marker construct on the app (public construct-tree API) makes it idempotent.
+        """
+        root = scope.node.root
+        if root.node.try_find_child(cls.MARKER_ID) is None:
+            Construct(root, cls.MARKER_ID)  # type: ignore[arg-type]
+            Validations.of(root).add_plugins(cls())
 
     @property
     def name(self) -> str:

@@ -240,14 +240,19 @@ def is_security_agent(container: Mapping[str, JSON]) -> bool:
     return marked and container.get("Essential") is False
 
 
-def check_ptrace(container: Mapping[str, JSON]) -> str | None:
-    """SF.PTRACE: only the security-agent sidecar (labelled, non-essential) may add SYS_PTRACE."""
-    if "SYS_PTRACE" in added_capabilities(container) and not is_security_agent(container):
+def ptrace_problem(added: Iterable[str], is_agent: bool) -> str | None:
+    """None unless a container that is not the task's security agent adds SYS_PTRACE."""
+    if "SYS_PTRACE" in {capability_name(c) for c in added} and not is_agent:
         return (
             f"adds SYS_PTRACE but is not the task's security agent (docker label {AGENT_LABEL}=true and "
             "Essential false): an application able to ptrace can read other processes' memory"
         )
     return None
+
+
+def check_ptrace(container: Mapping[str, JSON]) -> str | None:
+    """SF.PTRACE: only the security-agent sidecar (labelled, non-essential) may add SYS_PTRACE."""
+    return ptrace_problem(added_capabilities(container), is_security_agent(container))
 
 
 def _int_or_none(value: JSON) -> int | _Unknown | None:

@@ -36,6 +36,14 @@ def task_size_problem(cpu: int, memory_mib: int) -> str | None:
     return None
 
 
+def memory_budget_problem(task_memory_mib: int, container_limits_mib: list[int]) -> str | None:
+    """None when the containers' hard memory limits fit in the task's memory, else the overrun."""
+    used = sum(container_limits_mib)
+    if used > task_memory_mib:
+        return f"container hard memory limits add up to {used} MiB, above the task's {task_memory_mib} MiB"
+    return None
+
+
 _VCPU = re.compile(r"^\s*([0-9.]+)\s*vcpu\s*$", re.IGNORECASE)
 _GB = re.compile(r"^\s*([0-9.]+)\s*gb\s*$", re.IGNORECASE)
 
@@ -98,10 +106,8 @@ def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Tem
     limits = [container_memory(c) for c in containers(task)]
     if total_mib is None or any(isinstance(m, _Unknown) or m is None for m in limits):
         return []
-    used = sum(m for m in limits if isinstance(m, int))
-    if used > total_mib:
-        return [(None, f"container hard memory limits add up to {used} MiB, above the task's {total_mib} MiB")]
-    return []
+    problem = memory_budget_problem(total_mib, [m for m in limits if isinstance(m, int)])
+    return [(None, problem)] if problem else []
 
 
 def _network_mode(task: Mapping[str, JSON]) -> JSON | _Unknown:

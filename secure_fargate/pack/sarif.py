@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .rules import CONTROLS, Finding
+from ._version import __version__
+from .catalog import CONTROLS
+from .engine import Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning"}
 
 
-def report(findings: list[Finding], version: str = "0.1.0") -> dict[str, Any]:
+def report(findings: list[Finding], version: str = __version__) -> dict[str, Any]:
     """A SARIF log with one run; acknowledged findings carry an accepted external suppression."""
     rules = [
         {

@@ -15,14 +15,20 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from .cluster import SecureCluster
-from .ingress import SecureLoadBalancer
-from .keys import encryption_key
-from .network import SecureNetwork
-from .options import ContainerOptions, ImageSource, SecurityAgent, TrafficRule
-from .registry import PullThroughCache
-from .secrets import RotationRedeploy, enable_rotation
-from .service import SecureFargateService
+from secure_fargate import (
+    ContainerOptions,
+    ImageSource,
+    PullThroughCache,
+    RotationRedeploy,
+    SecureCluster,
+    SecureFargateService,
+    SecureLoadBalancer,
+    SecureNetwork,
+    SecurityAgent,
+    TrafficRule,
+    enable_rotation,
+    encryption_key,
+)
 
 #: nginx built to run unprivileged (uid 101, listens on 8080), from ECR Public through the pull-through cache:
 #: a stand-in application that works with a read-only root, /tmp writable and every capability dropped.
@@ -109,7 +115,7 @@ class ReferenceStack(Stack):
                 TrafficRule(s3_peer, 443, "HTTPS to S3 (image layers) via the gateway endpoint route"),
             ],
             security_agent=(
-                SecurityAgent(image=ImageSource.from_registry(security_agent_image), memory_limit_mib=64)
+                SecurityAgent.from_image(ImageSource.from_registry(security_agent_image), memory_limit_mib=64)
                 if security_agent_image
                 else None
             ),

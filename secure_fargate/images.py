@@ -1,0 +1,152 @@
+"""Where a container image comes from: one small class per kind of image behind one interface.
+
+Every kind answers the same three questions: how firmly is it pinned (``pin``, judged by the pack's SF.IMAGE
+predicate), what ``ecs.ContainerImage`` it becomes, and what the execution role needs to pull it
+(``grant_pull``, always scoped to the image's repository). Build them with the ``ImageSource.from_*``
+factories; each kind holds only the fields it needs, so an invalid combination cannot be expressed.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from aws_cdk import Aws
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+
+from ._tokens import is_unresolved
+from .pack.containers import ImagePin, image_pin, tag_or_digest_pin
+
+
+class ImageSource(abc.ABC):
+    """A container image reference the library can check for pinning before it becomes a ContainerImage.
+
+    Use ``ImageSource.from_ecr(repository, "sha256:...")`` for this account's ECR (the execution role's pull is
+    scoped to that repository), ``ImageSource.from_pull_through_cache(...)`` for an official public image
+    cached in the private registry, or ``ImageSource.from_registry("public.ecr.aws/...@sha256:...")`` for any
+    other registry.
+    """
+
+    #: What the user gave: a full image reference, or only the tag/digest for images in this account's ECR.
+    reference: str
+
+    @staticmethod
+    def from_registry(reference: str) -> ImageSource:
+        """An image pulled by its full reference (``registry/name@sha256:<64 hex>`` or ``registry/name:tag``).
+
+        Args:
+            reference: the image reference; ``:latest`` and untagged references are refused (SF.IMAGE).
+        """
+        return RegistryImage(reference)
+
+    @staticmethod
+    def from_ecr(repository: ecr.IRepository, tag_or_digest: str) -> ImageSource:
+        """An image of an ECR repository of this stack or account; the pull is scoped to ``repository``.
+
+        Args:
+            repository: the ECR repository (e.g. ``SecureRepository(...).repository``).
+            tag_or_digest: ``sha256:<64 hex>`` (preferred) or a fixed tag; ``latest`` is refused (SF.IMAGE).
+        """
+        return EcrImage(repository, tag_or_digest)
+
+    @staticmethod
+    def from_pull_through_cache(prefix: str, upstream_repository: str, tag_or_digest: str) -> ImageSource:
+        """An upstream public image (``public.ecr.aws/<upstream_repository>``) pulled through this account's
+        private registry via the ECR pull-through cache rule with ``prefix``.
+
+        Args:
+            prefix: the cache rule's repository prefix (``PullThroughCache.prefix``).
+            upstream_repository: the repository path on ``public.ecr.aws`` (e.g. ``nginx/nginx-unprivileged``).
+            tag_or_digest: ``sha256:<64 hex>`` (preferred) or a fixed tag; ``latest`` is refused (SF.IMAGE).
+        """
+        return PullThroughCacheImage(prefix, upstream_repository, tag_or_digest)
+
+    @property
+    def in_private_registry(self) -> bool:
+        """True for this account's ECR: pulling then needs ``ecr:GetAuthorizationToken`` (Resource ``*``)."""
+        return False
+
+    def pin(self) -> ImagePin | None:
+        """How the image is pinned; None when the reference is an unresolved token (not guessed)."""
+        if is_unresolved(self.reference):
+            return None
+        return tag_or_digest_pin(self.reference) if self.in_private_registry else image_pin(self.reference)
+
+    @abc.abstractmethod
+    def to_container_image(self) -> ecs.ContainerImage:
+        """The ``ecs.ContainerImage`` this source becomes in the task definition."""
+
+    def grant_pull(self, role: iam.IRole) -> None:  # noqa: B027  # most kinds need nothing beyond ContainerImage
+        """Pull permissions beyond what the ``ContainerImage`` grants by itself (scoped to the repository)."""
+
+
+@dataclass(frozen=True)
+class RegistryImage(ImageSource):
+    """An image pulled by its full reference from any registry (ECR Public, Docker Hub, ...)."""
+
+    reference: str
+
+    def to_container_image(self) -> ecs.ContainerImage:
+        return ecs.ContainerImage.from_registry(self.reference)
+
+
+@dataclass(frozen=True)
+class EcrImage(ImageSource):
+    """An image of an ECR repository; ``ContainerImage.from_ecr_repository`` grants the scoped pull."""
+
+    repository: ecr.IRepository
+    reference: str
+
+    @property
+    def in_private_registry(self) -> bool:
+        return True
+
+    def to_container_image(self) -> ecs.ContainerImage:
+        return ecs.ContainerImage.from_ecr_repository(self.repository, self.reference)
+
+
+@dataclass(frozen=True)
+class PullThroughCacheImage(ImageSource):
+    """An official public image cached in this account's registry by an ECR pull-through cache rule."""
+
+    cache_prefix: str
+    upstream_repository: str
+    reference: str
+
+    @property
+    def in_private_registry(self) -> bool:
+        return True
+
+    @property
+    def repository_arn(self) -> str:
+        """The cached repository (created on first pull): the one resource the pull is granted on."""
+        return (
+            f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/"
+            f"{self.cache_prefix}/{self.upstream_repository}"
+        )
+
+    def to_container_image(self) -> ecs.ContainerImage:
+        separator = "@" if self.reference.startswith("sha256:") else ":"
+        registry = f"{Aws.ACCOUNT_ID}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}"
+        return ecs.ContainerImage.from_registry(
+            f"{registry}/{self.cache_prefix}/{self.upstream_repository}{separator}{self.reference}"
+        )
+
+    def grant_pull(self, role: iam.IRole) -> None:
+        """The cached repository's pull, its creation on first pull and the upstream import; the token call
+        (``ecr:GetAuthorizationToken``) has no resource-level permission."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                    "ecr:CreateRepository",
+                    "ecr:BatchImportUpstreamImage",
+                ],
+                resources=[self.repository_arn],
+            )
+        )
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))

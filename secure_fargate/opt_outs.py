@@ -1,0 +1,86 @@
+"""The opt-out table: every default that may be weakened, the control it weakens, and what the audit shows.
+
+One entry drives everything about an opt-out: the reason check (``OptOut.reason``), the default used when no
+opt-out is given, the warning annotation, and the acknowledgement of the control on the resource that carries
+the weakened setting. Anything not in this table cannot be weakened (privileged, capabilities beyond
+SYS_PTRACE, secrets on the task role): those are the invariants the library exists for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from aws_cdk import Annotations
+from constructs import IConstruct
+
+from .acknowledgements import acknowledge
+from .errors import reason_problem
+from .options import OptOut
+
+
+class Level(Enum):
+    """Where an opt-out is given: a ``SecureFargateService`` keyword or a ``ContainerOptions`` field."""
+
+    SERVICE = "service"
+    CONTAINER = "container"
+
+
+@dataclass(frozen=True)
+class OptOutRule:
+    """One weakenable default.
+
+    Args:
+        prop: the keyword (service) or field (container) that takes the ``OptOut``.
+        level: where it is given.
+        control: the pack control the opt-out acknowledges; None when no control judges the setting.
+        weakens: what the opt-out does, for the warning annotation.
+    """
+
+    prop: str
+    level: Level
+    control: str | None
+    weakens: str
+
+
+OPT_OUTS: dict[str, OptOutRule] = {
+    rule.prop: rule
+    for rule in (
+        OptOutRule("assign_public_ip", Level.SERVICE, "ECS.2", "tasks get public IPs in public subnets"),
+        OptOutRule("enable_execute_command", Level.SERVICE, None, "ECS Exec (an interactive shell) is enabled"),
+        OptOutRule("run_as_root", Level.CONTAINER, "ECS.20", "the container may run as root"),
+        OptOutRule("writable_root_filesystem", Level.CONTAINER, "ECS.5", "the root filesystem is writable"),
+    )
+}
+
+
+def given(holder: object, level: Level) -> dict[str, object]:
+    """The opt-outs set on ``holder`` (service keywords as a dict, or a ContainerOptions), by property."""
+    found: dict[str, object] = {}
+    for prop, rule in OPT_OUTS.items():
+        if rule.level is level:
+            value = holder.get(prop) if isinstance(holder, dict) else getattr(holder, prop, None)
+            if value is not None:
+                found[prop] = value
+    return found
+
+
+def reason_issues(prefix: str, opt_outs: Mapping[str, object]) -> list[tuple[str, object, str]]:
+    """Each opt-out must be an ``OptOut`` with a real reason: (property, value, allowed) per problem."""
+    issues = []
+    for prop, opt_out in opt_outs.items():
+        problem = reason_problem(opt_out.reason if isinstance(opt_out, OptOut) else None)
+        if problem:
+            issues.append((f"{prefix}.{prop}" if prefix else prop, opt_out, problem))
+    return issues
+
+
+def record(scope: IConstruct, label: str, prop: str, opt_out: OptOut) -> None:
+    """Leave the warning and the acknowledgement an opt-out owes the audit, on ``scope``."""
+    rule = OPT_OUTS[prop]
+    reason = opt_out.reason.strip()
+    control = f" ({rule.control})" if rule.control else ""
+    Annotations.of(scope).add_warning_v2(f"secure-fargate:{label}", f"{label}: {rule.weakens}{control}: {reason}")
+    if rule.control:
+        acknowledge(scope, rule.control, f"opt-out {label}: {reason}")

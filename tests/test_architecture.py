@@ -1,0 +1,285 @@
+"""Architecture guarantees (issue 11): a pure pack, one predicate per control, public API only, documented
+parameters, one version, and services ordered after the listener or rule that forwards to them."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk.assertions import Template
+
+import secure_fargate
+from secure_fargate import _validation
+from secure_fargate.pack import sarif
+from tests.conftest import app_container, base_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "secure_fargate"
+
+BLOCK_CDK = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("aws_cdk", "constructs", "jsii"):
+            raise ImportError("blocked for this test: " + name)
+sys.meta_path.insert(0, Block())
+"""
+
+
+# ------------------------------------------------------------------------------------------- pure pack
+
+
+def test_pack_modules_import_no_cdk_in_their_source() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (PACKAGE / "pack").rglob("*.py")
+        if re.search(r"^\s*(from|import)\s+(aws_cdk|constructs|jsii)\b", path.read_text(), re.MULTILINE)
+    ]
+    assert offenders == []
+
+
+def test_pack_and_cli_run_with_aws_cdk_unimportable(tmp_path: Path) -> None:
+    template = tmp_path / "t.json"
+    template.write_text(json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
+    script = BLOCK_CDK + (
+        "import secure_fargate.pack as p, secure_fargate.pack.cli as c\n"
+        "assert 'aws_cdk' not in sys.modules\n"
+        f"sys.exit(c.main(['check', {str(template)!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "0 finding(s)" in result.stdout
+
+
+def test_the_blocker_really_blocks_aws_cdk() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_CDK + "import aws_cdk"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0 and "blocked for this test" in result.stderr
+
+
+# ----------------------------------------------------------------------------------- one logic per control
+
+
+def _container(**overrides: Any) -> SimpleNamespace:
+    image = SimpleNamespace(
+        reference="r@sha256:" + "a" * 64, pin=lambda: None, to_container_image=lambda: None, in_private_registry=False
+    )
+    values: dict[str, Any] = {
+        "name": "app",
+        "image": image,
+        "memory_limit_mib": 128,
+        "memory_reservation_mib": None,
+        "privileged": False,
+        "add_capabilities": ("SYS_PTRACE",),
+        "user": "1000",
+        "run_as_root": None,
+        "environment": {"X": "1"},
+        "container_port": None,
+        "writable_paths": (),
+    }
+    values.update(overrides)
+    return SimpleNamespace(**values)
+
+
+CALLS = {
+    _validation.check_image: lambda: _validation.check_image(
+        _container(image=secure_fargate.ImageSource.from_registry("example/app:1.0")), False
+    ),
+    _validation.check_capabilities: lambda: _validation.check_capabilities(_container(), False),
+    _validation.check_user: lambda: _validation.check_user(_container(), False),
+    _validation.check_memory: lambda: _validation.check_memory(_container(), False),
+    _validation.check_environment: lambda: _validation.check_environment(_container(), False),
+    _validation.check_task_size: lambda: _validation.check_task_size(256, 512),
+    _validation.check_memory_budget: lambda: _validation.check_memory_budget(512, [128]),
+}
+
+
+@pytest.mark.parametrize(
+    ("check", "predicate"),
+    [(c, p) for c, preds in _validation.VALIDATOR_PREDICATES.items() for p in preds],
+    ids=lambda v: v.__name__ if callable(v) else v[1],
+)
+def test_each_construct_check_calls_the_pack_predicate(
+    check: Any, predicate: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module_name, name = predicate
+    module = sys.modules[module_name]
+    real = getattr(module, name)
+    assert real.__module__.startswith("secure_fargate.pack."), f"{name} is not a pack predicate"
+    calls: list[Any] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    CALLS[check]()
+    assert calls, f"{check.__name__} did not call {name}"
+
+
+def test_every_container_check_is_listed_in_the_checks() -> None:
+    public = {f for n, f in vars(_validation).items() if n.startswith("check_") and callable(f)}
+    listed = set(_validation.CONTAINER_CHECKS) | {
+        _validation.check_unique_names,
+        _validation.check_task_size,
+        _validation.check_memory_budget,
+        _validation.check_desired_count,
+    }
+    assert public == listed
+
+
+def test_pack_memory_budget_and_ptrace_rules_use_the_same_predicates(monkeypatch: pytest.MonkeyPatch) -> None:
+    from secure_fargate.pack import containers, tasks
+
+    seen: list[str] = []
+    monkeypatch.setattr(tasks, "memory_budget_problem", lambda *a: seen.append("budget") or None)
+    monkeypatch.setattr(containers, "ptrace_problem", lambda *a: seen.append("ptrace") or None)
+    task = {"Properties": {"Memory": "512", "ContainerDefinitions": [{"Name": "a", "Memory": 128}]}}
+    tasks.check_memory_budget("T", task, None)  # type: ignore[arg-type]
+    containers.check_ptrace({"Name": "a"})
+    assert seen == ["budget", "ptrace"]
+
+
+# ---------------------------------------------------------------------------------------- public API only
+
+
+def test_no_raw_depends_on_override_or_protected_member_anywhere() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"add_override\(\s*[\"']DependsOn", text), path
+        assert "_cfn_properties" not in text and "_render_properties" not in text, path
+
+
+# ------------------------------------------------------------------------------------ services are ordered
+
+
+def _routing(template: dict[str, Any]) -> list[tuple[str, str, set[str]]]:
+    """(service, target group, forwarders the service depends on) for every service/target-group pair."""
+    resources = template["Resources"]
+    forwarders: dict[str, set[str]] = {}
+    for logical_id, resource in resources.items():
+        kind = resource["Type"]
+        if kind in ("AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerRule"):
+            key = "DefaultActions" if kind.endswith("Listener") else "Actions"
+            for action in resource["Properties"].get(key, []):
+                target = action.get("TargetGroupArn", {}).get("Ref")
+                if target:
+                    forwarders.setdefault(target, set()).add(logical_id)
+    found = []
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::ECS::Service":
+            continue
+        depends = set(resource.get("DependsOn", []))
+        for lb in resource["Properties"].get("LoadBalancers", []):
+            group = lb["TargetGroupArn"]["Ref"]
+            found.append((logical_id, group, forwarders.get(group, set()) & depends))
+    return found
+
+
+@pytest.fixture(scope="module")
+def two_service_template() -> dict[str, Any]:
+    from secure_fargate import SecureFargateService, SecureLoadBalancer
+
+    _, stack, cluster, _ = base_stack("Routed")
+    web = SecureFargateService(stack, "Web", cluster=cluster, container=app_container(container_port=8080))
+    api = SecureFargateService(stack, "Api", cluster=cluster, container=app_container(container_port=8081))
+    api.node.add_dependency(cluster)  # a user's own dependency must survive
+    ingress = SecureLoadBalancer(stack, "Ingress", vpc=cluster.vpc)
+    ingress.attach(web)
+    ingress.attach(api, priority=10, conditions=[elbv2.ListenerCondition.path_patterns(["/api/*"])])
+    return Template.from_stack(stack).to_json()  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", ["reference_template", "two_service_template"])
+def test_every_service_depends_on_what_forwards_to_its_target_groups(name: str, request: pytest.FixtureRequest) -> None:
+    routing = _routing(request.getfixturevalue(name))
+    assert routing, "no load-balanced service found"
+    for service, group, forwarders in routing:
+        assert forwarders, f"{service} does not depend on any listener or rule forwarding to {group}"
+
+
+def test_routed_service_depends_on_its_listener_rule(two_service_template: dict[str, Any]) -> None:
+    resources = two_service_template["Resources"]
+    (api,) = [k for k, v in resources.items() if v["Type"] == "AWS::ECS::Service" and k.startswith("Api")]
+    rules = [k for k, v in resources.items() if v["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"]
+    assert len(rules) == 1 and rules[0] in resources[api]["DependsOn"]
+
+
+def test_a_users_own_dependency_is_kept(two_service_template: dict[str, Any]) -> None:
+    resources = two_service_template["Resources"]
+    (api,) = [k for k, v in resources.items() if v["Type"] == "AWS::ECS::Service" and k.startswith("Api")]
+    assert any(d.startswith("Cluster") for d in resources[api]["DependsOn"]), resources[api]["DependsOn"]
+
+
+# ------------------------------------------------------------------------------------------------ docs
+
+
+PUBLIC_TYPES = [
+    "SecureFargateService",
+    "ContainerOptions",
+    "SecurityAgent",
+    "TrafficRule",
+    "OptOut",
+    "SecureNetwork",
+    "SecureCluster",
+    "SecureRepository",
+    "PullThroughCache",
+    "SecureLoadBalancer",
+    "RotationRedeploy",
+]
+
+
+@pytest.mark.parametrize("name", PUBLIC_TYPES)
+def test_every_public_parameter_is_documented(name: str) -> None:
+    cls = getattr(secure_fargate, name)
+    parameters = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "scope", "construct_id")]
+    doc = inspect.getdoc(cls) or ""
+    assert "Args:" in doc, f"{name} has no Args: section"
+    args = doc.split("Args:", 1)[1]
+    missing = [p for p in parameters if not re.search(rf"^\s+{p}:", args, re.MULTILINE)]
+    assert missing == [], f"{name} does not document {missing}"
+
+
+def test_help_shows_the_service_parameters() -> None:
+    text = inspect.getdoc(secure_fargate.SecureFargateService) or ""
+    assert "memory_limit_mib: task memory in MiB" in text
+
+
+# --------------------------------------------------------------------------------------------- version
+
+
+def test_one_version_everywhere() -> None:
+    expected = version("secure-fargate")
+    result = subprocess.run(
+        [sys.executable, "-m", "secure_fargate", "--version"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == f"secure-fargate {expected}"
+    assert sarif.report([])["runs"][0]["tool"]["driver"]["version"] == expected
+    assert secure_fargate.__version__ == expected
+    assert f'version = "{expected}"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_version_is_not_restated_in_the_source() -> None:
+    hits = [p for p in PACKAGE.rglob("*.py") if re.search(r"[\"']\d+\.\d+\.\d+[\"']", p.read_text())]
+    # Only platform versions (services.py) and the SARIF format version may hold dotted numbers.
+    assert all(p.name in ("defaults.py", "services.py", "sarif.py") for p in hits), hits
+
+
+def test_cdk_app_is_not_required_for_the_plugin_marker() -> None:
+    stack = cdk.Stack()
+    from secure_fargate import SecureFargateChecks
+
+    SecureFargateChecks.register(stack)
+    SecureFargateChecks.register(stack)
+    assert stack.node.root.node.try_find_child(SecureFargateChecks.MARKER_ID) is not None
