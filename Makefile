@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 CDK := $(VENV)/bin/cdk --no-notices --no-version-reporting
 
-.PHONY: setup synth test lint typecheck unit deploy bench diagram clean
+.PHONY: setup synth test lint typecheck unit deploy bench diagram clean dist
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -37,6 +37,15 @@ unit: setup
 
 test: lint typecheck unit
 
+# Wheel + sdist into dist/ with the pinned `build` frontend. Offline: --no-isolation uses the virtualenv's
+# pinned setuptools instead of downloading one. The wheel is built from the sdist, so it also proves the sdist
+# is complete and no stale build/ file slips in. The egg-info left at the root would shadow the installed
+# metadata (importlib.metadata reads the first on sys.path), so it goes.
+dist: setup
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
+	rm -rf secure_fargate.egg-info
+
 deploy: setup
 	$(CDK) deploy $(ARGS)
 
@@ -44,7 +53,7 @@ bench: setup
 	$(PY) bench/run.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache dist build secure_fargate.egg-info
 
 diagram: synth
 	$(PY) docs/diagram.py cdk.out/SecureFargateReference.template.json
