@@ -5,16 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Minimum length of an opt-out or acknowledgement reason: long enough to say why, so it reads well in an
-#: annotation and an audit report.
-MIN_REASON_LENGTH = 10
-
-
-def reason_problem(reason: object) -> str | None:
-    """None when ``reason`` says why; else what a reason must be."""
-    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON_LENGTH:
-        return f"a reason saying why, at least {MIN_REASON_LENGTH} characters"
-    return None
+from .pack.reasons import MIN_REASON_LENGTH as MIN_REASON_LENGTH
+from .pack.reasons import reason_problem as reason_problem
 
 
 @dataclass(frozen=True)

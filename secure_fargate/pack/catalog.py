@@ -56,6 +56,10 @@ class Control:
     rationale: str
     security_hub: bool = False
     severity: str = "error"
+    #: False for the invariants the library exists for: no acknowledgement silences them.
+    acknowledgeable: bool = True
+    #: What to change to comply (shown as the plugin's suggested fix).
+    fix: str = ""
 
 
 CONTROLS: tuple[Control, ...] = (
@@ -82,6 +86,7 @@ CONTROLS: tuple[Control, ...] = (
         tasks.check_host_pid,
         "pidMode host exposes every process on the host to the container.",
         security_hub=True,
+        acknowledgeable=False,
     ),
     Control(
         "ECS.4",
@@ -90,6 +95,7 @@ CONTROLS: tuple[Control, ...] = (
         per_container(containers.check_privileged),
         "A privileged container has every capability and device of the host; Fargate rejects it at deploy.",
         security_hub=True,
+        acknowledgeable=False,
     ),
     Control(
         "ECS.5",
@@ -138,6 +144,7 @@ CONTROLS: tuple[Control, ...] = (
         tasks.check_host_network,
         "Host networking removes the per-task ENI and security group isolation.",
         security_hub=True,
+        acknowledgeable=False,
     ),
     Control(
         "ECS.20",
@@ -154,6 +161,7 @@ CONTROLS: tuple[Control, ...] = (
         TASK,
         per_container(containers.check_capabilities),
         "Least privilege for the kernel: Fargate allows adding only SYS_PTRACE, which security agents need.",
+        acknowledgeable=False,
     ),
     Control(
         "SF.PTRACE",
@@ -161,6 +169,7 @@ CONTROLS: tuple[Control, ...] = (
         TASK,
         per_container(containers.check_ptrace),
         "SYS_PTRACE lets a process read and alter other processes' memory: only the agent that watches them needs it.",
+        acknowledgeable=False,
     ),
     Control(
         "SF.MEMORY",
@@ -175,6 +184,7 @@ CONTROLS: tuple[Control, ...] = (
         TASK,
         tasks.check_task_size,
         "An unsupported pair fails only at deploy time, in RegisterTaskDefinition.",
+        acknowledgeable=False,
     ),
     Control(
         "SF.IMAGE",
@@ -189,6 +199,7 @@ CONTROLS: tuple[Control, ...] = (
         TASK,
         tasks.check_roles,
         "The execution role pulls images and reads secrets; the application must not inherit that.",
+        acknowledgeable=False,
     ),
     Control(
         "SF.EXECUTION_ROLE",
@@ -196,6 +207,7 @@ CONTROLS: tuple[Control, ...] = (
         TASK,
         iam.check_execution_role_scope,
         "The execution role should reach exactly its image, log group and secrets.",
+        acknowledgeable=False,
     ),
     Control(
         "SF.SECRETS",
@@ -203,6 +215,7 @@ CONTROLS: tuple[Control, ...] = (
         TASK,
         iam.check_task_role_secrets,
         "Secrets are injected at start by the execution role; the application's own identity needs no read.",
+        acknowledgeable=False,
     ),
     Control(
         "SF.INGRESS",

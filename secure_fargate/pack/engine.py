@@ -28,6 +28,10 @@ class Finding:
     message: str
     severity: str
     acknowledged: str | None = None  # the reason, when acknowledged
+    #: The sub-subject of the finding, e.g. the environment variable of an ECS.8 finding.
+    item: str | None = None
+    #: False when the control is an invariant that no acknowledgement silences.
+    acknowledgeable: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
