@@ -1,14 +1,22 @@
-"""Acknowledging a guardrail finding: per construct and control, always with a reason.
+"""Acknowledging a guardrail finding: one control, on resources that exist, for exactly what is named.
 
-One call records the acknowledgement where each checker reads it:
-- CDK's validation framework (``Validations.of(scope).acknowledge``), used by the ``SecureFargateChecks`` plugin;
-- the ``Metadata`` of every CloudFormation resource under ``scope``, read by ``secure-fargate check`` over
-  synthesized templates and by the constructs' own synth-time audit.
+``acknowledge(scope, control, reason, container=..., variable=...)`` writes the acknowledgement into the
+``Metadata`` of the CloudFormation resources under ``scope`` that the control judges
+(``secure-fargate: {acknowledgements: [{control, reason, container?, variable?}]}``). The pack reads it there,
+whoever runs it: the CDK plugin at synth, ``secure-fargate check`` in CI, the CloudFormation hook at deploy.
+So one mechanism gives one verdict everywhere; CDK's own ``Validations.of(x).acknowledge`` cannot silence a
+finding of this pack (the plugin reports them as non-suppressible).
+
+Rules (README "Acknowledgements"): the control must exist and have an opt-out (the invariants cannot be
+acknowledged); the reason must say something (``pack.reasons``); container-level controls name the container
+and ECS.8 names the variable, so a later container or variable is judged afresh; and ``scope`` must hold a
+resource of the control's type (an acknowledgement that matches nothing is a mistake, not a no-op).
 """
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnResource, Validations
+from aws_cdk import Acknowledgment, CfnResource
+from aws_cdk import aws_ecs as ecs
 from constructs import IConstruct
 
 from .errors import Problems
@@ -17,6 +25,12 @@ from .pack import CONTROLS_BY_ID, METADATA_KEY
 #: Plugin name of the guardrail pack; CDK namespaces rule IDs with it (``secure-fargate::ECS.5``).
 PLUGIN_NAME = "secure-fargate"
 
+#: Controls judged per container: an acknowledgement must name the container it covers.
+CONTAINER_CONTROLS: frozenset[str] = frozenset(
+    {"ECS.5", "ECS.8", "ECS.9", "ECS.20", "ECS.21", "SF.IMAGE", "SF.MOUNTS", "SF.LOGGING", "SF.VERSION_CONSISTENCY"}
+)
+#: Controls judged per variable of a container: an acknowledgement must name the variable too.
+VARIABLE_CONTROLS: frozenset[str] = frozenset({"ECS.8"})
 
 #: cdk-nag's NIST 800-53 pack flags every AWS::IAM::Policy as an "inline" policy. CDK's grants create exactly
 #: those, scoped to the ARNs of the resources granted; the library acknowledges it on the roles it creates.
@@ -31,18 +45,77 @@ def validation_id(control: str) -> str:
     return f"{PLUGIN_NAME}::{control}"
 
 
-def acknowledge(scope: IConstruct, control: str, reason: str) -> None:
-    """Acknowledge ``control`` for ``scope`` and everything under it, with a reason that audits will show."""
+def _targets(scope: IConstruct, resource_type: str) -> list[CfnResource]:
+    return [
+        child  # type: ignore[misc]
+        for child in scope.node.find_all()
+        if CfnResource.is_cfn_resource(child) and child.cfn_resource_type == resource_type  # type: ignore[attr-defined]
+    ]
+
+
+def _has_container(scope: IConstruct, name: str) -> bool:
+    definitions = [c for c in scope.node.find_all() if isinstance(c, ecs.TaskDefinition)]
+    if isinstance(scope, ecs.TaskDefinition):
+        definitions.append(scope)
+    return any(d.find_container(name) is not None for d in definitions)
+
+
+def _check_subject(
+    problems: Problems, scope: IConstruct, control: str, container: str | None, variable: object
+) -> None:
+    if control in CONTAINER_CONTROLS and not container:
+        problems.add(
+            "container", container, f"the container {control} is acknowledged for ({control} is per container)"
+        )
+    if container and not _has_container(scope, container):
+        problems.add("container", container, "a container of a task definition under the scope")
+    if control in VARIABLE_CONTROLS and not variable:
+        problems.add("variable", variable, f"the environment variable {control} is acknowledged for")
+
+
+def acknowledge(
+    scope: IConstruct, control: str, reason: str, *, container: str | None = None, variable: str | None = None
+) -> None:
+    """Acknowledge ``control`` for the resources under ``scope`` it judges, with a reason audits will show.
+
+    Args:
+        scope: the construct whose resources the acknowledgement covers (e.g. a task definition).
+        control: a control ID of the pack that has an opt-out (``secure-fargate controls`` lists them).
+        reason: why the finding is accepted: at least 10 visible characters, not one character repeated.
+        container: for a per-container control, the one container it covers.
+        variable: for ECS.8, the one environment variable it covers.
+
+    Raises:
+        SecureFargateError: naming the property that is wrong (control, reason, container, variable, scope).
+    """
     problems = Problems(scope.node.path)
-    if control not in CONTROLS_BY_ID:
+    found = CONTROLS_BY_ID.get(control)
+    if found is None:
         problems.add("control", control, f"one of {sorted(CONTROLS_BY_ID)}")
+    elif not found.acknowledgeable:
+        problems.add(
+            "control", control, "a control with an opt-out: this one is an invariant and cannot be acknowledged"
+        )
     problems.require_reason("reason", reason, reason)
+    targets = _targets(scope, found.resource_type) if found else []
+    if found and not targets:
+        problems.add("scope", scope.node.path, f"a scope holding a {found.resource_type} ({control} judges those)")
+    if found:
+        _check_subject(problems, scope, control, container, variable)
     problems.raise_if_any()
-    Validations.of(scope).acknowledge(Acknowledgment(id=validation_id(control), reason=reason.strip()))
-    for child in scope.node.find_all():
-        if CfnResource.is_cfn_resource(child):
-            resource: CfnResource = child  # type: ignore[assignment]
-            current = resource.get_metadata(METADATA_KEY) or {}
-            entries = [e for e in current.get("acknowledgements", []) if e.get("control") != control]
-            entries.append({"control": control, "reason": reason.strip()})
-            resource.add_metadata(METADATA_KEY, {"acknowledgements": entries})
+    entry = {"control": control, "reason": reason.strip()}
+    entry.update({k: v for k, v in (("container", container), ("variable", variable)) if v})
+    for resource in targets:
+        _add_entry(resource, entry)
+
+
+def _add_entry(resource: CfnResource, entry: dict[str, str]) -> None:
+    key = ("control", "container", "variable")
+    current = resource.get_metadata(METADATA_KEY) or {}
+    entries = [
+        e
+        for e in current.get("acknowledgements", [])
+        if tuple(e.get(k) for k in key) != tuple(entry.get(k) for k in key)
+    ]
+    entries.append(entry)
+    resource.add_metadata(METADATA_KEY, {"acknowledgements": entries})

@@ -76,11 +76,12 @@ def reason_issues(prefix: str, opt_outs: Mapping[str, object]) -> list[tuple[str
     return issues
 
 
-def record(scope: IConstruct, label: str, prop: str, opt_out: OptOut) -> None:
-    """Leave the warning and the acknowledgement an opt-out owes the audit, on ``scope``."""
+def record(scope: IConstruct, label: str, prop: str, opt_out: OptOut, container: str | None = None) -> None:
+    """Leave the warning and the acknowledgement an opt-out owes the audit, on ``scope`` (for a container-level
+    opt-out: on the task definition, for that container only)."""
     rule = OPT_OUTS[prop]
     reason = opt_out.reason.strip()
     control = f" ({rule.control})" if rule.control else ""
     Annotations.of(scope).add_warning_v2(f"secure-fargate:{label}", f"{label}: {rule.weakens}{control}: {reason}")
     if rule.control:
-        acknowledge(scope, rule.control, f"opt-out {label}: {reason}")
+        acknowledge(scope, rule.control, f"opt-out {label}: {reason}", container=container)

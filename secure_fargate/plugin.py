@@ -10,7 +10,9 @@ CloudFormation will receive, whatever construct produced it — and reuses CDK's
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 import jsii
 from aws_cdk import (
@@ -24,7 +26,7 @@ from aws_cdk import (
 from constructs import Construct, IConstruct
 
 from .acknowledgements import PLUGIN_NAME
-from .pack import CONTROLS, CONTROLS_BY_ID, Finding, __version__, evaluate, load_template
+from .pack import CONTROLS, CONTROLS_BY_ID, Control, Finding, __version__, evaluate, load_template
 
 
 @jsii.implements(IPolicyValidationPlugin)
@@ -66,32 +68,71 @@ class SecureFargateChecks:
         return [c.id for c in self._controls]
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        """Judge the app's templates (nested stacks' included) exactly as ``secure-fargate check`` does."""
+        findings = evaluate_paths(list(context.template_paths), self._controls)
+        open_findings = [f for f in findings if not f.acknowledged]
         by_control: dict[str, list[Finding]] = defaultdict(list)
-        for path in context.template_paths:
-            for finding in evaluate(load_template(path), self._controls):
-                by_control[finding.control].append(finding)
-        violations = []
-        for control_id, findings in by_control.items():
-            control = CONTROLS_BY_ID[control_id]
-            violations.append(
-                PolicyViolation(
-                    rule_name=control.id,
-                    description=f"{control.title}: "
-                    + "; ".join(
-                        f"{f.resource}{f' ({f.container})' if f.container else ''}: {f.message}" for f in findings
-                    ),
-                    fix=control.rationale,
-                    severity=control.severity,
-                    violating_resources=[
-                        PolicyViolatingResource(
-                            resource_logical_id=f.resource,
-                            template_path=f.template,
-                            locations=[
-                                f"Properties.ContainerDefinitions[{f.container}]" if f.container else "Properties"
-                            ],
-                        )
-                        for f in findings
-                    ],
-                )
+        for finding in open_findings:
+            by_control[finding.control].append(finding)
+        violations = [_violation(CONTROLS_BY_ID[c], found) for c, found in by_control.items()]
+        acknowledged = [f"{f.control} {_where(f)}: {f.acknowledged}" for f in findings if f.acknowledged]
+        return PolicyValidationPluginReport(
+            success=not violations,
+            violations=violations,
+            plugin_version=__version__,
+            metadata={"acknowledged": json.dumps(acknowledged)} if acknowledged else None,
+        )
+
+
+def nested_template_paths(template_path: str) -> list[str]:
+    """The templates of the nested stacks a synthesized template declares (CDK writes them beside it and names
+    the file in the ``aws:asset:path`` metadata), recursively."""
+    found: list[str] = []
+    body = json.loads(Path(template_path).read_text(encoding="utf-8"))
+    for resource in (body.get("Resources") or {}).values():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudFormation::Stack":
+            continue
+        asset = (resource.get("Metadata") or {}).get("aws:asset:path")
+        nested = Path(template_path).parent / str(asset)
+        if asset and nested.is_file():
+            found.append(str(nested))
+            found.extend(nested_template_paths(str(nested)))
+    return found
+
+
+def evaluate_paths(template_paths: list[str], controls: list[Control]) -> list[Finding]:
+    """Every finding over the given templates and their nested stacks' templates."""
+    paths = [p for top in template_paths for p in (top, *nested_template_paths(top))]
+    return [finding for path in paths for finding in evaluate(load_template(path), controls)]
+
+
+def _where(finding: Finding) -> str:
+    return (
+        finding.resource
+        + (f" ({finding.container})" if finding.container else "")
+        + (f" [{finding.item}]" if finding.item else "")
+    )
+
+
+def _violation(control: Control, findings: list[Finding]) -> PolicyViolation:
+    """One control's open findings. Severity "fatal": CDK's own acknowledgements cannot suppress them, so the
+    synth's verdict is the CLI's; accepting a finding goes through ``secure_fargate.acknowledge``."""
+    how = (
+        f"or accept it with secure_fargate.acknowledge(scope, {control.id!r}, reason, ...)"
+        if control.acknowledgeable
+        else "(an invariant: it cannot be acknowledged)"
+    )
+    return PolicyViolation(
+        rule_name=control.id,
+        description=f"{control.title}: " + "; ".join(f"{_where(f)}: {f.message}" for f in findings),
+        fix=f"{control.fix or control.rationale} {how}",
+        severity="fatal",
+        violating_resources=[
+            PolicyViolatingResource(
+                resource_logical_id=f.resource,
+                template_path=f.template,
+                locations=[f"Properties.ContainerDefinitions[{f.container}]" if f.container else "Properties"],
             )
-        return PolicyValidationPluginReport(success=not violations, violations=violations, plugin_version=__version__)
+            for f in findings
+        ],
+    )

@@ -295,7 +295,7 @@ class SecureFargateService(Construct):
             record(self.service if prop == "assign_public_ip" else self, prop, prop, opt_out)  # type: ignore[arg-type]
         for plan in self.plan.containers:
             for prop, opt_out in given(plan.options, Level.CONTAINER).items():
-                record(self.task_definition, f"{plan.name}.{prop}", prop, opt_out)  # type: ignore[arg-type]
+                record(self.task_definition, f"{plan.name}.{prop}", prop, opt_out, plan.name)  # type: ignore[arg-type]
 
     def _acknowledge_ecosystem_findings(self) -> None:
         """cdk-nag findings this construct answers by design, acknowledged with the reason (README lists them)."""
