@@ -26,6 +26,7 @@ _EXPORTS = {
     "ContainerOptions": "options",
     "ImageSource": "images",
     "OptOut": "options",
+    "NotSecret": "options",
     "TrafficRule": "options",
     "SecureFargateError": "errors",
     "Problem": "errors",
@@ -42,6 +43,7 @@ __all__ = [
     "ContainerOptions",
     "Finding",
     "ImageSource",
+    "NotSecret",
     "OptOut",
     "Problem",
     "PullThroughCache",
@@ -71,7 +73,7 @@ if TYPE_CHECKING:
     from .keys import encryption_key
     from .load_balancer import SecureLoadBalancer
     from .network import SecureNetwork
-    from .options import ContainerOptions, OptOut, SecurityAgent, TrafficRule
+    from .options import ContainerOptions, NotSecret, OptOut, SecurityAgent, TrafficRule
     from .pack import CONTROLS, Finding, evaluate, load_template
     from .plugin import SecureFargateChecks
     from .registry import PullThroughCache, SecureRepository

@@ -4,7 +4,7 @@ resource is created, so construction never depends on statement order."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import defaults
@@ -88,8 +88,12 @@ def plan_task(
     security_agent: object | None,
     *,
     exec_enabled: bool,
+    judged: Callable[[ContainerOptions], ContainerOptions] = lambda options: options,
 ) -> tuple[TaskPlan, list[Issue]]:
-    """The plan and every problem of the containers' inputs (properties prefixed with where they were given)."""
+    """The plan and every problem of the containers' inputs (properties prefixed with where they were given).
+
+    ``judged`` gives the view of a container's options that is judged (the construct resolves CDK tokens whose
+    value is a literal); the plan keeps the options as given."""
     entries, issues = _entries(container, sidecars, security_agent)
     exec_paths = defaults.EXEC_WRITABLE_PATHS if exec_enabled else ()
     plans: list[ContainerPlan] = []
@@ -97,7 +101,8 @@ def plan_task(
         if not isinstance(options, ContainerOptions):
             issues.append((prop, options, "a secure_fargate.ContainerOptions"))
             continue
-        issues += [(f"{prop}.{p}", value, allowed) for p, value, allowed in container_issues(options, agent)]
+        found = container_issues(judged(options), agent)
+        issues += [(f"{prop}.{p}", value, allowed) for p, value, allowed in found]
         issues += reason_issues(prop, given(options, Level.CONTAINER))
         plans.append(ContainerPlan(options, prop, agent, exec_paths))
     issues += check_unique_names([p.name for p in plans])

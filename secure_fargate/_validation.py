@@ -23,6 +23,7 @@ from .pack.containers import (
     memory_problems,
     ptrace_problem,
 )
+from .pack.reasons import reason_problem
 from .pack.tasks import memory_budget_problem, task_size_problem
 
 #: One problem: the property (relative to the container or service), the value received, what is allowed.
@@ -93,14 +94,23 @@ def check_memory(options: Any, agent: bool) -> list[Issue]:
     return [("memory_limit_mib", memory, f"{allowed} ({problem})") for problem in memory_problems(memory, reservation)]
 
 
+def _declared_not_secret(value: object) -> bool:
+    return type(value).__name__ == "NotSecret"
+
+
 def check_environment(options: Any, agent: bool) -> list[Issue]:
-    """ECS.8 through the pack's ``is_secret_looking_name``; secret values are never echoed."""
+    """ECS.8 through the pack's ``is_secret_looking_name``; secret values are never echoed. A ``NotSecret``
+    value is a declared exception for its name (with a real reason), never for credentials in the value."""
     allowed = "non-secret values only: pass it in secrets={...: ecs.Secret.from_secrets_manager(secret, field)}"
-    return [
-        (f"environment[{name!r}]", "<redacted>", allowed)
-        for name in options.environment
-        if is_secret_looking_name(name)
-    ]
+    issues: list[Issue] = []
+    for name, value in options.environment.items():
+        if _declared_not_secret(value):
+            problem = reason_problem(value.reason)
+            if problem:
+                issues.append((f"environment[{name!r}].reason", value.reason, problem))
+        elif is_secret_looking_name(name):
+            issues.append((f"environment[{name!r}]", "<redacted>", allowed + ", or declare NotSecret(value, reason)"))
+    return issues
 
 
 def check_port(options: Any, agent: bool) -> list[Issue]:

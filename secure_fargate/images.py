@@ -9,7 +9,9 @@ factories; each kind holds only the fields it needs, so an invalid combination c
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from aws_cdk import Aws
 from aws_cdk import aws_ecr as ecr
@@ -52,6 +54,20 @@ class ImageSource(abc.ABC):
         return EcrImage(repository, tag_or_digest)
 
     @staticmethod
+    def from_asset(
+        directory: str, *, build_args: Mapping[str, str] | None = None, file: str | None = None
+    ) -> ImageSource:
+        """A Docker image built from ``directory`` and published by ``cdk deploy`` to the bootstrap's ECR
+        repository; its tag is the content hash of the build context, so it is pinned by construction.
+
+        Args:
+            directory: the build context (holds the Dockerfile).
+            build_args: Docker build arguments. Default: none.
+            file: the Dockerfile's path relative to ``directory``. Default ``Dockerfile``.
+        """
+        return AssetImage(directory, dict(build_args or {}), file)
+
+    @staticmethod
     def from_pull_through_cache(prefix: str, upstream_repository: str, tag_or_digest: str) -> ImageSource:
         """An upstream public image (``public.ecr.aws/<upstream_repository>``) pulled through this account's
         private registry via the ECR pull-through cache rule with ``prefix``.
@@ -82,14 +98,67 @@ class ImageSource(abc.ABC):
         """Pull permissions beyond what the ``ContainerImage`` grants by itself (scoped to the repository)."""
 
 
+#: A private ECR image URI: <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag|@digest].
+_PRIVATE_ECR = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/"
+    r"(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?:[:@].*)?$"
+)
+#: The actions an image pull needs on its repository (ecr:GetAuthorizationToken is granted on "*").
+PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
+
+
 @dataclass(frozen=True)
 class RegistryImage(ImageSource):
-    """An image pulled by its full reference from any registry (ECR Public, Docker Hub, ...)."""
+    """An image pulled by its full reference. A private ECR URI gets the exact, repository-scoped pull on the
+    execution role (CDK's ``ContainerImage.from_registry`` grants none, and the task could not start)."""
 
     reference: str
 
+    @property
+    def _ecr(self) -> re.Match[str] | None:
+        return None if is_unresolved(self.reference) else _PRIVATE_ECR.match(self.reference)
+
+    @property
+    def in_private_registry(self) -> bool:
+        return self._ecr is not None
+
+    def pin(self) -> ImagePin | None:
+        return None if is_unresolved(self.reference) else image_pin(self.reference)
+
     def to_container_image(self) -> ecs.ContainerImage:
         return ecs.ContainerImage.from_registry(self.reference)
+
+    def grant_pull(self, role: iam.IRole) -> None:
+        match = self._ecr
+        if match is None:
+            return
+        partition = "aws-cn" if match["cn"] else "aws"
+        arn = f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
+        role.add_to_principal_policy(iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[arn]))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+
+
+@dataclass(frozen=True)
+class AssetImage(ImageSource):
+    """A Docker image asset: CDK builds and publishes it, and grants the execution role its repository's pull."""
+
+    directory: str
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    file: str | None = None
+
+    @property
+    def reference(self) -> str:  # type: ignore[override]
+        return f"asset:{self.directory}"
+
+    @property
+    def in_private_registry(self) -> bool:
+        return True
+
+    def pin(self) -> ImagePin | None:
+        return ImagePin.DIGEST  # the asset's tag is the content hash of its build context: immutable
+
+    def to_container_image(self) -> ecs.ContainerImage:
+        return ecs.ContainerImage.from_asset(self.directory, build_args=dict(self.build_args) or None, file=self.file)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,23 @@ class OptOut:
 
 
 @dataclass(frozen=True)
+class NotSecret:
+    """A plain environment value whose name looks secret but is not (a TTL, a URL, a secret's *name*).
+
+    The variable stays a plain environment variable; the declaration acknowledges ECS.8 for that one variable
+    of that one container, with the reason, so audits show it. The value is still scanned: embedded
+    credentials or key material are refused whatever the declaration says.
+
+    Args:
+        value: the plain value.
+        reason: why this is not a secret; at least 10 visible characters.
+    """
+
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ContainerOptions:
     """One container of a secure task. Every field has the secure default; weakening one needs an OptOut.
 
@@ -40,7 +57,8 @@ class ContainerOptions:
         cpu: CPU units reserved for the container. Default: none (shares the task's CPU).
         container_port: TCP port the process listens on, 1024-65535 (a non-root process with every capability
             dropped cannot bind lower; ports below 1024 need ``run_as_root``). Default: none.
-        environment: plain, non-secret configuration; secret-looking names are refused (ECS.8). Default: none.
+        environment: plain, non-secret configuration; secret-looking names are refused (ECS.8) unless the value
+            is declared ``NotSecret(value, reason)``; values carrying credentials are always refused. Default: none.
         secrets: injected at start from Secrets Manager or SSM by the execution role
             (``ecs.Secret.from_secrets_manager(secret, field)``); never granted to the task role (SF.SECRETS).
         writable_paths: absolute paths that must stay writable under the read-only root; each becomes a task
@@ -64,7 +82,7 @@ class ContainerOptions:
     memory_reservation_mib: int | None = None
     cpu: int | None = None
     container_port: int | None = None
-    environment: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, str | NotSecret] = field(default_factory=dict)
     secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
     writable_paths: Sequence[str] = ()
     user: str = defaults.USER
@@ -76,6 +94,11 @@ class ContainerOptions:
     health_check: ecs.HealthCheck | None = None
     writable_root_filesystem: OptOut | None = None
     run_as_root: OptOut | None = None
+
+
+def plain_environment(environment: Mapping[str, str | NotSecret]) -> dict[str, str]:
+    """The environment as the container receives it: ``NotSecret`` declarations unwrapped to their values."""
+    return {name: value.value if isinstance(value, NotSecret) else value for name, value in environment.items()}
 
 
 @dataclass(frozen=True)

@@ -84,26 +84,20 @@ class SecureFargateChecks:
         )
 
 
-def nested_template_paths(template_path: str) -> list[str]:
-    """The templates of the nested stacks a synthesized template declares (CDK writes them beside it and names
-    the file in the ``aws:asset:path`` metadata), recursively."""
-    found: list[str] = []
-    body = json.loads(Path(template_path).read_text(encoding="utf-8"))
-    for resource in (body.get("Resources") or {}).values():
-        if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudFormation::Stack":
-            continue
-        asset = (resource.get("Metadata") or {}).get("aws:asset:path")
-        nested = Path(template_path).parent / str(asset)
-        if asset and nested.is_file():
-            found.append(str(nested))
-            found.extend(nested_template_paths(str(nested)))
-    return found
+def with_nested_templates(template_paths: list[str]) -> list[str]:
+    """The given templates plus the nested stacks' templates CDK writes beside them (``*.nested.template.json``
+    in the same cloud assembly directory; CDK does not hand nested templates to validation plugins)."""
+    paths = list(dict.fromkeys(template_paths))
+    for directory in dict.fromkeys(Path(p).parent for p in template_paths):
+        paths += [str(p) for p in sorted(directory.glob("*.nested.template.json")) if str(p) not in paths]
+    return paths
 
 
 def evaluate_paths(template_paths: list[str], controls: list[Control]) -> list[Finding]:
     """Every finding over the given templates and their nested stacks' templates."""
-    paths = [p for top in template_paths for p in (top, *nested_template_paths(top))]
-    return [finding for path in paths for finding in evaluate(load_template(path), controls)]
+    return [
+        finding for path in with_nested_templates(template_paths) for finding in evaluate(load_template(path), controls)
+    ]
 
 
 def _where(finding: Finding) -> str:

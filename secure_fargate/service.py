@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from aws_cdk import Acknowledgment, Annotations, RemovalPolicy, Stack, Validations
@@ -16,10 +17,12 @@ from . import defaults
 from ._plan import ContainerPlan, TaskPlan, plan_task
 from ._tokens import is_unresolved
 from ._validation import Issue, check_desired_count, check_memory_budget, check_task_size
-from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
+from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
 from .errors import Problems
+from .images import RegistryImage
 from .opt_outs import Level, given, reason_issues, record
-from .options import ContainerOptions, OptOut, SecurityAgent, TrafficRule
+from .options import ContainerOptions, NotSecret, OptOut, SecurityAgent, TrafficRule, plain_environment
+from .pack._template import UNKNOWN, literal_value
 from .pack.containers import ImagePin, capability_name
 from .plugin import SecureFargateChecks
 
@@ -129,7 +132,11 @@ class SecureFargateService(Construct):
     ) -> TaskPlan:
         """Plan the task and collect every problem of the input; raise them together."""
         plan, issues = plan_task(
-            container, sidecars, security_agent, exec_enabled="enable_execute_command" in self._opt_outs
+            container,
+            sidecars,
+            security_agent,
+            exec_enabled="enable_execute_command" in self._opt_outs,
+            judged=self._literal_view,
         )
         issues += check_task_size(cpu, memory_limit_mib)
         issues += check_memory_budget(memory_limit_mib, [c.options.memory_limit_mib for c in plan.containers])
@@ -141,6 +148,29 @@ class SecureFargateService(Construct):
             problems.add(prop, value, allowed)
         problems.raise_if_any()
         return plan
+
+    def _literal(self, value: object) -> object:
+        """``value``, or the literal a CDK token stands for when it depends on nothing at deploy time
+        (``Fn.sub("0")`` is ``"0"``): judged with the pack's own evaluation of intrinsics."""
+        if not is_unresolved(value):
+            return value
+        known = literal_value(Stack.of(self).resolve(value))
+        return value if known is UNKNOWN else known
+
+    def _literal_view(self, options: ContainerOptions) -> ContainerOptions:
+        """The options as judged: every token that is really a literal replaced by that literal."""
+        changes: dict[str, object] = {
+            name: self._literal(getattr(options, name))
+            for name in ("user", "container_port", "memory_limit_mib", "memory_reservation_mib")
+            if is_unresolved(getattr(options, name))
+        }
+        environment = {str(self._literal(k)): self._literal(v) for k, v in options.environment.items()}
+        if any(is_unresolved(k) or is_unresolved(v) for k, v in options.environment.items()):
+            changes["environment"] = environment
+        image = options.image
+        if isinstance(image, RegistryImage) and is_unresolved(image.reference):
+            changes["image"] = RegistryImage(str(self._literal(image.reference)))
+        return dataclasses.replace(options, **changes) if changes else options  # type: ignore[arg-type]
 
     def _environment_issues(self, cluster: ecs.ICluster) -> list[Issue]:
         """A cluster of another region or account cannot host this service; CDK would fail later, obscurely."""
@@ -225,7 +255,7 @@ class SecureFargateService(Construct):
             readonly_root_filesystem=plan.readonly_root,
             privileged=False,
             essential=options.essential,
-            environment=dict(options.environment) or None,
+            environment=plain_environment(options.environment) or None,
             secrets=dict(options.secrets) or None,
             linux_parameters=self._linux_parameters(plan),
             command=list(options.command) if options.command else None,
@@ -294,6 +324,10 @@ class SecureFargateService(Construct):
         for prop, opt_out in self._opt_outs.items():
             record(self.service if prop == "assign_public_ip" else self, prop, prop, opt_out)  # type: ignore[arg-type]
         for plan in self.plan.containers:
+            for name, value in plan.options.environment.items():
+                if isinstance(value, NotSecret):
+                    reason = f"declared NotSecret: {value.reason.strip()}"
+                    acknowledge(self.task_definition, "ECS.8", reason, container=plan.name, variable=name)
             for prop, opt_out in given(plan.options, Level.CONTAINER).items():
                 record(self.task_definition, f"{plan.name}.{prop}", prop, opt_out, plan.name)  # type: ignore[arg-type]
 

@@ -41,7 +41,7 @@ PRIVILEGED_TASK = {
     }
 }
 
-CONSUMER = '''\
+CONSUMER = """\
 import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
 
@@ -60,7 +60,7 @@ api = SecureFargateService(
     ),
 )
 service: ecs.FargateService = api.service
-'''
+"""
 
 
 def _run(
@@ -151,9 +151,7 @@ def test_wheel_ships_the_license(wheel_files: set[str]) -> None:
 def test_wheel_metadata_declares_typed_license_and_python(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         metadata = archive.read(f"secure_fargate-{VERSION}.dist-info/METADATA").decode().splitlines()
-    assert {"Classifier: Typing :: Typed", "License-Expression: Apache-2.0", "Requires-Python: >=3.10"} <= set(
-        metadata
-    )
+    assert {"Classifier: Typing :: Typed", "License-Expression: Apache-2.0", "Requires-Python: >=3.10"} <= set(metadata)
 
 
 def test_scratch_interpreter_cannot_import_aws_cdk(installed: Path, tmp_path: Path) -> None:

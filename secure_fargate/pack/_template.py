@@ -76,6 +76,14 @@ def possible_values(value: JSON) -> list[JSON] | _Unknown:
     return [value]
 
 
+def literal_value(value: JSON) -> JSON | _Unknown:
+    """The one literal ``value`` stands for, or UNKNOWN when it depends on deploy time or has several."""
+    options = possible_values(value)
+    if isinstance(options, _Unknown) or len(options) != 1:
+        return UNKNOWN
+    return options[0]
+
+
 def referenced_logical_id(value: JSON) -> str | None:
     """The logical ID behind ``{"Ref": X}`` or ``{"Fn::GetAtt": [X, ...]}``; None otherwise."""
     if not isinstance(value, dict) or len(value) != 1:
