@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import Finding, TemplateError, __version__, evaluate, load_template, sarif
+from . import Finding, Template, TemplateError, __version__, load_template, sarif
+from .verdict import verdict
 
 
 def template_files(path: Path) -> list[Path]:
@@ -48,14 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--output", "-o", help="write the report to this file instead of standard output")
     args = parser.parse_args(argv)
 
-    findings: list[Finding] = []
+    templates: list[Template] = []
     try:
         for raw in args.paths:
             for file in template_files(Path(raw)):
-                findings.extend(evaluate(load_template(file)))
+                templates.append(load_template(file))
     except TemplateError as error:
         print(f"secure-fargate: error: {error}", file=sys.stderr)
         return 2
+    findings, code = verdict(templates)
 
     if args.format == "json":
         report = json.dumps([f.to_dict() for f in findings], indent=2)
@@ -67,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(args.output).write_text(report + "\n", encoding="utf-8")
     else:
         print(report)
-    return 1 if any(not f.acknowledged for f in findings) else 0
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

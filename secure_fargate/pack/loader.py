@@ -20,6 +20,16 @@ def load_template(path: str | Path) -> Template:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise TemplateError(f"{path}: cannot read: {error.strerror if isinstance(error, OSError) else error}") from None
+    return parse_template(text, str(path))
+
+
+def parse_template(text: str, name: str) -> Template:
+    """Parse a template body given as text (JSON, or YAML when PyYAML is installed), named ``name`` in findings.
+
+    ``load_template`` reads a file and calls this; the CloudFormation hook calls it on the template text of its
+    request, so both judge exactly the same parsed template.
+    """
+    path = name
     body: Any
     try:
         body = json.loads(text)
