@@ -1,0 +1,185 @@
+"""The CloudFormation hook's handler on request documents shaped as the Hooks user guide shows them.
+
+GIVEN a stack (or change set) request whose presigned payload holds a template, WHEN the handler answers,
+THEN it follows the guide's response contract and its verdict is the CLI's on the same template.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secure_fargate.pack import cli
+from secure_fargate.pack.hook_handler import MESSAGE_LIMIT, MalformedRequest, fetch_payload, handle
+from tests.test_rules import VIOLATIONS, baseline, c0
+
+URL = "https://hooks-payload.s3.us-west-2.amazonaws.com/payload.json?X-Amz-Signature=abc"
+TOKEN = "f8da6d11-b23f-48f4-814c-0fb6a667f50e"
+
+
+def stack_request(*, target: str = "STACK", point: str = "UPDATE_PRE_PROVISION", **data: Any) -> dict[str, Any]:
+    """A request as in the guide's "Example Lambda Hook stack change input"."""
+    request_data = {"targetName": target, "targetType": target, "targetLogicalId": "my-stack", "payload": URL}
+    request_data.update(data)
+    return {
+        "clientRequestToken": TOKEN,
+        "awsAccountId": "123456789012",
+        "stackId": "arn:aws:cloudformation:us-west-2:123456789012:stack/my-stack/1a2345b6-0000-00a0-a123-00abc0abc000",
+        "changeSetId": None,
+        "hookTypeName": "SecureFargate::Guardrails::Hook",
+        "hookTypeVersion": "00000001",
+        "hookModel": {"LambdaFunction": "arn:aws:lambda:us-west-2:123456789012:function:hook"},
+        "actionInvocationPoint": point,
+        "requestData": request_data,
+        "requestContext": {"invocation": 1, "callbackContext": None},
+    }
+
+
+def serving(template: Any, previous: Any = "") -> Callable[[str], bytes]:
+    """A fetch that serves the guide's payload object ``{template, previousTemplate}`` for URL only."""
+    text = template if isinstance(template, str) else json.dumps(template)
+
+    def fetch(url: str) -> bytes:
+        assert url == URL
+        return json.dumps({"template": text, "previousTemplate": previous}).encode()
+
+    return fetch
+
+
+def answer(template: Any, **request: Any) -> dict[str, Any]:
+    return handle(stack_request(**request), serving(template))
+
+
+def test_compliant_template_succeeds_and_echoes_the_token() -> None:
+    response = answer(baseline())
+    assert response["hookStatus"] == "SUCCESS"
+    assert response["clientRequestToken"] == TOKEN
+    assert "errorCode" not in response
+
+
+def test_non_compliant_template_fails_as_non_compliant_naming_control_and_resource() -> None:
+    body = baseline()
+    c0(body)["Privileged"] = True
+    response = answer(body)
+    assert (response["hookStatus"], response["errorCode"]) == ("FAILED", "NonCompliant")
+    assert "ECS.4 Task[app]" in response["message"]
+
+
+def test_acknowledged_finding_passes_and_the_message_shows_the_reason() -> None:
+    body = baseline()
+    c0(body)["ReadonlyRootFilesystem"] = False
+    reason = "legacy image writes to /var/cache, tracked in RISK-7"
+    body["Resources"]["Task"]["Metadata"] = {
+        "secure-fargate": {"acknowledgements": [{"control": "ECS.5", "reason": reason, "container": "app"}]}
+    }
+    response = answer(body)
+    assert response["hookStatus"] == "SUCCESS"
+    assert f"ECS.5 Task[app]: acknowledged: {reason}" in response["message"]
+
+
+def test_change_set_requests_are_judged_on_their_template() -> None:
+    body = baseline()
+    c0(body)["User"] = "root"
+    assert answer(body, target="CHANGE_SET")["errorCode"] == "NonCompliant"
+
+
+def test_yaml_templates_are_read_like_the_cli_reads_them() -> None:
+    yaml = pytest.importorskip("yaml")
+    body = baseline()
+    c0(body)["Image"] = "nginx:latest"
+    assert "SF.IMAGE" in answer(yaml.safe_dump(body))["message"]
+
+
+def test_deletion_succeeds_without_downloading_anything() -> None:
+    def no_fetch(url: str) -> bytes:
+        raise AssertionError("fetched on delete")
+
+    response = handle(stack_request(point="DELETE_PRE_PROVISION"), no_fetch)
+    assert response["hookStatus"] == "SUCCESS"
+
+
+def test_guide_spelling_clientRequesttoken_is_echoed() -> None:  # noqa: N802 - the guide's spelling
+    request = stack_request()
+    request["clientRequesttoken"] = request.pop("clientRequestToken")
+    assert handle(request, serving(baseline()))["clientRequestToken"] == TOKEN
+
+
+def _raise(error: Exception) -> Callable[[str], bytes]:
+    def fetch(url: str) -> bytes:
+        raise error
+
+    return fetch
+
+
+MALFORMED: list[tuple[str, Any, Callable[[str], bytes], str]] = [
+    ("not-an-object", ["a", "list"], serving(baseline()), "not a JSON object"),
+    ("no-token", {**stack_request(), "clientRequestToken": None}, serving(baseline()), "clientRequestToken"),
+    ("no-request-data", {**stack_request(), "requestData": "x"}, serving(baseline()), "requestData"),
+    ("resource-target", stack_request(target="AWS::ECS::TaskDefinition"), serving(baseline()), "targetType"),
+    ("no-payload", stack_request(payload=None), serving(baseline()), "requestData.payload"),
+    ("payload-not-json", stack_request(), lambda url: b"<html>", "payload is not JSON"),
+    ("payload-not-object", stack_request(), lambda url: b"[1]", "not a JSON object with a template"),
+    ("template-not-cfn", stack_request(), serving({"Foo": 1}), "not a CloudFormation template"),
+    ("template-not-text", stack_request(), lambda url: b'{"template": 5}', "payload.template is not a string"),
+    ("download-fails", stack_request(), _raise(OSError("connection reset")), "connection reset"),
+    ("handler-bug", stack_request(), _raise(KeyError("boom")), "KeyError"),
+]
+
+
+@pytest.mark.parametrize(("case", "request_doc", "fetch", "says"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_requests_fail_as_internal_failure_with_a_clear_message(
+    case: str, request_doc: Any, fetch: Callable[[str], bytes], says: str
+) -> None:
+    response = handle(request_doc, fetch)
+    assert (response["hookStatus"], response["errorCode"]) == ("FAILED", "InternalFailure")
+    assert says in response["message"]
+
+
+def test_message_stays_within_cloudformations_limit_and_counts_what_it_cut() -> None:
+    body = baseline()
+    task = body["Resources"]["Task"]["Properties"]
+    task["ContainerDefinitions"] = [dict(c0(body), Name=f"c{i:03d}", User="root") for i in range(200)]
+    message = answer(body)["message"]
+    assert len(message) <= MESSAGE_LIMIT
+    assert message.endswith("more")
+
+
+@pytest.mark.parametrize("url", ["http://bucket.s3.amazonaws.com/x", "https://evil.example.com/x.amazonaws.com"])
+def test_payload_is_fetched_only_over_https_from_aws(url: str) -> None:
+    with pytest.raises(MalformedRequest, match="payload"):
+        fetch_payload(url)
+
+
+# ------------------------------------------------------------------------------------- same verdict as the CLI
+def cli_verdict(body: dict[str, Any], tmp_path: Path) -> tuple[int, list[dict[str, Any]]]:
+    template, report = tmp_path / "t.template.json", tmp_path / "report.json"
+    template.write_text(json.dumps(body))
+    code = cli.main(["check", str(template), "--format", "json", "-o", str(report)])
+    return code, json.loads(report.read_text())
+
+
+def assert_same_verdict(body: dict[str, Any], tmp_path: Path) -> None:
+    code, findings = cli_verdict(body, tmp_path)
+    response = answer(body)
+    assert response["hookStatus"] == ("SUCCESS" if code == 0 else "FAILED")
+    for f in findings:
+        where = f["resource"] + (f"[{f['container']}]" if f["container"] else "")
+        if not f["acknowledged"]:
+            assert f"{f['control']} {where}: {f['message']}" in response["message"]
+
+
+CASES = [("baseline", "compliant", lambda t: None), *VIOLATIONS]
+
+
+@pytest.mark.parametrize(("control", "case", "mutate"), CASES, ids=[f"{c}-{n}" for c, n, _ in CASES])
+def test_hook_verdict_equals_the_cli_verdict_on_each_rule_case(
+    control: str, case: str, mutate: Callable[[dict[str, Any]], None], tmp_path: Path
+) -> None:
+    body = copy.deepcopy(baseline())
+    mutate(body)
+    assert_same_verdict(body, tmp_path)
