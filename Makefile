@@ -27,10 +27,10 @@ synth: setup
 	$(VENV)/bin/secure-fargate check cdk.out
 
 lint: setup
-	$(VENV)/bin/ruff check secure_fargate reference tests app.py bench docs
+	$(VENV)/bin/ruff check secure_fargate reference tests app.py bench docs examples
 
 typecheck: setup
-	$(VENV)/bin/mypy secure_fargate reference app.py
+	$(VENV)/bin/mypy secure_fargate reference app.py examples/hook/app.py
 
 unit: setup
 	$(VENV)/bin/pytest
