@@ -30,7 +30,8 @@ lint: setup
 	$(VENV)/bin/ruff check secure_fargate reference tests app.py bench docs examples
 
 typecheck: setup
-	$(VENV)/bin/mypy secure_fargate reference app.py examples/hook/app.py
+	$(VENV)/bin/mypy secure_fargate reference app.py
+	$(VENV)/bin/mypy examples/hook/app.py  # a second app.py: its own run, or mypy sees two modules named app
 
 unit: setup
 	$(VENV)/bin/pytest

@@ -103,7 +103,7 @@ def test_deletion_succeeds_without_downloading_anything() -> None:
     assert response["hookStatus"] == "SUCCESS"
 
 
-def test_guide_spelling_clientRequesttoken_is_echoed() -> None:  # noqa: N802 - the guide's spelling
+def test_guide_spelling_clientRequesttoken_is_echoed() -> None:
     request = stack_request()
     request["clientRequesttoken"] = request.pop("clientRequestToken")
     assert handle(request, serving(baseline()))["clientRequestToken"] == TOKEN
