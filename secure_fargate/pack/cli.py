@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import Finding, Template, TemplateError, __version__, load_template, sarif
+from . import Finding, Template, TemplateError, __version__, load_template, sarif, scan
 from .verdict import verdict
 
 
@@ -47,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("paths", nargs="+", metavar="PATH", help="a template file or a cdk.out directory")
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     check.add_argument("--output", "-o", help="write the report to this file instead of standard output")
+    scan.add_arguments(commands.add_parser("scan", help="audit the live ECS services of an account (read-only)"))
     args = parser.parse_args(argv)
+    if args.command == "scan":
+        return scan.run(args)
 
     templates: list[Template] = []
     try:
