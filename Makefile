@@ -52,6 +52,7 @@ deploy: setup
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/scan_bench.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache dist build secure_fargate.egg-info
