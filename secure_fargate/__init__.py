@@ -32,6 +32,7 @@ _EXPORTS = {
     "Problem": "errors",
     "acknowledge": "acknowledgements",
     "SecureFargateChecks": "plugin",
+    "SecureFargateHook": "hook",
     "CONTROLS": "pack",
     "Finding": "pack",
     "evaluate": "pack",
@@ -51,6 +52,7 @@ __all__ = [
     "SecureCluster",
     "SecureFargateChecks",
     "SecureFargateError",
+    "SecureFargateHook",
     "SecureFargateService",
     "SecureLoadBalancer",
     "SecureNetwork",
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
     from .acknowledgements import acknowledge
     from .cluster import SecureCluster
     from .errors import Problem, SecureFargateError
+    from .hook import SecureFargateHook
     from .images import ImageSource
     from .keys import encryption_key
     from .load_balancer import SecureLoadBalancer

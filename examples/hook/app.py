@@ -16,8 +16,7 @@ import aws_cdk as cdk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
 
-from secure_fargate import SecureFargateChecks
-from secure_fargate.hook import SecureFargateHook
+from secure_fargate import SecureFargateChecks, SecureFargateHook
 
 
 def synthesizer(assets_bucket: str | None) -> cdk.IStackSynthesizer | None:
