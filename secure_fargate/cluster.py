@@ -126,7 +126,9 @@ class SecureCluster(Construct):
 
     def _apply_tags(self, tags: Mapping[str, str], runtime_monitoring: RuntimeMonitoring) -> None:
         """The library's and the caller's tags on everything here; GuardDuty's tag on the cluster only."""
-        for tag_key, value in {**defaults.tags(), **tags}.items():
-            Tags.of(self).add(tag_key, value)
+        for key, value in defaults.tags().items():
+            Tags.of(self).add(key, value, include_resource_types=list(defaults.TAGGED_RESOURCE_TYPES))
+        for key, value in tags.items():
+            Tags.of(self).add(key, value)
         if runtime_monitoring.value is not None:
             Tags.of(self.cluster).add(GUARDDUTY_TAG, runtime_monitoring.value)

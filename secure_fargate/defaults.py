@@ -105,6 +105,11 @@ def tags() -> dict[str, str]:
     return dict(TAGS)
 
 
+#: The resource types the default tags go on: the ones ECS.13/14/15 judge. (Caller's ``tags=`` go on
+#: everything the construct creates.)
+TAGGED_RESOURCE_TYPES: tuple[str, ...] = ("AWS::ECS::Cluster", "AWS::ECS::Service", "AWS::ECS::TaskDefinition")
+
+
 #: Tasks inherit their service's tags (ECS tags each task it starts), so tasks show up in the same inventory.
 PROPAGATE_TAGS = ecs.PropagatedTagSource.SERVICE
 

@@ -395,5 +395,7 @@ class SecureFargateService(Construct):
 
     def _apply_tags(self, tags: Mapping[str, str]) -> None:
         """The library's and the caller's tags on everything this construct creates (ECS.13, ECS.15)."""
-        for key, value in {**defaults.tags(), **tags}.items():
+        for key, value in defaults.tags().items():
+            Tags.of(self).add(key, value, include_resource_types=list(defaults.TAGGED_RESOURCE_TYPES))
+        for key, value in tags.items():
             Tags.of(self).add(key, value)
