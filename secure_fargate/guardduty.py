@@ -20,6 +20,7 @@ from .pack.guardduty import (
     PULL_ACTIONS,
     REPOSITORY_NAME,
 )
+from .pack.guardduty import agent_repository_arn as literal_agent_repository_arn
 
 
 def agent_repository_arn(scope: IConstruct) -> str | None:
@@ -27,10 +28,8 @@ def agent_repository_arn(scope: IConstruct) -> str | None:
     environment-agnostic), or None when the region is known and has no agent repository."""
     stack = Stack.of(scope)
     if not Token.is_unresolved(stack.region):
-        account = AGENT_REGISTRY_ACCOUNTS.get(stack.region)
-        if account is None:
-            return None
-        return f"arn:{stack.partition}:ecr:{stack.region}:{account}:repository/{REPOSITORY_NAME}"
+        # Every region of the table is in the commercial partition: the literal ARN, as the pack knows it.
+        return literal_agent_repository_arn(stack.region)
     mapping = stack.node.try_find_child(MAPPING_NAME)
     if not isinstance(mapping, CfnMapping):
         mapping = CfnMapping(

@@ -170,7 +170,7 @@ def test_cluster_guardduty_managed_tag(monitoring: RuntimeMonitoring, tag: str |
     (cluster,) = [
         r["Properties"]
         for k, r in Template.from_stack(stack).to_json()["Resources"].items()
-        if r["Type"] == "AWS::ECS::Cluster" and k.startswith("C")
+        if r["Type"] == "AWS::ECS::Cluster" and k.startswith("CCluster")
     ]
     found = [t["Value"] for t in cluster["Tags"] if t["Key"] == "GuardDutyManaged"]
     assert found == ([tag] if tag else [])
