@@ -122,7 +122,7 @@ class ReferenceStack(Stack):
             container=ContainerOptions(
                 name="app",
                 image=source,
-                memory_limit_mib=448,
+                memory_limit_mib=384,  # leaves the GuardDuty agent its 128 MiB of the task's 512
                 memory_reservation_mib=256,
                 container_port=8080,
                 user="101:101",

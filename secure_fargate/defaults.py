@@ -67,8 +67,11 @@ REMOVAL_POLICY = RemovalPolicy.RETAIN
 
 
 # ------------------------------------------------------------------------------------------ platform pieces
-#: TLS 1.2 and 1.3 only (ELBSecurityPolicy-TLS13-1-2-2021-06), the policy AWS recommends.
-SSL_POLICY = elbv2.SslPolicy.RECOMMENDED_TLS
+#: TLS 1.2 and 1.3 with post-quantum hybrid key exchange (ML-KEM) and the restricted cipher suite
+#: (ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09): recorded traffic cannot be decrypted later by a quantum
+#: computer, and TLS 1.2 clients get no AES-CBC/SHA-1 suites. It is the console's post-quantum default; the
+#: usePostQuantumTlsPolicy feature flag would pick the non-restricted TLS13_12_PQ, which keeps CBC suites.
+SSL_POLICY = elbv2.SslPolicy.TLS13_12_RES_PQ
 
 #: Load balancer access logs (and their noncurrent versions) expire after a year.
 ACCESS_LOG_EXPIRY = Duration.days(365)
@@ -90,6 +93,29 @@ REDEPLOY_TIMEOUT = Duration.minutes(5)
 
 #: SecureNetwork spans two availability zones.
 MAX_AZS = 2
+
+#: Tags every SecureFargateService and SecureCluster puts on what it creates (services, clusters and task
+#: definitions must carry at least one tag: Security Hub ECS.13/14/15); ``tags=`` adds the caller's own.
+#: The key says which tool manages the resource, so an inventory finds everything this library made.
+TAGS: dict[str, str] = {"managed-by": "secure-fargate"}
+
+
+def tags() -> dict[str, str]:
+    """A fresh copy of the default tags."""
+    return dict(TAGS)
+
+
+#: The resource types the default tags go on: the ones ECS.13/14/15 judge. (Caller's ``tags=`` go on
+#: everything the construct creates.)
+TAGGED_RESOURCE_TYPES: tuple[str, ...] = ("AWS::ECS::Cluster", "AWS::ECS::Service", "AWS::ECS::TaskDefinition")
+
+
+#: Tasks inherit their service's tags (ECS tags each task it starts), so tasks show up in the same inventory.
+PROPAGATE_TAGS = ecs.PropagatedTagSource.SERVICE
+
+#: Every task definition says LINUX: Security Hub ECS.21 (Windows administrator) also evaluates task
+#: definitions whose OS family is unset, and GuardDuty's Fargate agent runs on Linux only.
+OPERATING_SYSTEM_FAMILY = ecs.OperatingSystemFamily.LINUX
 
 
 def capabilities_to_drop() -> list[ecs.Capability]:

@@ -8,15 +8,18 @@ services that are explicitly allowed. VPC flow logs go to a KMS-encrypted log gr
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Validations
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from . import defaults
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
+from .guardduty import agent_repository_arn
 from .keys import encryption_key
+from .pack.guardduty import PULL_ACTIONS
 from .service import SecureFargateService
 
 #: Interface endpoints a Fargate task needs to start without internet access.
@@ -26,6 +29,11 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
 }
+
+
+def _here(service: str, resource: str) -> str:
+    """An ARN pattern of ``service`` in this stack's account and region."""
+    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
 
 class SecureNetwork(Construct):
@@ -43,6 +51,15 @@ class SecureNetwork(Construct):
         flow_log_retention: retention of the flow-log group. Default one year.
         key: KMS key for the flow logs. Default: a new key with rotation.
         removal_policy: what happens to the key and log group on stack deletion. Default RETAIN.
+        organization_id: an AWS Organizations ID (``o-...``); the endpoint policies then also require the
+            calling principal to belong to it (``aws:PrincipalOrgID``). Default: none (this account's resources
+            only).
+
+    The endpoints carry policies (README "Platform baseline"): ECR api/dkr allow image pulls from this
+    account's repositories (pull-through cache included) and the region's GuardDuty agent repository only, so
+    a compromised task cannot push to or pull from a foreign registry through them; the S3 gateway allows
+    ECR's layer bucket of the region (``add_s3_read`` adds more); Logs and Secrets Manager allow this
+    account's log groups and secrets only.
     """
 
     def __init__(
@@ -56,8 +73,10 @@ class SecureNetwork(Construct):
         flow_log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        organization_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.organization_id = organization_id
         self.task_subnet_type = (
             ec2.SubnetType.PRIVATE_WITH_EGRESS if nat_gateways > 0 else ec2.SubnetType.PRIVATE_ISOLATED
         )
@@ -126,9 +145,42 @@ class SecureNetwork(Construct):
             )
             for name, service in INTERFACE_ENDPOINTS.items()
         }
+        self._restrict_endpoints()
 
     def allow_service(self, service: SecureFargateService) -> None:
         """Let ``service`` reach the endpoints (HTTPS) and nothing else it was not already allowed."""
         self.endpoint_security_group.add_ingress_rule(
             service.security_group, ec2.Port.tcp(443), f"HTTPS from {service.node.path}"
         )
+
+    def add_s3_read(self, *object_arns: str) -> None:
+        """Let the task subnets read these S3 objects (ARN patterns) through the gateway endpoint."""
+        self.s3_endpoint.add_to_policy(self._statement(["s3:GetObject"], list(object_arns)))
+
+    # ------------------------------------------------------------------------------- endpoint policies
+
+    def _statement(self, actions: list[str], resources: list[str]) -> iam.PolicyStatement:
+        conditions = {"StringEquals": {"aws:PrincipalOrgID": self.organization_id}} if self.organization_id else None
+        return iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()], actions=actions, resources=resources, conditions=conditions
+        )
+
+    def _restrict_endpoints(self) -> None:
+        """Endpoint policies: each endpoint reaches only the resources the tasks need (see the class doc)."""
+        repositories = [_here("ecr", "repository/*")]
+        guardduty = agent_repository_arn(self)
+        for name in ("EcrApi", "EcrDocker"):
+            endpoint = self.endpoints[name]
+            # The token call has no resource-level permission; the token only opens the caller's own registry.
+            endpoint.add_to_policy(self._statement(["ecr:GetAuthorizationToken"], ["*"]))
+            endpoint.add_to_policy(
+                self._statement([*PULL_ACTIONS, "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], repositories)
+            )
+            if guardduty is not None:
+                endpoint.add_to_policy(self._statement(list(PULL_ACTIONS), [guardduty]))
+        self.endpoints["Logs"].add_to_policy(self._statement(["logs:*"], [_here("logs", "*")]))
+        self.endpoints["SecretsManager"].add_to_policy(
+            self._statement(["secretsmanager:*"], [_here("secretsmanager", "secret:*")])
+        )
+        # ECR serves image layers from this bucket (ECR user guide, "Amazon S3 gateway endpoint").
+        self.add_s3_read(f"arn:{Aws.PARTITION}:s3:::prod-{Aws.REGION}-starport-layer-bucket/*")

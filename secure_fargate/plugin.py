@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import jsii
@@ -26,7 +27,9 @@ from aws_cdk import (
 from constructs import Construct, IConstruct
 
 from .acknowledgements import PLUGIN_NAME
-from .pack import CONTROLS, CONTROLS_BY_ID, Control, Finding, __version__, evaluate, load_template
+from .pack import CONTROLS, CONTROLS_BY_ID, Control, Finding, __version__, load_template
+from .pack.catalog import with_required_tag_keys
+from .pack.verdict import verdict
 
 
 @jsii.implements(IPolicyValidationPlugin)
@@ -36,11 +39,14 @@ class SecureFargateChecks:
     #: ID of the marker construct that records, on the app, that the pack is registered.
     MARKER_ID = "SecureFargateChecksRegistered"
 
-    def __init__(self, controls: list[str] | None = None) -> None:
+    def __init__(self, controls: list[str] | None = None, required_tag_keys: Sequence[str] = ()) -> None:
         """Args:
         controls: the control IDs to run. Default: every control of the pack.
+        required_tag_keys: tag keys ECS.13/14/15 require on services, clusters and task definitions (Security
+            Hub's ``requiredTagKeys``, at most 6). Default: none, any one tag passes.
         """
-        self._controls = [CONTROLS_BY_ID[c] for c in controls] if controls else list(CONTROLS)
+        chosen = [CONTROLS_BY_ID[c] for c in controls] if controls else list(CONTROLS)
+        self._controls = list(with_required_tag_keys(required_tag_keys, chosen))
 
     @classmethod
     def register(cls, scope: IConstruct) -> None:
@@ -95,9 +101,8 @@ def with_nested_templates(template_paths: list[str]) -> list[str]:
 
 def evaluate_paths(template_paths: list[str], controls: list[Control]) -> list[Finding]:
     """Every finding over the given templates and their nested stacks' templates."""
-    return [
-        finding for path in with_nested_templates(template_paths) for finding in evaluate(load_template(path), controls)
-    ]
+    findings, _ = verdict([load_template(path) for path in with_nested_templates(template_paths)], controls)
+    return findings
 
 
 def _where(finding: Finding) -> str:

@@ -13,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from reference import ReferenceStack
 from secure_fargate.cluster import SecureCluster
 from secure_fargate.network import SecureNetwork
+from secure_fargate.pack.guardduty import is_guardduty_agent_repository
 from secure_fargate.registry import SecureRepository
 from tests.conftest import only, resources_of
 from tests.test_snapshots import cfn_lint
@@ -164,7 +165,10 @@ def test_private_repository_image_scopes_the_execution_role_pull_to_that_reposit
     template = Template.from_stack(stack).to_json()
     repo_id = next(iter(resources_of(template, "AWS::ECR::Repository")))
     statements = [s for p in of_type(template, "AWS::IAM::Policy") for s in p["PolicyDocument"]["Statement"]]
-    (pull,) = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
+    # besides the GuardDuty agent repository every execution role may pull (issue 14)
+    (pull,) = [
+        s for s in statements if "ecr:BatchGetImage" in s["Action"] and not is_guardduty_agent_repository(s["Resource"])
+    ]
     assert pull["Resource"] == {"Fn::GetAtt": [repo_id, "Arn"]}
     image = json.dumps(only(template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"][0]["Image"])
     assert "@sha256:" + "e" * 64 in image

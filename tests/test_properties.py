@@ -38,7 +38,9 @@ def fresh_cluster() -> tuple[cdk.Stack, ecs.ICluster]:
         private_subnet_ids=["subnet-1", "subnet-2"],
         vpc_cidr_block="10.0.0.0/16",
     )
-    return stack, ecs.Cluster(stack, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+    cluster = ecs.Cluster(stack, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+    cdk.Tags.of(cluster).add("team", "tests")  # Security Hub ECS.14: clusters are tagged
+    return stack, cluster
 
 
 task_sizes = st.sampled_from([(cpu, mem) for cpu, mems in FARGATE_TASK_SIZES.items() for mem in mems if mem <= 8192])

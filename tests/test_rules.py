@@ -10,6 +10,7 @@ import pytest
 
 from secure_fargate.pack import CONTROLS, Template, evaluate
 from secure_fargate.pack.containers import ImagePin, image_pin, is_root_user, is_secret_looking_name
+from tests.controls_2026_cases import NEW_VIOLATIONS
 
 DIGEST = "public.ecr.aws/example/app@sha256:" + "c" * 64
 
@@ -32,7 +33,19 @@ def baseline() -> dict[str, Any]:
         "Resources": {
             "Cluster": {
                 "Type": "AWS::ECS::Cluster",
-                "Properties": {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
+                "Properties": {
+                    "ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}],
+                    "Tags": [{"Key": "team", "Value": "payments"}],
+                },
+            },
+            "Repository": {
+                "Type": "AWS::ECR::Repository",
+                "Properties": {
+                    "ImageScanningConfiguration": {"ScanOnPush": True},
+                    "ImageTagMutability": "IMMUTABLE",
+                    "LifecyclePolicy": {"LifecyclePolicyText": '{"rules": []}'},
+                    "EncryptionConfiguration": {"EncryptionType": "KMS", "KmsKey": {"Fn::GetAtt": ["Key", "Arn"]}},
+                },
             },
             "TaskRole": {"Type": "AWS::IAM::Role", "Properties": {}},
             "ExecRole": {"Type": "AWS::IAM::Role", "Properties": {}},
@@ -61,7 +74,9 @@ def baseline() -> dict[str, Any]:
                     "RequiresCompatibilities": ["FARGATE"],
                     "TaskRoleArn": {"Fn::GetAtt": ["TaskRole", "Arn"]},
                     "ExecutionRoleArn": {"Fn::GetAtt": ["ExecRole", "Arn"]},
+                    "RuntimePlatform": {"OperatingSystemFamily": "LINUX"},
                     "ContainerDefinitions": [container],
+                    "Tags": [{"Key": "team", "Value": "payments"}],
                 },
             },
             "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "svc"}},
@@ -71,6 +86,7 @@ def baseline() -> dict[str, Any]:
                     "LaunchType": "FARGATE",
                     "TaskDefinition": {"Ref": "Task"},
                     "PlatformVersion": "LATEST",
+                    "Tags": [{"Key": "team", "Value": "payments"}],
                     "NetworkConfiguration": {
                         "AwsvpcConfiguration": {
                             "AssignPublicIp": "DISABLED",
@@ -96,12 +112,8 @@ def svc(t: dict[str, Any]) -> dict[str, Any]:
 
 
 Mutation = Callable[[dict[str, Any]], None]
+
 VIOLATIONS: list[tuple[str, str, Mutation]] = [
-    (
-        "ECS.1",
-        "host-network-root",
-        lambda t: (task(t).update(NetworkMode="host"), c0(t).pop("User"), c0(t).pop("Privileged")),
-    ),
     (
         "ECS.2",
         "public-ip",
@@ -209,6 +221,7 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
         ),
     ),
     ("ECS.5", "if-branch-false", lambda t: c0(t).update(ReadonlyRootFilesystem={"Fn::If": ["Cond", True, False]})),
+    *NEW_VIOLATIONS,
 ]
 
 

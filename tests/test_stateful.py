@@ -27,6 +27,7 @@ STATEFUL = (
 PINNED_REFERENCE = {
     "AppLogs2EC8A6C6": "AWS::Logs::LogGroup",
     "AppSecretFAB5164C": "AWS::SecretsManager::Secret",
+    "ClusterEphemeralStorageKey67987449": "AWS::KMS::Key",  # added in issue 14 (nothing replaced)
     "IngressAccessLogs80F9B44E": "AWS::S3::Bucket",
     "IngressWafLogKey52BC3617": "AWS::KMS::Key",
     "IngressWafLogs6CB0B6E0": "AWS::Logs::LogGroup",

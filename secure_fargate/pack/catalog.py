@@ -7,10 +7,10 @@ Security Hub does not cover.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from . import containers, iam, services, tasks
+from . import containers, ecr, iam, runtime, services, storage, tags, tasks, tasksets
 from ._template import JSON, Template
 
 Found = list[tuple[str | None, str]]
@@ -20,6 +20,8 @@ ContainerCheck = Callable[[Mapping[str, JSON]], "str | None"]
 TASK = "AWS::ECS::TaskDefinition"
 SERVICE = "AWS::ECS::Service"
 CLUSTER = "AWS::ECS::Cluster"
+TASK_SET = "AWS::ECS::TaskSet"
+REPOSITORY = "AWS::ECR::Repository"
 
 
 def per_container(check: ContainerCheck) -> ResourceCheck:
@@ -63,14 +65,6 @@ class Control:
 
 
 CONTROLS: tuple[Control, ...] = (
-    Control(
-        "ECS.1",
-        "Host network mode only with an unprivileged, non-root container",
-        TASK,
-        tasks.check_host_network_root,
-        "With host networking a root container can reach the host's network stack.",
-        security_hub=True,
-    ),
     Control(
         "ECS.2",
         "Services do not assign public IP addresses",
@@ -224,6 +218,146 @@ CONTROLS: tuple[Control, ...] = (
         services.check_open_ingress,
         "Tasks should be reached only through the load balancer's security group.",
     ),
+    # ---- issue 14: the rest of Security Hub's 2026 ECS/ECR set (ECS.1 was retired in March 2026: its cases
+    # are reported under ECS.4 privileged, ECS.17 host network, ECS.20 Linux root and ECS.21 Windows admin).
+    Control(
+        "ECS.13",
+        "Services are tagged",
+        SERVICE,
+        tags.check_service_tags,
+        "Tags identify owner and purpose: inventory, cost and attribute-based access control.",
+        security_hub=True,
+        fix="tag the service (SecureFargateService(tags={...}) or Tags.of(scope).add(key, value))",
+    ),
+    Control(
+        "ECS.14",
+        "Clusters are tagged",
+        CLUSTER,
+        tags.check_cluster_tags,
+        "Tags identify owner and purpose: inventory, cost and attribute-based access control.",
+        security_hub=True,
+        fix="tag the cluster (SecureCluster(tags={...}) or Tags.of(scope).add(key, value))",
+    ),
+    Control(
+        "ECS.15",
+        "Task definitions are tagged",
+        TASK,
+        tags.check_task_definition_tags,
+        "Tags identify owner and purpose: inventory, cost and attribute-based access control.",
+        security_hub=True,
+        fix="tag the task definition (SecureFargateService(tags={...}) or Tags.of(scope).add(key, value))",
+    ),
+    Control(
+        "ECS.16",
+        "Task sets do not assign public IP addresses",
+        TASK_SET,
+        tasksets.check_task_set_public_ip,
+        "A public IP makes each task of the set reachable from the internet, bypassing the load balancer.",
+        security_hub=True,
+        fix="set NetworkConfiguration.AwsVpcConfiguration.AssignPublicIp: DISABLED and run in private subnets",
+    ),
+    Control(
+        "ECS.18",
+        "EFS volumes use in-transit encryption",
+        TASK,
+        storage.check_efs_transit_encryption,
+        "Without TLS, file data crosses the network to the EFS mount target in clear text.",
+        security_hub=True,
+        fix="set EFSVolumeConfiguration.TransitEncryption: ENABLED (ecs.EfsVolumeConfiguration(transit_encryption="
+        "'ENABLED'))",
+    ),
+    Control(
+        "ECS.21",
+        "Windows containers run as a non-administrator user",
+        TASK,
+        runtime.check_windows_user,
+        "An administrator process that escapes the application owns the container; Security Hub also applies "
+        "this to task definitions without an OS family.",
+        security_hub=True,
+        fix="set RuntimePlatform.OperatingSystemFamily: LINUX for Linux tasks; give Windows containers a User "
+        "other than ContainerAdministrator",
+    ),
+    Control(
+        "ECR.1",
+        "Private repositories scan images",
+        REPOSITORY,
+        ecr.check_scanning,
+        "Scanning finds known vulnerabilities in images before and while they run.",
+        security_hub=True,
+        fix="set ImageScanningConfiguration.ScanOnPush: true (SecureRepository does) or registry scanning",
+    ),
+    Control(
+        "ECR.2",
+        "Private repositories have immutable tags",
+        REPOSITORY,
+        ecr.check_tag_immutability,
+        "A mutable tag can be moved to another image under a running service.",
+        security_hub=True,
+        fix="set ImageTagMutability: IMMUTABLE (SecureRepository does)",
+    ),
+    Control(
+        "ECR.3",
+        "Repositories have a lifecycle policy",
+        REPOSITORY,
+        ecr.check_lifecycle_policy,
+        "Old images pile up and stay pullable; a lifecycle policy expires them.",
+        security_hub=True,
+        fix="add a lifecycle policy (SecureRepository keeps the last 50 images, untagged ones 14 days)",
+    ),
+    Control(
+        "ECR.5",
+        "Repositories are encrypted with a customer-managed KMS key",
+        REPOSITORY,
+        ecr.check_customer_managed_key,
+        "A customer-managed key puts decryption under your key policy and audit; it cannot be added later.",
+        security_hub=True,
+        fix="create the repository with EncryptionType KMS and your key (SecureRepository does); the setting "
+        "cannot change on an existing repository",
+    ),
+    Control(
+        "SF.FAULT_INJECTION",
+        "Fault injection is not enabled",
+        TASK,
+        runtime.check_fault_injection,
+        "EnableFaultInjection lets requests to the task's fault endpoint disrupt its network and processes.",
+        severity="warning",
+        fix="remove EnableFaultInjection outside chaos tests, or acknowledge it with the experiment's reason",
+    ),
+    Control(
+        "SF.EBS_ENCRYPTION",
+        "ECS-managed EBS volumes are encrypted",
+        SERVICE,
+        storage.check_ebs_encryption,
+        "A volume ECS creates per task holds application data at rest.",
+        fix="set ManagedEBSVolume.Encrypted: true (with KmsKeyId for a customer-managed key)",
+    ),
+    Control(
+        "SF.VERSION_CONSISTENCY",
+        "Image digests are resolved at deployment (VersionConsistency)",
+        TASK,
+        runtime.check_version_consistency,
+        "With digest resolution off, tasks started later run whatever the tag points to by then.",
+        fix="remove VersionConsistency: disabled (CDK asset images, tagged by content hash, are exempt)",
+    ),
 )
 
 CONTROLS_BY_ID: dict[str, Control] = {c.id: c for c in CONTROLS}
+
+#: The tag controls and the resource kind each judges (for ``with_required_tag_keys``).
+TAG_CONTROLS: dict[str, str] = {"ECS.13": "service", "ECS.14": "cluster", "ECS.15": "task definition"}
+
+
+def with_required_tag_keys(
+    required_tag_keys: Sequence[str] = (), controls: Sequence[Control] = CONTROLS
+) -> tuple[Control, ...]:
+    """``controls`` with ECS.13/14/15 requiring every key of ``required_tag_keys`` (Security Hub's optional
+    ``requiredTagKeys`` parameter). Raises ValueError beyond Security Hub's limits (6 keys, no ``aws:``)."""
+    problem = tags.required_tag_keys_problem(required_tag_keys)
+    if problem:
+        raise ValueError(f"required_tag_keys: {problem}")
+    if not required_tag_keys:
+        return tuple(controls)
+    return tuple(
+        replace(c, check=tags.tag_check(required_tag_keys, kind=TAG_CONTROLS[c.id])) if c.id in TAG_CONTROLS else c
+        for c in controls
+    )

@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import Finding, Template, TemplateError, __version__, load_template, sarif, scan
+from . import CONTROLS, Finding, Template, TemplateError, __version__, load_template, sarif, scan
+from .catalog import Control, with_required_tag_keys
 from .verdict import verdict
 
 
@@ -39,6 +40,32 @@ def _text(findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
+def control_record(control: Control) -> dict[str, object]:
+    """What ``secure-fargate controls`` reports about one control."""
+    return {
+        "id": control.id,
+        "title": control.title,
+        "resource_type": control.resource_type,
+        "severity": control.severity,
+        "security_hub": control.security_hub,
+        "acknowledgeable": control.acknowledgeable,
+        "rationale": control.rationale,
+        "fix": control.fix,
+    }
+
+
+def controls_command(output_format: str) -> int:
+    """``secure-fargate controls [--format text|json]``: every control, in catalogue order."""
+    records = [control_record(c) for c in CONTROLS]
+    if output_format == "json":
+        print(json.dumps(records, indent=2))
+    else:
+        for r in records:
+            ack = "acknowledgeable" if r["acknowledgeable"] else "invariant"
+            print(f"{r['id']:<24} {r['resource_type']:<28} {r['severity']:<8} {ack:<15} {r['title']}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="secure-fargate", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -48,9 +75,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     check.add_argument("--output", "-o", help="write the report to this file instead of standard output")
     scan.add_arguments(commands.add_parser("scan", help="audit the live ECS services of an account (read-only)"))
+    check.add_argument(
+        "--required-tag-keys",
+        default="",
+        metavar="K1,K2",
+        help="tag keys ECS.13/14/15 require (Security Hub requiredTagKeys; at most 6); default: any one tag",
+    )
+    listing = commands.add_parser("controls", help="list every control of the pack")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     if args.command == "scan":
         return scan.run(args)
+    if args.command == "controls":
+        return controls_command(args.format)
+    try:
+        controls = with_required_tag_keys([k.strip() for k in args.required_tag_keys.split(",") if k.strip()])
+    except ValueError as error:
+        print(f"secure-fargate: error: --required-tag-keys: {error}", file=sys.stderr)
+        return 2
 
     templates: list[Template] = []
     try:
@@ -60,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TemplateError as error:
         print(f"secure-fargate: error: {error}", file=sys.stderr)
         return 2
-    findings, code = verdict(templates)
+    findings, code = verdict(templates, controls)
 
     if args.format == "json":
         report = json.dumps([f.to_dict() for f in findings], indent=2)

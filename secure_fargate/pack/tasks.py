@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from ._template import JSON, UNKNOWN, Template, _Unknown, as_list, possible_values, properties, referenced_logical_id
-from .containers import container_memory, is_root_user
+from .containers import container_memory
 
 # Fargate's supported task sizes: CPU units -> allowed task memory (MiB). From the "Task CPU and memory"
 # table of the Amazon ECS developer guide (Linux). aws-cdk validated this once and reverted it; without a
@@ -117,24 +117,6 @@ def _network_mode(task: Mapping[str, JSON]) -> JSON | _Unknown:
 def check_host_network(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
     """ECS.17: the task must not use the host network mode."""
     return [(None, "uses NetworkMode host")] if _network_mode(task) == "host" else []
-
-
-def check_host_network_root(
-    logical_id: str, task: Mapping[str, JSON], template: Template
-) -> list[tuple[str | None, str]]:
-    """ECS.1: with host networking, a container must be unprivileged *and* run as a non-root user."""
-    if _network_mode(task) != "host":
-        return []
-    found: list[tuple[str | None, str]] = []
-    for container in containers(task):
-        user = _single(container.get("User"))
-        privileged = _single(container.get("Privileged"))
-        if isinstance(user, _Unknown) or isinstance(privileged, _Unknown):
-            continue
-        if privileged is not True and is_root_user(None if user is None else str(user)):
-            name = container.get("Name") if isinstance(container.get("Name"), str) else None
-            found.append((name, "host network mode with a root user and no explicit privilege setting"))
-    return found
 
 
 def check_host_pid(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ._template import Template
+from .catalog import CONTROLS, Control
 from .engine import Finding, evaluate
 
 #: Exit codes of ``check`` and ``scan``: nothing open, open findings, usage or input error.
@@ -22,12 +23,13 @@ def exit_code(findings: Iterable[Finding]) -> int:
     return FINDINGS if any(not f.acknowledged for f in findings) else PASS
 
 
-def verdict(templates: Sequence[Template]) -> tuple[list[Finding], int]:
+def verdict(templates: Sequence[Template], controls: Sequence[Control] = CONTROLS) -> tuple[list[Finding], int]:
     """Every finding (acknowledged or not) over ``templates`` judged together, and the exit code ``check`` gives.
 
     Args:
         templates: the templates of one call (one cdk.out, the files of one command line, one hook request or
             one scanned account), in a stable order.
+        controls: the controls to run. Default: every control of the pack.
     """
-    findings = [finding for template in templates for finding in evaluate(template)]
+    findings = [finding for template in templates for finding in evaluate(template, controls)]
     return findings, exit_code(findings)

@@ -151,7 +151,7 @@ def test_containers_are_hardened_as_deployed(task_definition: dict[str, Any], de
     assert app["readonlyRootFilesystem"] is True
     assert app["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
     assert app["user"] == "101:101"
-    assert app["memory"] == 448 and app["memoryReservation"] == 256
+    assert app["memory"] == 384 and app["memoryReservation"] == 256  # 128 MiB left for the GuardDuty agent
     assert app["privileged"] is False
     (secret,) = app["secrets"]
     assert secret["name"] == "DB_PASSWORD"

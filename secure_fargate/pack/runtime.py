@@ -1,0 +1,108 @@
+"""Task-definition runtime controls beyond Linux users: Windows administrators (Security Hub ECS.21), fault
+injection (SF.FAULT_INJECTION) and image digest resolution (SF.VERSION_CONSISTENCY)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from ._template import JSON, UNKNOWN, Template, _Unknown, as_list, possible_values, properties
+
+Found = list[tuple[str | None, str]]
+
+#: Windows' built-in administrator inside a container (Windows user names are case-insensitive).
+WINDOWS_ADMINISTRATOR = "containeradministrator"
+
+
+def _single(value: JSON) -> JSON | _Unknown:
+    options = possible_values(value)
+    if isinstance(options, _Unknown) or len(options) != 1:
+        return UNKNOWN
+    return options[0]
+
+
+def _containers(task: Mapping[str, JSON]) -> Iterator[Mapping[str, JSON]]:
+    for item in as_list(properties(task).get("ContainerDefinitions")):
+        if isinstance(item, dict):
+            yield item
+
+
+def _name(container: Mapping[str, JSON]) -> str | None:
+    name = container.get("Name")
+    return name if isinstance(name, str) else None
+
+
+def operating_system_family(task: Mapping[str, JSON]) -> JSON | _Unknown:
+    """The task definition's ``RuntimePlatform.OperatingSystemFamily`` (None when unset)."""
+    platform = properties(task).get("RuntimePlatform")
+    if platform is None:
+        return None
+    if not isinstance(platform, dict):
+        return UNKNOWN
+    return _single(platform.get("OperatingSystemFamily"))
+
+
+def check_windows_user(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
+    """ECS.21 (``ecs-task-definition-windows-user-non-admin``, no parameters): evaluated when the OS family is
+    a ``WINDOWS_SERVER_*`` family *or unset*; fails for a container whose ``User`` is absent or the default
+    administrator ``containeradministrator``. Say ``LINUX`` explicitly and Linux tasks are out of its scope."""
+    family = operating_system_family(task)
+    if isinstance(family, _Unknown) or (family is not None and not str(family).startswith("WINDOWS_SERVER")):
+        return []
+    found: Found = []
+    for container in _containers(task):
+        user = _single(container.get("User"))
+        if isinstance(user, _Unknown):
+            continue
+        if user is None or str(user).strip() == "":
+            found.append(
+                (
+                    _name(container),
+                    "no User: a Windows container (or one of unset OS family) runs as the default administrator",
+                )
+            )
+        elif str(user).strip().lower() == WINDOWS_ADMINISTRATOR:
+            found.append((_name(container), f"runs as the Windows administrator {user!r}"))
+    return found
+
+
+def check_fault_injection(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
+    """SF.FAULT_INJECTION: ``EnableFaultInjection`` lets whoever holds the task's fault-injection endpoint stall,
+    drop or blackhole its traffic and stress its processes: a test feature, acknowledged where it is wanted."""
+    options = possible_values(properties(task).get("EnableFaultInjection"))
+    if not isinstance(options, _Unknown) and any(v in (True, "true") for v in options):
+        return [(None, "EnableFaultInjection is true")]
+    return []
+
+
+#: The repository CDK's bootstrap stack creates for container image assets (``cdk-<qualifier>-container-assets-
+#: <account>-<region>``): images there are tagged with the hash of their content, so their tag cannot move.
+ASSET_REPOSITORY = re.compile(r"/cdk-[a-z0-9]+-container-assets-")
+
+
+def _strings(value: JSON) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def is_asset_image(image: JSON) -> bool:
+    """True when ``image`` (a string or an intrinsic building one) names CDK's container-asset repository."""
+    return any(ASSET_REPOSITORY.search(s) for s in _strings(image))
+
+
+def check_version_consistency(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
+    """SF.VERSION_CONSISTENCY: ``VersionConsistency: disabled`` stops ECS resolving the image tag to a digest at
+    deployment, so tasks started later (scale-out, replacement) can run whatever the tag points to by then.
+    Accepted only for CDK asset images, whose tag is their content hash."""
+    found: Found = []
+    for container in _containers(task):
+        setting = _single(container.get("VersionConsistency"))
+        if setting == "disabled" and not is_asset_image(container.get("Image")):
+            found.append((_name(container), "VersionConsistency is disabled for an image that is not a CDK asset"))
+    return found
