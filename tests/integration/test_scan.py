@@ -101,6 +101,10 @@ def container(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+#: Security Hub ECS.13/14/15: services, clusters and task definitions carry at least one tag.
+TAGS = [{"key": "team", "value": "payments"}]
+
+
 def _role(iam: Any, name: str) -> str:
     return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"])
 
@@ -128,6 +132,8 @@ def _service(ecs: Any, cluster: str, name: str, task: str, subnet: str, group: s
             desiredCount=1,
             launchType="FARGATE",
             platformVersion="LATEST",
+            tags=TAGS,
+            propagateTags="SERVICE",
             networkConfiguration={
                 "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group], "assignPublicIp": "DISABLED"}
             },
@@ -145,6 +151,8 @@ def _task(ecs: Any, family: str, roles: tuple[str, str], definition: dict[str, A
             requiresCompatibilities=["FARGATE"],
             cpu="256",
             memory="512",
+            runtimePlatform={"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
+            tags=TAGS,
             containerDefinitions=[definition],
         )["taskDefinition"]["taskDefinitionArn"]
     )
@@ -162,8 +170,8 @@ def account(moto_url: str) -> Account:
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
     )
     insights = [{"name": "containerInsights", "value": "enabled"}]
-    cluster = ecs.create_cluster(clusterName="prod", settings=insights)["cluster"]["clusterArn"]
-    other = ecs.create_cluster(clusterName="other", settings=insights)["cluster"]["clusterArn"]
+    cluster = ecs.create_cluster(clusterName="prod", settings=insights, tags=TAGS)["cluster"]["clusterArn"]
+    other = ecs.create_cluster(clusterName="other", settings=insights, tags=TAGS)["cluster"]["clusterArn"]
     hardened_task = _task(ecs, "hardened", _roles(iam, "hardened", task_reads_secrets=False), container())
     insecure = container(user=None, readonlyRootFilesystem=None, image="nginx:latest")
     insecure_task = _task(ecs, "insecure", _roles(iam, "insecure", task_reads_secrets=True), insecure)
