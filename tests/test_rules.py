@@ -222,6 +222,18 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ),
     ("ECS.5", "if-branch-false", lambda t: c0(t).update(ReadonlyRootFilesystem={"Fn::If": ["Cond", True, False]})),
     *NEW_VIOLATIONS,
+    ("SF.EXEC", "exec-enabled", lambda t: svc(t).update(EnableExecuteCommand=True)),
+    (
+        "SF.MOUNTS",
+        "writable-usr",
+        lambda t: c0(t).update(MountPoints=[{"SourceVolume": "v", "ContainerPath": "/usr/local/bin"}]),
+    ),
+    (
+        "SF.AGENT",
+        "forged-agent",
+        lambda t: c0(t).update(DockerLabels={"secure-fargate.security-agent": "true"}),
+    ),
+    ("SF.VOLUMES", "host-path", lambda t: task(t).update(Volumes=[{"Name": "h", "Host": {"SourcePath": "/var"}}])),
 ]
 
 
@@ -289,17 +301,19 @@ def test_if_with_literal_branches_that_all_comply_passes() -> None:
 
 def test_acknowledgement_in_metadata_with_reason_is_honoured_and_without_reason_is_not() -> None:
     body = baseline()
-    c0(body)["Privileged"] = True
+    c0(body)["ReadonlyRootFilesystem"] = False
+    c0(body)["Memory"] = None
     body["Resources"]["Task"]["Metadata"] = {
         "secure-fargate": {
             "acknowledgements": [
-                {"control": "ECS.4", "reason": "legacy workload on EC2, tracked in RISK-12"},
-                {"control": "ECS.5", "reason": ""},
+                {"control": "ECS.5", "reason": "vendor image writes to /opt, RISK-12", "container": "app"},
+                {"control": "SF.MEMORY", "reason": "", "container": "app"},
             ]
         }
     }
-    (finding,) = [f for f in evaluate(Template(body)) if f.control == "ECS.4"]
-    assert finding.acknowledged == "legacy workload on EC2, tracked in RISK-12"
+    found = {f.control: f for f in evaluate(Template(body))}
+    assert found["ECS.5"].acknowledged == "vendor image writes to /opt, RISK-12"
+    assert found["SF.MEMORY"].acknowledged is None
 
 
 @pytest.mark.parametrize(

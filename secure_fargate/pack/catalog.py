@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from . import containers, ecr, iam, runtime, services, storage, tags, tasks, tasksets
 from ._template import JSON, Template
 
-Found = list[tuple[str | None, str]]
+#: What a check returns: (container, message) or (container, message, item) per violation.
+Found = Sequence[tuple[Any, ...]]
 ResourceCheck = Callable[[str, Mapping[str, JSON], Template], Found]
-ContainerCheck = Callable[[Mapping[str, JSON]], "str | None"]
+#: A container check returns a message, None, or (item, message) pairs (one per variable, mount path, ...).
+ContainerCheck = Callable[[Mapping[str, JSON]], "str | list[tuple[str | None, str]] | None"]
 
 TASK = "AWS::ECS::TaskDefinition"
 SERVICE = "AWS::ECS::Service"
@@ -28,12 +31,14 @@ def per_container(check: ContainerCheck) -> ResourceCheck:
     """Lift a container-level check to a task-definition check that reports each violating container."""
 
     def run(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
-        found: Found = []
+        found: list[tuple[str | None, str, str | None]] = []
         for container in tasks.containers(task):
-            message = check(container)
-            if message:
-                name = container.get("Name")
-                found.append((name if isinstance(name, str) else None, message))
+            result = check(container)
+            name = containers.container_name(container)
+            if isinstance(result, list):
+                found.extend((name, message, item) for item, message in result)
+            elif result:
+                found.append((name, result, None))
         return found
 
     run.__doc__ = check.__doc__
@@ -72,6 +77,8 @@ CONTROLS: tuple[Control, ...] = (
         services.check_public_ip,
         "A public IP puts each task's ENI directly on the internet; CON316: private subnets, one ENI per task.",
         security_hub=True,
+        fix="AssignPublicIp: DISABLED and private subnets with a NAT gateway or VPC endpoints (SecureFargateService "
+        "never assigns one); to accept: acknowledge(scope, 'ECS.2', reason)",
     ),
     Control(
         "ECS.3",
@@ -81,6 +88,7 @@ CONTROLS: tuple[Control, ...] = (
         "pidMode host exposes every process on the host to the container.",
         security_hub=True,
         acknowledgeable=False,
+        fix="remove PidMode: host (use PidMode: task for a security agent that must see the task's processes)",
     ),
     Control(
         "ECS.4",
@@ -90,6 +98,7 @@ CONTROLS: tuple[Control, ...] = (
         "A privileged container has every capability and device of the host; Fargate rejects it at deploy.",
         security_hub=True,
         acknowledgeable=False,
+        fix="remove Privileged or set it false; add the one capability needed (only SYS_PTRACE on Fargate) instead",
     ),
     Control(
         "ECS.5",
@@ -98,22 +107,32 @@ CONTROLS: tuple[Control, ...] = (
         per_container(containers.check_readonly_root),
         "A writable root lets an intruder drop tools and persist; writable paths should be explicit volumes.",
         security_hub=True,
+        fix="ReadonlyRootFilesystem: true and mount writable paths as task volumes (ContainerOptions.writable_paths); "
+        "to accept: acknowledge(scope, 'ECS.5', reason, container=...)",
     ),
     Control(
         "ECS.8",
-        "No secret-looking plain environment variables",
+        "No secret in plain environment variables or on the command line",
         TASK,
         per_container(containers.check_environment),
-        "Environment values are visible in the task definition and to ecs:DescribeTaskDefinition callers.",
+        "Environment values and command lines are visible in the task definition to every ecs:DescribeTaskDefinition "
+        "caller, and in logs; secret names are judged by name (DB_PASS, STRIPE_KEY, ...) and values by shape "
+        "(scheme://user:pass@, AKIA..., PEM keys, tokens).",
         security_hub=True,
+        fix="move the value to Secrets (ValueFrom a Secrets Manager secret or SSM parameter: "
+        "ContainerOptions.secrets); "
+        "for a name that only looks secret: acknowledge(scope, 'ECS.8', reason, container=..., variable=...)",
     ),
     Control(
         "ECS.9",
-        "Containers have a log configuration",
+        "Containers ship logs: a real log driver with its destination",
         TASK,
         per_container(containers.check_logging),
-        "Without logs there is no trail of what ran.",
+        "Without logs there is no trail of what ran: LogDriver none, host-only drivers (json-file, journald) and a "
+        "driver without its destination (awslogs without awslogs-group) keep none.",
         security_hub=True,
+        fix="LogConfiguration with LogDriver awslogs and an awslogs-group option (SecureFargateService creates the "
+        "log group); to accept: acknowledge(scope, 'ECS.9', reason, container=...)",
     ),
     Control(
         "ECS.10",
@@ -122,6 +141,7 @@ CONTROLS: tuple[Control, ...] = (
         services.check_platform_version,
         "Platform versions carry kernel and runtime patches; 1.4.0 adds the task-ENI model.",
         security_hub=True,
+        fix="PlatformVersion: LATEST (or remove it); to accept: acknowledge(scope, 'ECS.10', reason)",
     ),
     Control(
         "ECS.12",
@@ -130,6 +150,8 @@ CONTROLS: tuple[Control, ...] = (
         services.check_container_insights,
         "Insight into what runs is the base of detection and response.",
         security_hub=True,
+        fix="ClusterSettings: [{Name: containerInsights, Value: enhanced}] (SecureCluster enables it); to accept: "
+        "acknowledge(scope, 'ECS.12', reason)",
     ),
     Control(
         "ECS.17",
@@ -139,6 +161,7 @@ CONTROLS: tuple[Control, ...] = (
         "Host networking removes the per-task ENI and security group isolation.",
         security_hub=True,
         acknowledgeable=False,
+        fix="NetworkMode: awsvpc (one ENI and security group per task)",
     ),
     Control(
         "ECS.20",
@@ -148,6 +171,8 @@ CONTROLS: tuple[Control, ...] = (
         "A root process that escapes the application owns the container; absent User means the image's "
         "default, usually root.",
         security_hub=True,
+        fix="User: a non-root uid such as 1000:1000 (ContainerOptions.user); to accept: acknowledge(scope, 'ECS.20', "
+        "reason, container=...)",
     ),
     Control(
         "SF.CAPABILITIES",
@@ -156,6 +181,8 @@ CONTROLS: tuple[Control, ...] = (
         per_container(containers.check_capabilities),
         "Least privilege for the kernel: Fargate allows adding only SYS_PTRACE, which security agents need.",
         acknowledgeable=False,
+        fix="LinuxParameters.Capabilities: {Drop: [ALL]} with Add at most [SYS_PTRACE] (SecureFargateService "
+        "drops ALL)",
     ),
     Control(
         "SF.PTRACE",
@@ -164,6 +191,8 @@ CONTROLS: tuple[Control, ...] = (
         per_container(containers.check_ptrace),
         "SYS_PTRACE lets a process read and alter other processes' memory: only the agent that watches them needs it.",
         acknowledgeable=False,
+        fix="remove SYS_PTRACE from Capabilities.Add; only the security-agent sidecar (SecurityAgent: labelled, "
+        "Essential: false, no PortMappings) may add it",
     ),
     Control(
         "SF.MEMORY",
@@ -171,6 +200,8 @@ CONTROLS: tuple[Control, ...] = (
         TASK,
         _all(per_container(containers.check_memory), tasks.check_memory_budget),
         "A hard limit stops one container from starving the others (and the agents) of memory.",
+        fix="Memory (hard limit, MiB) >= MemoryReservation on every container, summing to at most the task Memory "
+        "(ContainerOptions.memory_limit_mib); to accept: acknowledge(scope, 'SF.MEMORY', reason, container=...)",
     ),
     Control(
         "SF.TASK_SIZE",
@@ -179,6 +210,8 @@ CONTROLS: tuple[Control, ...] = (
         tasks.check_task_size,
         "An unsupported pair fails only at deploy time, in RegisterTaskDefinition.",
         acknowledgeable=False,
+        fix="a supported Cpu/Memory pair, e.g. Cpu 256 with Memory 512, 1024 or 2048 (SecureFargateService cpu/"
+        "memory_limit_mib)",
     ),
     Control(
         "SF.IMAGE",
@@ -186,6 +219,8 @@ CONTROLS: tuple[Control, ...] = (
         TASK,
         per_container(containers.check_image),
         "Know what you run: a mutable tag can change under a running service.",
+        fix="Image pinned by digest (repo@sha256:...), e.g. ImageSource.from_ecr(repo, digest=...); to accept: "
+        "acknowledge(scope, 'SF.IMAGE', reason, container=...)",
     ),
     Control(
         "SF.ROLES",
@@ -194,6 +229,7 @@ CONTROLS: tuple[Control, ...] = (
         tasks.check_roles,
         "The execution role pulls images and reads secrets; the application must not inherit that.",
         acknowledgeable=False,
+        fix="TaskRoleArn: a role of its own, different from ExecutionRoleArn (SecureFargateService creates both)",
     ),
     Control(
         "SF.EXECUTION_ROLE",
@@ -202,6 +238,8 @@ CONTROLS: tuple[Control, ...] = (
         iam.check_execution_role_scope,
         "The execution role should reach exactly its image, log group and secrets.",
         acknowledgeable=False,
+        fix="scope every execution-role statement to exact ARNs (image repository, log group, secrets); only "
+        "ecr:GetAuthorizationToken may use Resource '*'",
     ),
     Control(
         "SF.SECRETS",
@@ -210,6 +248,8 @@ CONTROLS: tuple[Control, ...] = (
         iam.check_task_role_secrets,
         "Secrets are injected at start by the execution role; the application's own identity needs no read.",
         acknowledgeable=False,
+        fix="remove secret-reading actions from the task role; inject secrets with Secrets (the execution role reads "
+        "them at start: ContainerOptions.secrets)",
     ),
     Control(
         "SF.INGRESS",
@@ -217,6 +257,49 @@ CONTROLS: tuple[Control, ...] = (
         SERVICE,
         services.check_open_ingress,
         "Tasks should be reached only through the load balancer's security group.",
+        fix="admit traffic only from the load balancer's security group (SecureLoadBalancer.attach); to accept: "
+        "acknowledge(scope, 'SF.INGRESS', reason)",
+    ),
+    Control(
+        "SF.EXEC",
+        "ECS Exec is off unless acknowledged",
+        SERVICE,
+        services.check_exec,
+        "ECS Exec opens a shell in running tasks to anyone allowed ecs:ExecuteCommand, bypassing the image's entry "
+        "point; it is a deliberate, reasoned exception.",
+        fix="EnableExecuteCommand: false (SecureFargateService leaves it off); to accept: "
+        "acknowledge(scope, 'SF.EXEC', reason) on the service",
+    ),
+    Control(
+        "SF.MOUNTS",
+        "No writable mount over a system path",
+        TASK,
+        per_container(containers.check_mounts),
+        "A read-write volume over /usr, /etc, /lib*, ... lets one container replace binaries or configuration that "
+        "the read-only root filesystem was protecting.",
+        fix="mount writable task volumes on application paths (/tmp, /var/cache/app: ContainerOptions.writable_paths) "
+        "or set ReadOnly: true; to accept: acknowledge(scope, 'SF.MOUNTS', reason, container=...)",
+    ),
+    Control(
+        "SF.AGENT",
+        "At most one security agent per task, and it is a real sidecar",
+        TASK,
+        tasks.check_agents,
+        "The agent label earns SYS_PTRACE; a labelled container that is essential or serves ports is an application "
+        "wearing the agent's badge.",
+        acknowledgeable=False,
+        fix="label only the security-agent sidecar (SecurityAgent), with Essential: false and no PortMappings; remove "
+        "the label from every other container",
+    ),
+    Control(
+        "SF.VOLUMES",
+        "No host-path volumes on Fargate",
+        TASK,
+        tasks.check_volumes,
+        "Fargate has no host to share: a Host.SourcePath volume is rejected at deploy, and on EC2 it exposes the "
+        "host's files.",
+        acknowledgeable=False,
+        fix="Volumes: [{Name: scratch}] (task ephemeral storage: ContainerOptions.writable_paths) or an EFS volume",
     ),
     # ---- issue 14: the rest of Security Hub's 2026 ECS/ECR set (ECS.1 was retired in March 2026: its cases
     # are reported under ECS.4 privileged, ECS.17 host network, ECS.20 Linux root and ECS.21 Windows admin).

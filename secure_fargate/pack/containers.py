@@ -11,24 +11,46 @@ container violates the control, or None (compliant, or unknown because of an unr
 
 from __future__ import annotations
 
+import posixpath
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 
-from ._template import JSON, UNKNOWN, _Unknown, as_list, possible_values
+from ._template import (
+    JSON,
+    UNKNOWN,
+    _Unknown,
+    is_true,
+    items,
+    literal_value,
+    objects,
+    possible_values,
+    shallow_values,
+)
 
 # --------------------------------------------------------------------------------------------- predicates
 
 
+#: A uid as Go's ``strconv.Atoi`` reads it (runc parses ``user`` with it): ASCII digits with an optional sign.
+_ATOI = re.compile(r"[+-]?[0-9]+")
+
+
 def is_root_user(user: str | None) -> bool:
-    """True when ``user`` runs the process as root: absent/empty (the image default, usually root),
-    ``root`` in any case, or uid 0 in any spelling (``0``, ``00``, ``0:0``, ``root:1000``)."""
+    """True when ``user`` runs the process as root, judged the way runc parses ``uid[:gid]``.
+
+    Root is: absent or empty (the image default, usually root), ``root`` in any case, or a uid that Go's
+    ``strconv.Atoi`` reads as 0 (``0``, ``00``, ``+0``, ``-0``, ``0:0``). runc does not trim whitespace (``" 0"``
+    would be a user *name* that does not exist, and the container fails to start); we trim anyway, so a runtime
+    that does trim cannot run such a value as root. A name the image's ``/etc/passwd`` maps to uid 0 (other
+    than ``root``) cannot be seen in a template.
+    """
     if user is None:
         return True
     name = str(user).strip().split(":", 1)[0].strip()
     if name == "" or name.lower() == "root":
         return True
-    return name.isdigit() and int(name) == 0
+    return bool(_ATOI.fullmatch(name)) and int(name) == 0
 
 
 class ImagePin(Enum):
@@ -65,27 +87,41 @@ def tag_or_digest_pin(tag_or_digest: str) -> ImagePin:
     return image_pin("x:" + tag_or_digest)
 
 
-# Name segments that mark an environment variable as holding a secret value. Matched on whole
-# segments of the name split at "_", "-", "." and camelCase boundaries, so DB_PASSWORD and apiKey match but
-# TOKENIZER_MODEL does not. Security Hub ECS.8 looks for AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-# ECS_ENGINE_AUTH_DATA; we are stricter.
+# Name segments that mark an environment variable as holding a secret value. Matched on whole segments of the
+# name split at "_", "-", "." and camelCase boundaries, so DB_PASSWORD and apiKey match but TOKENIZER_MODEL does
+# not. Security Hub ECS.8 looks for AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and ECS_ENGINE_AUTH_DATA; we are
+# stricter.
 _SECRET_SEGMENTS: tuple[tuple[str, ...], ...] = (
     ("PASSWORD",),
     ("PASSWD",),
     ("PASSPHRASE",),
     ("SECRET",),
     ("TOKEN",),
-    ("API", "KEY"),
     ("APIKEY",),
-    ("PRIVATE", "KEY"),
     ("PRIVATEKEY",),
     ("CREDENTIAL",),
     ("CREDENTIALS",),
-    ("ACCESS", "KEY"),
     ("AUTH", "DATA"),
 )
-# A variable that names where a secret lives (Docker's *_FILE convention) holds no secret itself.
-_REFERENCE_SUFFIXES = ("FILE", "PATH", "DIR")
+#: Secret only as the last segment: DB_PASS, DB_PWD, STRIPE_KEY (but PASS_THROUGH, KEY_ID are not).
+_SECRET_LAST_SEGMENTS = frozenset({"PASS", "PWD", "KEY", "PASSWORD", "PASSWD"})
+#: ``<X>_KEY`` names that are identifiers, not keys to anything.
+_NON_SECRET_KEY_KINDS = frozenset(
+    {"PUBLIC", "SORT", "PARTITION", "HASH", "RANGE", "PRIMARY", "FOREIGN", "CACHE", "ROUTING", "OBJECT", "S3", "BUCKET"}
+)
+#: Names that are secrets by definition (Security Hub ECS.8's list, and the AWS session token).
+_SECRET_NAMES = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ECS_ENGINE_AUTH_DATA"})
+#: Names that look secret but are not: the shell's working directories.
+_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})
+# A variable that names or points to a secret (Docker's *_FILE convention, an ARN, a URL, a lifetime) holds no
+# secret itself; its value is still scanned for embedded credentials.
+_REFERENCE_SUFFIXES = frozenset(
+    {
+        "FILE", "PATH", "DIR", "URL", "URI", "ARN", "NAME", "ID", "TTL", "SECONDS", "MINUTES", "HOURS", "MS",
+        "TIMEOUT", "EXPIRY", "LENGTH", "SIZE", "COUNT", "HEADER", "ENDPOINT", "HOST", "PORT", "REGION", "VERSION",
+        "TYPE", "ALGORITHM", "ENABLED",
+    }
+)  # fmt: skip
 _SPLIT = re.compile(r"[_\-.]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -93,16 +129,124 @@ def _segments(name: str) -> list[str]:
     return [s.upper() for s in _SPLIT.split(name) if s]
 
 
-def is_secret_looking_name(name: str) -> bool:
-    """True when an environment variable name suggests it carries a secret value."""
-    segments = _segments(name)
-    if not segments or segments[-1] in _REFERENCE_SUFFIXES:
-        return False
+def _has_secret_segment(segments: list[str]) -> bool:
     for pattern in _SECRET_SEGMENTS:
         width = len(pattern)
         if any(tuple(segments[i : i + width]) == pattern for i in range(len(segments) - width + 1)):
             return True
     return False
+
+
+def is_secret_looking_name(name: str) -> bool:
+    """True when an environment variable (or command-line option) name suggests it carries a secret value.
+
+    Secret: PASSWORD, SECRET, TOKEN, CREDENTIALS, ... anywhere in the name; PASS, PWD and KEY as its last segment
+    (``DB_PASS``, ``DB_PWD``, ``STRIPE_KEY``; not ``PUBLIC_KEY`` or ``SORT_KEY``). Not secret: names ending in a
+    reference suffix (``_URL``, ``_URI``, ``_ARN``, ``_NAME``, ``_ID``, ``_TTL``, ``_SECONDS``, ``_FILE``,
+    ``_PATH``, ...), such as ``OAUTH_TOKEN_URL``, ``TOKEN_TTL_SECONDS``, ``SECRET_NAME``, ``DB_SECRET_ARN``,
+    ``API_KEY_ID``; their values are scanned by ``secret_value_problem`` instead. ``AWS_ACCESS_KEY_ID`` is secret
+    (Security Hub ECS.8 names it).
+    """
+    segments = _segments(str(name))
+    if str(name).upper() in _SECRET_NAMES:
+        return True
+    if not segments or str(name).upper() in _NOT_SECRET_NAMES or segments[-1] in _REFERENCE_SUFFIXES:
+        return False
+    if _has_secret_segment(segments):
+        return True
+    last = segments[-1]
+    if last not in _SECRET_LAST_SEGMENTS:
+        return False
+    return not (last == "KEY" and len(segments) > 1 and segments[-2] in _NON_SECRET_KEY_KINDS)
+
+
+#: Shapes of credentials in a value (never echoed: a finding names the variable or argument only).
+_SECRET_VALUE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "credentials in a URL (scheme://user:password@host)",
+        re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*:[^/\s@]+@"),
+    ),
+    ("an AWS access key ID", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("a private key (PEM)", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
+    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
+    ("a Slack webhook", re.compile(r"hooks\.slack\.com/services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+")),
+    ("a Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    ("an npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}")),
+    ("an OpenAI-style key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{32,}")),
+    ("a JSON web token", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")),
+    ("an HTTP authorization credential", re.compile(r"(?i)\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{16,}")),
+)
+
+
+def secret_value_problem(value: object) -> str | None:
+    """What kind of credential ``value`` carries (never the value itself), or None.
+
+    Recognises credentials embedded in a URL (``scheme://user:pass@host``) and well-known key shapes: AWS access
+    key IDs (AKIA/ASIA...), PEM private keys, GitHub/GitLab/Slack/Stripe/Google/npm tokens, JSON web tokens and
+    bearer/basic authorization values.
+    """
+    if not isinstance(value, str):
+        return None
+    for kind, shape in _SECRET_VALUE_SHAPES:
+        if shape.search(value):
+            return f"holds {kind}"
+    return None
+
+
+_OPTION = re.compile(r"-{1,2}([A-Za-z][A-Za-z0-9_.\-]*)(?:=(.*))?", re.DOTALL)
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.+)", re.DOTALL)
+
+
+def _is_literal_secret(value: str | None) -> bool:
+    """A non-empty value that is not read from the environment at run time (``$VAR``, ``${VAR}``)."""
+    return bool(value) and not str(value).startswith("$")
+
+
+def _token_problem(token: str, following: str | None) -> str | None:
+    """The problem with one command-line token (and the token after it, for ``--password value``)."""
+    found = secret_value_problem(token)
+    if found:
+        return found
+    option = _OPTION.fullmatch(token)
+    if option and is_secret_looking_name(option.group(1)):
+        value = option.group(2) if option.group(2) is not None else following
+        if _is_literal_secret(value):
+            return f"passes a literal value to the secret-looking option --{option.group(1)}"
+    assignment = _ASSIGNMENT.fullmatch(token)
+    if assignment and is_secret_looking_name(assignment.group(1)) and _is_literal_secret(assignment.group(2)):
+        return f"assigns a literal value to the secret-looking variable {assignment.group(1)}"
+    return None
+
+
+def _tokens(arg: str) -> list[str]:
+    """One argument as a shell would split it (``sh -c "app --password=x"``), or on whitespace."""
+    try:
+        return shlex.split(arg) if len(arg) < 100_000 else arg.split()
+    except ValueError:
+        return arg.split()
+
+
+def command_secret_problem(args: Sequence[str | None]) -> str | None:
+    """What secret a command line (``Command`` or ``EntryPoint``) carries, naming the argument position only.
+
+    Flags ``--password=...``/``--token value`` (any option whose name looks secret, unless its value comes from
+    the environment: ``$DB_PASSWORD``), ``DB_PASSWORD=...`` assignments and credential-shaped values, also
+    inside a shell string (``sh -c "..."``). ``None`` items are unknown (deploy-time) arguments.
+    """
+    for index, arg in enumerate(args):
+        if not isinstance(arg, str):
+            continue
+        tokens = _tokens(arg)
+        following = args[index + 1] if index + 1 < len(args) else None
+        for position, token in enumerate(tokens):
+            after = tokens[position + 1] if position + 1 < len(tokens) else following
+            problem = _token_problem(token, after if isinstance(after, str) else None)
+            if problem:
+                return f"argument {index} {problem}"
+    return None
 
 
 #: The only Linux capability Fargate lets a task add (platform 1.4.0+); it serves security agents.
@@ -141,22 +285,92 @@ def memory_problems(memory_limit_mib: int | None, reservation_mib: int | None) -
     return problems
 
 
+#: Paths a writable mount must not cover: the system's binaries, libraries and configuration (and "/").
+SYSTEM_PATHS: tuple[str, ...] = ("/bin", "/sbin", "/usr", "/etc", "/boot", "/proc", "/sys", "/dev")
+
+
+def _normalized_path(path: str) -> str:
+    """``path`` as the kernel resolves it lexically: absolute, no ``.``/``..``/duplicate or trailing slashes."""
+    normal = posixpath.normpath("/" + path.strip())
+    return "/" + normal.lstrip("/")
+
+
+def system_path_problem(path: str) -> str | None:
+    """SF.MOUNTS: None unless ``path`` is ``/`` or lies under a system path (``/bin``, ``/sbin``, ``/usr``,
+    ``/lib*``, ``/etc``, ``/boot``, ``/proc``, ``/sys``, ``/dev``), judged after normalising ``//``, ``.`` and
+    ``..``; a writable mount there replaces the system's files."""
+    normal = _normalized_path(str(path))
+    first = normal.split("/")[1]
+    if normal == "/" or first.startswith("lib") or any(normal == p or normal.startswith(p + "/") for p in SYSTEM_PATHS):
+        return f"a writable mount over the system path {normal} can replace the system's binaries or configuration"
+    return None
+
+
+#: Log drivers that ship logs off the task, with the option naming their destination (None: none needed).
+LOG_DRIVER_DESTINATIONS: dict[str, str | None] = {
+    "awslogs": "awslogs-group",
+    "awsfirelens": None,  # the destination lives in the FireLens router's configuration
+    "splunk": "splunk-url",
+    "fluentd": "fluentd-address",
+    "gelf": "gelf-address",
+    "syslog": "syslog-address",
+}
+
+
+def log_configuration_problem(driver: str, option_names: Iterable[str]) -> str | None:
+    """ECS.9: None when ``driver`` ships logs somewhere (with its destination option), else what is wrong.
+
+    ``none`` discards logs; ``json-file``, ``journald`` and ``local`` keep them on the host only (and Fargate
+    rejects them); an unknown driver is refused. awslogs needs ``awslogs-group``, splunk ``splunk-url``, fluentd
+    ``fluentd-address``, gelf ``gelf-address``, syslog ``syslog-address``; awsfirelens takes its destination from
+    the log router.
+    """
+    if driver not in LOG_DRIVER_DESTINATIONS:
+        return f"log driver {driver!r} does not ship logs anywhere; use one of {sorted(LOG_DRIVER_DESTINATIONS)}"
+    needed = LOG_DRIVER_DESTINATIONS[driver]
+    if needed is not None and needed not in set(option_names):
+        return f"log driver {driver} has no destination (option {needed})"
+    return None
+
+
+def forged_agent_problem(essential: bool, has_port_mappings: bool) -> str | None:
+    """SF.AGENT: a container labelled as the security agent must be non-essential and serve no port."""
+    if essential or has_port_mappings:
+        return (
+            f"is labelled {AGENT_LABEL}=true but is "
+            + ("essential" if essential else "serving ports")
+            + ": a security agent is a non-essential sidecar with no port mappings"
+        )
+    return None
+
+
+def agent_count_problem(count: int) -> str | None:
+    """SF.AGENT: at most one security agent per task."""
+    return f"declares {count} security agents ({AGENT_LABEL}=true); a task has at most one" if count > 1 else None
+
+
 # ------------------------------------------------------------------------------------- template checks
+#
+# Container checks judge every possible value of a property (every known branch of an Fn::If, every literal an
+# intrinsic evaluates to); a value known only at deploy time is never a violation.
+
+Items = list[tuple[str | None, str]]
 
 
 def _values(container: Mapping[str, JSON], key: str) -> list[JSON] | _Unknown:
     return possible_values(container.get(key))
 
 
-def _name(container: Mapping[str, JSON]) -> str | None:
-    name = container.get("Name")
+def container_name(container: Mapping[str, JSON]) -> str | None:
+    """The container's name when it is known (a literal, or an intrinsic over literals)."""
+    name = literal_value(container.get("Name"))
     return name if isinstance(name, str) else None
 
 
 def check_privileged(container: Mapping[str, JSON]) -> str | None:
     """ECS.4: the container must not run privileged."""
     values = _values(container, "Privileged")
-    if values is not UNKNOWN and any(v is True or str(v).lower() == "true" for v in values):  # type: ignore[union-attr]
+    if not isinstance(values, _Unknown) and any(is_true(v) for v in values):
         return "runs privileged (Privileged: true)"
     return None
 
@@ -164,139 +378,287 @@ def check_privileged(container: Mapping[str, JSON]) -> str | None:
 def check_readonly_root(container: Mapping[str, JSON]) -> str | None:
     """ECS.5: ReadonlyRootFilesystem must be true; absent counts as false."""
     values = _values(container, "ReadonlyRootFilesystem")
-    if values is UNKNOWN:
-        return None
-    if any(not (v is True or str(v).lower() == "true") for v in values):  # type: ignore[union-attr]
+    if not isinstance(values, _Unknown) and any(not is_true(v) for v in values):
         return "root filesystem is writable (ReadonlyRootFilesystem is absent or false)"
     return None
 
 
-def check_environment(container: Mapping[str, JSON]) -> str | None:
-    """ECS.8: no secret-looking plain environment variable."""
-    names = []
-    for item in as_list(container.get("Environment")):
-        if isinstance(item, dict) and isinstance(item.get("Name"), str) and is_secret_looking_name(item["Name"]):
-            names.append(item["Name"])
-    if names:
-        return f"plain environment variable(s) {sorted(names)} look secret; inject them from Secrets Manager (Secrets)"
+def _strings(value: JSON) -> list[str]:
+    values = possible_values(value)
+    return [] if isinstance(values, _Unknown) else [v for v in values if isinstance(v, str)]
+
+
+def _variable_problem(name: str, values: list[str]) -> str | None:
+    if is_secret_looking_name(name):
+        return f"plain environment variable {name} looks secret; inject it from Secrets Manager (Secrets)"
+    for value in values:
+        problem = secret_value_problem(value)
+        if problem:
+            return f"plain environment variable {name} {problem}; inject it from Secrets Manager (Secrets)"
+    return None
+
+
+def environment_problems(container: Mapping[str, JSON]) -> Items:
+    """ECS.8 per variable: (variable name, message) for each secret-looking or credential-carrying variable."""
+    found: Items = []
+    for variable in items(container.get("Environment")):
+        if not isinstance(variable, dict):
+            continue
+        values = _strings(variable.get("Value"))
+        for name in _strings(variable.get("Name")):
+            problem = _variable_problem(name, values)
+            if problem and (name, problem) not in found:
+                found.append((name, problem))
+    return found
+
+
+def _arguments(value: JSON) -> list[list[str | None]]:
+    """Each possible argument list of Command/EntryPoint; an argument with several values gives one list each."""
+    result: list[list[str | None]] = []
+    for option in shallow_values(value):
+        if not isinstance(option, list):
+            continue
+        args: list[str | None] = []
+        for arg in option:
+            values = _strings(arg)
+            args.append(values[0] if len(values) == 1 else None)
+            result.extend([[v] for v in values] if len(values) > 1 else [])
+        result.append(args)
+    return result
+
+
+def command_problems(container: Mapping[str, JSON]) -> Items:
+    """ECS.8 on the command line: (``Command``/``EntryPoint``, message) when either carries a secret."""
+    found: Items = []
+    for key in ("EntryPoint", "Command"):
+        for args in _arguments(container.get(key)):
+            problem = command_secret_problem(args)
+            if problem:
+                found.append((key, f"{key} {problem}; inject it from Secrets Manager (Secrets) instead"))
+                break
+    return found
+
+
+def check_environment(container: Mapping[str, JSON]) -> Items:
+    """ECS.8: no secret in plain environment variables (by name or by value) or on the command line."""
+    return environment_problems(container) + command_problems(container)
+
+
+def _log_problem(config: JSON) -> str | None:
+    if not isinstance(config, dict):
+        return "has no LogConfiguration"
+    drivers = _strings(config.get("LogDriver"))
+    if not drivers and config.get("LogDriver") is None:
+        return "has no log driver (LogConfiguration.LogDriver)"
+    options = objects(config.get("Options"))
+    if config.get("Options") is not None and not options:
+        return None  # options known only at deploy time
+    names = [k for k, v in (options[0] if options else {}).items() if v is not None and v != ""]
+    for driver in drivers:
+        problem = log_configuration_problem(driver, names)
+        if problem:
+            return problem
     return None
 
 
 def check_logging(container: Mapping[str, JSON]) -> str | None:
-    """ECS.9: every container must have a log configuration."""
-    values = _values(container, "LogConfiguration")
-    if values is not UNKNOWN and any(not isinstance(v, dict) or not v.get("LogDriver") for v in values):  # type: ignore[union-attr]
-        return "has no LogConfiguration"
+    """ECS.9: every container has a log configuration with a real driver and its destination."""
+    for config in shallow_values(container.get("LogConfiguration")):
+        problem = _log_problem(config)
+        if problem:
+            return problem
     return None
 
 
 def check_user(container: Mapping[str, JSON]) -> str | None:
     """ECS.20: the container must name a non-root User; absent counts as root."""
     values = _values(container, "User")
-    if values is UNKNOWN:
+    if isinstance(values, _Unknown):
         return None
-    roots = [v for v in values if is_root_user(None if v is None else str(v))]  # type: ignore[union-attr]
+    roots = [v for v in values if is_root_user(None if v is None else str(v))]
     if roots:
         shown = "absent" if roots[0] is None else repr(roots[0])
         return f"runs as root (User is {shown}); set a non-root user such as 1000:1000"
     return None
 
 
-def _capabilities(container: Mapping[str, JSON]) -> tuple[Sequence[str], Sequence[str]] | _Unknown:
-    linux = possible_values(container.get("LinuxParameters"))
-    if linux is UNKNOWN or len(linux) != 1:  # type: ignore[arg-type]
-        return UNKNOWN if linux is UNKNOWN else ([], [])
-    params = linux[0]  # type: ignore[index]
-    caps = params.get("Capabilities") if isinstance(params, dict) else None
-    if caps is None:
-        return ([], [])
-    if not isinstance(caps, dict):
-        return UNKNOWN
-    add, drop = caps.get("Add", []), caps.get("Drop", [])
-    if possible_values(add) is UNKNOWN or possible_values(drop) is UNKNOWN:
-        return UNKNOWN
-    return (as_list(add), as_list(drop))
+def _name_lists(value: JSON, absent: list[str]) -> list[list[str]] | None:
+    """Possible lists of capability names (``absent`` when the key is missing); None when unknown."""
+    if value is None:
+        return [absent]
+    options = [v for v in _eval_values(value) if isinstance(v, list)]
+    return [[str(c) for c in option] for option in options] or None
+
+
+def _eval_values(value: JSON) -> list[JSON]:
+    values = possible_values(value)
+    return [] if isinstance(values, _Unknown) else values
+
+
+def capability_sets(container: Mapping[str, JSON]) -> list[tuple[list[str], list[str]]]:
+    """Every possible (Add, Drop) pair of the container; an unknown side is judged harmless (add nothing,
+    drop ALL), so the other side is still judged."""
+    pairs: list[tuple[list[str], list[str]]] = []
+    for linux in shallow_values(container.get("LinuxParameters")):
+        if linux is not None and not isinstance(linux, dict):
+            continue
+        for caps in shallow_values(linux.get("Capabilities") if linux else None):
+            if caps is not None and not isinstance(caps, dict):
+                continue
+            adds = _name_lists(caps.get("Add") if caps else None, []) or [[]]
+            drops = _name_lists(caps.get("Drop") if caps else None, []) or [["ALL"]]
+            pairs.extend((add, drop) for add in adds for drop in drops)
+    return pairs
 
 
 def added_capabilities(container: Mapping[str, JSON]) -> list[str]:
-    """The capabilities a container definition adds (upper case, without CAP_), [] when unknown."""
-    caps = _capabilities(container)
-    return [] if isinstance(caps, _Unknown) else sorted({capability_name(c) for c in caps[0]})
+    """Every capability a container definition may add (upper case, without CAP_), [] when unknown."""
+    return sorted({capability_name(c) for add, _ in capability_sets(container) for c in add})
 
 
 def check_capabilities(container: Mapping[str, JSON]) -> str | None:
     """SF.CAPABILITIES: drop ALL; add nothing but SYS_PTRACE."""
-    caps = _capabilities(container)
-    if isinstance(caps, _Unknown):
-        return None
-    problems = capability_problems(caps[0], caps[1])
-    return "; ".join(problems) if problems else None
+    for add, drop in capability_sets(container):
+        problems = capability_problems(add, drop)
+        if problems:
+            return "; ".join(problems)
+    return None
+
+
+def is_agent_labelled(container: Mapping[str, JSON]) -> bool:
+    """True when any possible DockerLabels marks the container as the security agent."""
+    for labels in objects(container.get("DockerLabels")):
+        if any(str(v).lower() == "true" for v in _eval_values(labels.get(AGENT_LABEL))):
+            return True
+    return False
+
+
+def is_essential(container: Mapping[str, JSON]) -> bool:
+    """True unless every possible ``Essential`` is false (absent means essential)."""
+    values = _eval_values(container.get("Essential"))
+    return not values or any(v is None or is_true(v) for v in values)
+
+
+def has_port_mappings(container: Mapping[str, JSON]) -> bool:
+    """True when the container may map a port (an unknown PortMappings counts as mapping one)."""
+    value = container.get("PortMappings")
+    return value is not None and (bool(items(value)) or not shallow_values(value))
 
 
 def is_security_agent(container: Mapping[str, JSON]) -> bool:
-    """True for a container labelled as the task's security agent (and not essential to the task)."""
-    labels = container.get("DockerLabels")
-    marked = isinstance(labels, dict) and str(labels.get(AGENT_LABEL, "")).lower() == "true"
-    return marked and container.get("Essential") is False
+    """True for the task's security agent in a raw template: labelled, non-essential, no port mappings."""
+    return is_agent_labelled(container) and not is_essential(container) and not has_port_mappings(container)
+
+
+def check_forged_agent(container: Mapping[str, JSON]) -> str | None:
+    """SF.AGENT (container part): a labelled agent must be non-essential with no port mappings."""
+    if not is_agent_labelled(container):
+        return None
+    return forged_agent_problem(is_essential(container), has_port_mappings(container))
 
 
 def ptrace_problem(added: Iterable[str], is_agent: bool) -> str | None:
     """None unless a container that is not the task's security agent adds SYS_PTRACE."""
     if "SYS_PTRACE" in {capability_name(c) for c in added} and not is_agent:
         return (
-            f"adds SYS_PTRACE but is not the task's security agent (docker label {AGENT_LABEL}=true and "
-            "Essential false): an application able to ptrace can read other processes' memory"
+            f"adds SYS_PTRACE but is not the task's security agent (docker label {AGENT_LABEL}=true, "
+            "Essential false, no port mappings): an application able to ptrace can read other processes' memory"
         )
     return None
 
 
 def check_ptrace(container: Mapping[str, JSON]) -> str | None:
-    """SF.PTRACE: only the security-agent sidecar (labelled, non-essential) may add SYS_PTRACE."""
+    """SF.PTRACE: only the security-agent sidecar (labelled, non-essential, no ports) may add SYS_PTRACE."""
     return ptrace_problem(added_capabilities(container), is_security_agent(container))
 
 
-def _int_or_none(value: JSON) -> int | _Unknown | None:
-    options = possible_values(value)
-    if isinstance(options, _Unknown) or len(options) != 1:
-        return UNKNOWN
-    if options[0] is None:
+def to_int(value: JSON) -> int | None:
+    """An integer property as CloudFormation reads it (a number or a digit string); None when malformed."""
+    if isinstance(value, bool):
         return None
-    try:
-        return int(options[0])
-    except (TypeError, ValueError):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,12}\s*", value):
+        return int(value)
+    return None
+
+
+def _int_options(value: JSON) -> list[int | None] | _Unknown:
+    """Possible integer values (None = absent); UNKNOWN when unknown or malformed."""
+    options = possible_values(value)
+    if isinstance(options, _Unknown):
         return UNKNOWN
+    result: list[int | None] = []
+    for option in options:
+        number = to_int(option)
+        if option is not None and number is None:
+            return UNKNOWN
+        result.append(number)
+    return result
 
 
 def container_memory(container: Mapping[str, JSON]) -> int | _Unknown | None:
-    """The container's hard memory limit in MiB (None when absent)."""
-    return _int_or_none(container.get("Memory"))
+    """The container's largest possible hard memory limit in MiB (None when it may be absent)."""
+    options = _int_options(container.get("Memory"))
+    if isinstance(options, _Unknown):
+        return UNKNOWN
+    if None in options:
+        return None
+    return max(o for o in options if o is not None)
 
 
 def check_memory(container: Mapping[str, JSON]) -> str | None:
     """SF.MEMORY: a hard memory limit, not below the reservation."""
-    memory = container_memory(container)
-    reservation = _int_or_none(container.get("MemoryReservation"))
-    if isinstance(memory, _Unknown) or isinstance(reservation, _Unknown):
+    memories = _int_options(container.get("Memory"))
+    reservations = _int_options(container.get("MemoryReservation"))
+    if isinstance(memories, _Unknown) or isinstance(reservations, _Unknown):
         return None
-    problems = memory_problems(memory, reservation)
-    return "; ".join(problems) if problems else None
+    for memory in memories:
+        for reservation in reservations:
+            problems = memory_problems(memory, reservation)
+            if problems:
+                return "; ".join(problems)
+    return None
+
+
+def _join_tail_pin(image: JSON) -> ImagePin | None:
+    """ECR images render as Join(["", [account, ".dkr.ecr.", region, ..., "/", repo, ":" + tag]]): only a literal
+    tail that holds a "/", ":" or "@" decides the pin; anything else is a deploy-time value."""
+    join = image.get("Fn::Join") if isinstance(image, dict) else None
+    parts = join[1] if isinstance(join, list) and len(join) == 2 else None
+    tail = parts[-1] if isinstance(parts, list) and parts else None
+    if not isinstance(tail, str) or not any(mark in tail for mark in "/:@"):
+        return None
+    return image_pin("x" + tail)
 
 
 def check_image(container: Mapping[str, JSON]) -> str | None:
     """SF.IMAGE: the image must be pinned (a tag other than latest, or better a digest)."""
     image = container.get("Image")
-    if isinstance(image, str):
-        pin = image_pin(image)
-    elif isinstance(image, dict) and "Fn::Join" in image:
-        # ECR images render as Join(["", [account, ".dkr.ecr.", region, ..., "/", repo, ":" + tag]]). Only a
-        # literal tail that holds a "/", ":" or "@" decides the pin; anything else is a deploy-time value.
-        parts = image["Fn::Join"][1] if isinstance(image["Fn::Join"], list) and len(image["Fn::Join"]) == 2 else None
-        tail = parts[-1] if isinstance(parts, list) and parts else None
-        if not isinstance(tail, str) or not any(mark in tail for mark in "/:@"):
-            return None
-        pin = image_pin("x" + tail)
-    else:
-        return None
-    if pin in (ImagePin.LATEST, ImagePin.UNTAGGED):
-        return f"image {image if isinstance(image, str) else '(ECR)'} is {pin.value}; pin a digest (@sha256:...)"
+    images = _strings(image)
+    for candidate in images:
+        pin = image_pin(candidate)
+        if pin in (ImagePin.LATEST, ImagePin.UNTAGGED):
+            return f"image {candidate} is {pin.value}; pin a digest (@sha256:...)"
+    pin_of_tail = None if images else _join_tail_pin(image)
+    if pin_of_tail in (ImagePin.LATEST, ImagePin.UNTAGGED):
+        return f"image (ECR) is {pin_of_tail.value}; pin a digest (@sha256:...)"  # type: ignore[union-attr]
     return None
+
+
+def check_mounts(container: Mapping[str, JSON]) -> Items:
+    """SF.MOUNTS: (container path, message) for each read-write mount over a system path."""
+    found: Items = []
+    for mount in items(container.get("MountPoints")):
+        if not isinstance(mount, dict):
+            continue
+        read_only = possible_values(mount.get("ReadOnly"))
+        if isinstance(read_only, _Unknown) or all(is_true(v) for v in read_only):
+            continue
+        for path in _strings(mount.get("ContainerPath")):
+            problem = system_path_problem(path)
+            if problem and not any(item == path for item, _ in found):
+                found.append((path, problem))
+    return found

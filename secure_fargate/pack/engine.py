@@ -1,20 +1,33 @@
 """The pack's engine: run every control over a template and collect findings.
 
-Acknowledgements written into a resource's ``Metadata`` (``secure-fargate: {acknowledgements: [{control,
-reason}]}``, which ``secure_fargate.acknowledge`` adds) turn a finding into an acknowledged one; a reason is
-mandatory.
+Acknowledgements written into a resource's ``Metadata`` (which ``secure_fargate.acknowledge`` adds) turn a
+finding into an acknowledged one::
+
+    Metadata: {"secure-fargate": {"acknowledgements": [
+        {"control": "ECS.20", "reason": "...", "container": "agent"},                      # one container
+        {"control": "ECS.8", "reason": "...", "container": "app", "variable": "TOKEN_TTL"},  # one variable
+        {"control": "ECS.12", "reason": "..."}]}}                                           # the resource
+
+Matching is exact: a finding about a container is acknowledged only by an entry naming that container (an
+ECS.8 finding only by one naming its container and variable), a resource-level finding only by an entry
+naming no container. Controls that are invariants (``Control.acknowledgeable`` False) are never acknowledged:
+their findings are reported, marked ``acknowledgeable=False``. An entry whose reason fails the reason rule
+(``reasons.reason_problem``) is ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ._template import Template
 from .catalog import CONTROLS, Control
+from .reasons import reason_problem
 
 METADATA_KEY = "secure-fargate"
+#: The control whose acknowledgements name a variable as well as a container.
+PER_VARIABLE_CONTROL = "ECS.8"
 
 
 @dataclass(frozen=True)
@@ -37,25 +50,71 @@ class Finding:
         return asdict(self)
 
 
-def acknowledgements(resource: Mapping[str, Any]) -> dict[str, str]:
-    """Control ID -> reason, from the resource's Metadata; entries without a reason are ignored."""
+def acknowledgement_entries(resource: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The valid acknowledgement entries of a resource's Metadata: a control and a reason that says why."""
     meta = resource.get("Metadata")
     block = meta.get(METADATA_KEY) if isinstance(meta, dict) else None
     entries = block.get("acknowledgements") if isinstance(block, dict) else None
-    result: dict[str, str] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("reason"), str) and entry["reason"].strip():
-            result[str(entry.get("control"))] = entry["reason"].strip()
-    return result
+    return [
+        entry
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict)
+        and isinstance(entry.get("control"), str)
+        and reason_problem(entry.get("reason")) is None
+    ]
+
+
+def acknowledgements(resource: Mapping[str, Any]) -> dict[str, str]:
+    """Control ID -> reason of the valid resource-level entries (those naming no container)."""
+    return {
+        str(e["control"]): str(e["reason"]).strip()
+        for e in acknowledgement_entries(resource)
+        if e.get("container") is None
+    }
+
+
+def _matches(entry: Mapping[str, Any], control: str, container: str | None, item: str | None) -> bool:
+    if entry.get("control") != control or entry.get("container") != container:
+        return False
+    if container is None:
+        return entry.get("variable") is None and entry.get("item") is None
+    if control == PER_VARIABLE_CONTROL:
+        return entry.get("variable") == item
+    return entry.get("item") in (None, item)
+
+
+def acknowledgement_for(
+    entries: Sequence[Mapping[str, Any]], control: Control, container: str | None, item: str | None
+) -> str | None:
+    """The reason of the entry acknowledging this finding, or None (always None for an invariant control)."""
+    if not control.acknowledgeable:
+        return None
+    for entry in entries:
+        if _matches(entry, control.id, container, item):
+            return str(entry["reason"]).strip()
+    return None
+
+
+def _normalized(found: Sequence[Any]) -> tuple[str | None, str, str | None]:
+    """A check's (container, message) or (container, message, item) as one shape."""
+    container, message = found[0], found[1]
+    item = found[2] if len(found) > 2 else None
+    return container, str(message), item
 
 
 def evaluate(template: Template, controls: Iterable[Control] = CONTROLS) -> list[Finding]:
-    """Every finding (acknowledged or not) of ``controls`` over ``template``."""
+    """Every finding (acknowledged or not) of ``controls`` over ``template``, each once."""
     findings: list[Finding] = []
+    seen: set[tuple[str, str, str | None, str | None, str]] = set()
     for control in controls:
         for logical_id, resource in template.of_type(control.resource_type):
-            acked = acknowledgements(resource)
-            for container, message in control.check(logical_id, resource, template):
+            entries = acknowledgement_entries(resource)
+            for raw in control.check(logical_id, resource, template):
+                container, message, item = _normalized(raw)
+                key = (control.id, logical_id, container, item, message)
+                if key in seen:
+                    continue
+                seen.add(key)
                 findings.append(
                     Finding(
                         control.id,
@@ -64,7 +123,9 @@ def evaluate(template: Template, controls: Iterable[Control] = CONTROLS) -> list
                         container,
                         message,
                         control.severity,
-                        acked.get(control.id),
+                        acknowledgement_for(entries, control, container, item),
+                        item,
+                        control.acknowledgeable,
                     )
                 )
     return findings

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ._template import JSON, Template, _Unknown, as_list, possible_values, properties, referenced_logical_id
+from ._template import (
+    JSON,
+    Template,
+    _Unknown,
+    as_list,
+    is_true,
+    items,
+    literal_value,
+    possible_values,
+    properties,
+    referenced_logical_id,
+)
 
 Found = list[tuple[str | None, str]]
 
@@ -22,17 +33,18 @@ def _awsvpc(service: Mapping[str, JSON]) -> Mapping[str, JSON]:
 def check_public_ip(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """ECS.2: the service must not assign public IPs to its tasks."""
     options = possible_values(_awsvpc(service).get("AssignPublicIp"))
-    if not isinstance(options, _Unknown) and "ENABLED" in options:
+    if not isinstance(options, _Unknown) and any(str(v).upper() == "ENABLED" for v in options):
         return [(None, "assigns public IP addresses to its tasks (AssignPublicIp: ENABLED)")]
     return []
 
 
 def _runs_on_fargate(service: Mapping[str, JSON]) -> bool:
     props = properties(service)
-    if props.get("LaunchType") == "FARGATE":
+    if literal_value(props.get("LaunchType")) == "FARGATE":
         return True
-    strategy = as_list(props.get("CapacityProviderStrategy"))
-    return any(isinstance(s, dict) and s.get("CapacityProvider") in ("FARGATE", "FARGATE_SPOT") for s in strategy)
+    strategy = items(props.get("CapacityProviderStrategy"))
+    providers = [literal_value(s.get("CapacityProvider")) for s in strategy if isinstance(s, dict)]
+    return any(p in ("FARGATE", "FARGATE_SPOT") for p in providers)
 
 
 def check_platform_version(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
@@ -62,7 +74,7 @@ def _open_rule(rule: JSON) -> str | None:
         options = possible_values(rule.get(key))
         if not isinstance(options, _Unknown):
             for value in options:
-                if value in OPEN_CIDRS:
+                if isinstance(value, str) and value in OPEN_CIDRS:
                     return str(value)
     return None
 
@@ -94,3 +106,19 @@ def check_container_insights(logical_id: str, cluster: Mapping[str, JSON], templ
             if isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options):
                 return []
     return [(None, "Container Insights is not enabled (ClusterSettings containerInsights)")]
+
+
+def exec_problem(enabled: bool) -> str | None:
+    """SF.EXEC: None unless ECS Exec is enabled (a shell into running tasks, which needs an acknowledgement)."""
+    if enabled:
+        return (
+            "enables ECS Exec (EnableExecuteCommand: true): anyone allowed ecs:ExecuteCommand gets a shell in the tasks"
+        )
+    return None
+
+
+def check_exec(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
+    """SF.EXEC: ECS Exec is off unless acknowledged (every possible value of EnableExecuteCommand)."""
+    options = possible_values(properties(service).get("EnableExecuteCommand"))
+    problem = exec_problem(not isinstance(options, _Unknown) and any(is_true(v) for v in options))
+    return [(None, problem)] if problem else []

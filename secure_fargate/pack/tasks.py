@@ -5,8 +5,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from ._template import JSON, UNKNOWN, Template, _Unknown, as_list, possible_values, properties, referenced_logical_id
-from .containers import container_memory
+from ._template import (
+    JSON,
+    Template,
+    _Unknown,
+    is_intrinsic,
+    items,
+    literal_value,
+    objects,
+    possible_values,
+    properties,
+    referenced_logical_id,
+    shallow_values,
+)
+from .containers import (
+    agent_count_problem,
+    check_forged_agent,
+    container_memory,
+    container_name,
+    is_agent_labelled,
+    to_int,
+)
 
 # Fargate's supported task sizes: CPU units -> allowed task memory (MiB). From the "Task CPU and memory"
 # table of the Amazon ECS developer guide (Linux). aws-cdk validated this once and reverted it; without a
@@ -44,29 +63,57 @@ def memory_budget_problem(task_memory_mib: int, container_limits_mib: list[int])
     return None
 
 
-_VCPU = re.compile(r"^\s*([0-9.]+)\s*vcpu\s*$", re.IGNORECASE)
-_GB = re.compile(r"^\s*([0-9.]+)\s*gb\s*$", re.IGNORECASE)
+_NUMBER = r"([0-9]{1,9}(?:\.[0-9]{1,6})?)"
+_VCPU = re.compile(rf"^\s*{_NUMBER}\s*vcpu\s*$", re.IGNORECASE)
+_GB = re.compile(rf"^\s*{_NUMBER}\s*gb\s*$", re.IGNORECASE)
 
 
 def _parse_units(value: JSON, unit: re.Pattern[str], factor: int) -> int | None:
-    if isinstance(value, int):
-        return value
-    if not isinstance(value, str):
-        return None
-    if value.strip().isdigit():
-        return int(value)
+    """CPU units or MiB from ``1024``, ``"1024"`` or ``"1 vCPU"``/``"2 GB"``; None when malformed."""
+    number = to_int(value)
+    if number is not None or not isinstance(value, str):
+        return number
     match = unit.match(value)
     return int(float(match.group(1)) * factor) if match else None
+
+
+def parse_cpu(value: JSON) -> int | None:
+    """Task CPU units from a CloudFormation ``Cpu`` (``256``, ``"256"``, ``"0.25 vCPU"``); None when malformed."""
+    return _parse_units(value, _VCPU, 1024)
+
+
+def parse_memory(value: JSON) -> int | None:
+    """Task memory in MiB from a CloudFormation ``Memory`` (``512``, ``"512"``, ``"0.5 GB"``); None when malformed."""
+    return _parse_units(value, _GB, 1024)
 
 
 # ------------------------------------------------------------------------------------- template checks
 
 
+def container_slots(task: Mapping[str, JSON]) -> list[list[list[Mapping[str, JSON]]]]:
+    """The task's possible container lists (one per branch of an ``Fn::If`` over ``ContainerDefinitions``);
+    each list holds slots, and each slot the alternatives an ``Fn::If`` over one container gives."""
+    variants: list[list[list[Mapping[str, JSON]]]] = []
+    for option in shallow_values(properties(task).get("ContainerDefinitions")):
+        if not isinstance(option, list):
+            continue
+        slots: list[list[Mapping[str, JSON]]] = [
+            [c for c in shallow_values(item) if isinstance(c, dict) and not is_intrinsic(c)] for item in option
+        ]
+        variants.append([slot for slot in slots if slot])
+    return variants
+
+
 def containers(task: Mapping[str, JSON]) -> Iterator[Mapping[str, JSON]]:
-    """The literal container definitions of a task definition resource."""
-    for item in as_list(properties(task).get("ContainerDefinitions")):
-        if isinstance(item, dict):
-            yield item
+    """Every container definition the task may hold: every branch of an ``Fn::If`` over the whole list or over
+    one container (each distinct definition once)."""
+    seen: set[int] = set()
+    for variant in container_slots(task):
+        for slot in variant:
+            for container in slot:
+                if id(container) not in seen:
+                    seen.add(id(container))
+                    yield container
 
 
 def is_fargate(task: Mapping[str, JSON]) -> bool:
@@ -75,26 +122,46 @@ def is_fargate(task: Mapping[str, JSON]) -> bool:
 
 
 def _single(value: JSON) -> JSON | _Unknown:
-    options = possible_values(value)
-    if isinstance(options, _Unknown) or len(options) != 1:
-        return UNKNOWN
-    return options[0]
+    return literal_value(value)
+
+
+def _size_values(task: Mapping[str, JSON], key: str) -> list[JSON] | _Unknown:
+    return possible_values(properties(task).get(key))
+
+
+def _task_size_problem(cpu_raw: JSON, mem_raw: JSON) -> str | None:
+    if cpu_raw is None or mem_raw is None:
+        return "a Fargate task definition needs task-level Cpu and Memory"
+    cpu, memory = parse_cpu(cpu_raw), parse_memory(mem_raw)
+    if cpu is None or memory is None:
+        return None  # malformed ("1.2.3 GB", ". vCPU"): CloudFormation refuses it; nothing to judge here
+    return task_size_problem(cpu, memory)
 
 
 def check_task_size(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
-    """SF.TASK_SIZE: a Fargate task's CPU/memory must be a supported combination."""
+    """SF.TASK_SIZE: a Fargate task's CPU/memory must be a supported combination (every possible pair)."""
     if not is_fargate(task):
         return []
-    cpu_raw, mem_raw = _single(properties(task).get("Cpu")), _single(properties(task).get("Memory"))
-    if isinstance(cpu_raw, _Unknown) or isinstance(mem_raw, _Unknown):
+    cpus, memories = _size_values(task, "Cpu"), _size_values(task, "Memory")
+    if isinstance(cpus, _Unknown) or isinstance(memories, _Unknown):
         return []
-    if cpu_raw is None or mem_raw is None:
-        return [(None, "a Fargate task definition needs task-level Cpu and Memory")]
-    cpu, memory = _parse_units(cpu_raw, _VCPU, 1024), _parse_units(mem_raw, _GB, 1024)
-    if cpu is None or memory is None:
-        return []
-    problem = task_size_problem(cpu, memory)
-    return [(None, problem)] if problem else []
+    for cpu_raw in cpus:
+        for mem_raw in memories:
+            problem = _task_size_problem(cpu_raw, mem_raw)
+            if problem:
+                return [(None, problem)]
+    return []
+
+
+def _largest_limits(variant: list[list[Mapping[str, JSON]]]) -> list[int] | None:
+    """The largest hard limit each slot may take; None when one is unknown or absent."""
+    limits: list[int] = []
+    for slot in variant:
+        options = [container_memory(c) for c in slot]
+        if any(isinstance(m, _Unknown) or m is None for m in options):
+            return None
+        limits.append(max(m for m in options if isinstance(m, int)))
+    return limits
 
 
 def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
@@ -102,12 +169,15 @@ def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Tem
     task_memory = _single(properties(task).get("Memory"))
     if isinstance(task_memory, _Unknown) or task_memory is None:
         return []
-    total_mib = _parse_units(task_memory, _GB, 1024)
-    limits = [container_memory(c) for c in containers(task)]
-    if total_mib is None or any(isinstance(m, _Unknown) or m is None for m in limits):
+    total_mib = parse_memory(task_memory)
+    if total_mib is None:
         return []
-    problem = memory_budget_problem(total_mib, [m for m in limits if isinstance(m, int)])
-    return [(None, problem)] if problem else []
+    for variant in container_slots(task):
+        limits = _largest_limits(variant)
+        problem = memory_budget_problem(total_mib, limits) if limits is not None else None
+        if problem:
+            return [(None, problem)]
+    return []
 
 
 def _network_mode(task: Mapping[str, JSON]) -> JSON | _Unknown:
@@ -139,3 +209,72 @@ def role_ids(task: Mapping[str, JSON]) -> tuple[str | None, str | None]:
     """Logical IDs of (task role, execution role) when they are roles of this template."""
     props = properties(task)
     return referenced_logical_id(props.get("TaskRoleArn")), referenced_logical_id(props.get("ExecutionRoleArn"))
+
+
+def check_agents(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+    """SF.AGENT: at most one container labelled as the security agent per task, and a labelled container is a
+    real sidecar (non-essential, no port mappings): a forged label must not earn SYS_PTRACE."""
+    found: list[tuple[str | None, str]] = []
+    for variant in container_slots(task):
+        problem = agent_count_problem(sum(1 for slot in variant if any(is_agent_labelled(c) for c in slot)))
+        if problem and (None, problem) not in found:
+            found.append((None, problem))
+    for container in containers(task):
+        forged = check_forged_agent(container)
+        if forged:
+            found.append((container_name(container), forged))
+    return found
+
+
+def host_volume_problem(source_path: object) -> str | None:
+    """SF.VOLUMES: None unless a volume binds a host path (``Host.SourcePath``), which Fargate has no host for."""
+    if source_path is None or source_path == "":
+        return None
+    return "binds a host path (Host.SourcePath); on Fargate use a task volume (Host without SourcePath) or EFS"
+
+
+def runs_on_fargate(logical_id: str, task: Mapping[str, JSON], template: Template | None) -> bool:
+    """True when the task declares FARGATE compatibility or a service of the template runs it on Fargate."""
+    if is_fargate(task):
+        return True
+    if template is None:
+        return False
+    for _, service in template.of_type("AWS::ECS::Service"):
+        props = properties(service)
+        if referenced_logical_id(props.get("TaskDefinition")) == logical_id and _service_on_fargate(props):
+            return True
+    return False
+
+
+def _service_on_fargate(props: Mapping[str, JSON]) -> bool:
+    launch_types = possible_values(props.get("LaunchType"))
+    if not isinstance(launch_types, _Unknown) and "FARGATE" in launch_types:
+        return True
+    strategies = items(props.get("CapacityProviderStrategy"))
+    providers = [literal_value(s.get("CapacityProvider")) for s in strategies if isinstance(s, dict)]
+    return any(p in ("FARGATE", "FARGATE_SPOT") for p in providers)
+
+
+def _binds_host_path(volume: Mapping[str, JSON]) -> bool:
+    for host in objects(volume.get("Host")):
+        source = host.get("SourcePath")
+        values = shallow_values(source)
+        # A SourcePath known only at deploy time is still a host path.
+        if source is not None and (not values or any(host_volume_problem(v) for v in values)):
+            return True
+    return False
+
+
+def check_volumes(
+    logical_id: str, task: Mapping[str, JSON], template: Template
+) -> list[tuple[str | None, str, str | None]]:
+    """SF.VOLUMES: (None, message, volume name) for each host-path volume of a task that runs on Fargate."""
+    if not runs_on_fargate(logical_id, task, template):
+        return []
+    found: list[tuple[str | None, str, str | None]] = []
+    for volume in items(properties(task).get("Volumes")):
+        if isinstance(volume, dict) and _binds_host_path(volume):
+            name = literal_value(volume.get("Name"))
+            shown = name if isinstance(name, str) else None
+            found.append((None, f"volume {shown or '(unnamed)'} {host_volume_problem('host')}", shown))
+    return found
