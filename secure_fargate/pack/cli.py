@@ -1,7 +1,8 @@
 """``secure-fargate check``: audit CloudFormation templates (files or cdk.out directories) against the pack.
 
-Exit codes: 0 no unacknowledged finding, 1 findings, 2 usage error or unreadable/malformed template.
-Deliberately free of aws_cdk imports: it must stay fast on big templates.
+Exit codes: 0 no unacknowledged finding, 1 findings, 2 usage error or unreadable/malformed template (one line
+naming the file, never a traceback). Deliberately free of aws_cdk imports: it must stay fast on big templates.
+Text output escapes control and bidirectional characters, so a template cannot forge lines in a CI log.
 """
 
 from __future__ import annotations
@@ -9,12 +10,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import CONTROLS, Finding, Template, TemplateError, __version__, load_template, sarif, scan
 from .catalog import Control, with_required_tag_keys
-from .verdict import verdict
+from .verdict import ERROR, verdict
+
+#: A template file and the root it was found under (the directory given, or the file's own directory).
+Located = tuple[Path, Path]
+
+
+def escape(text: str) -> str:
+    """``text`` with control, format (bidi, zero-width), surrogate and line/paragraph separator characters
+    written as ``\\xNN``/``\\uNNNN`` escapes: one finding stays one line, and what it says is what it shows."""
+    out = []
+    for ch in text:
+        if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029":
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def template_files(path: Path) -> list[Path]:
@@ -29,15 +47,74 @@ def template_files(path: Path) -> list[Path]:
     return [path]
 
 
+def located_files(paths: Sequence[str]) -> list[Located]:
+    """(file, scanned root) for every template the arguments name."""
+    located: list[Located] = []
+    for raw in paths:
+        path = Path(raw)
+        root = path if path.is_dir() else path.parent
+        located.extend((file, root) for file in template_files(path))
+    return located
+
+
+def _verdict(templates: list[Template], controls: Sequence[Control]) -> tuple[list[Finding], int]:
+    try:
+        return verdict(templates, controls)
+    except Exception as error:
+        # A rule must never crash on input; if one does, the input is reported as unreadable, not a traceback.
+        names = ", ".join(t.name for t in templates)
+        raise TemplateError(f"{names}: cannot be checked ({type(error).__name__})") from None
+
+
 def _text(findings: list[Finding]) -> str:
     lines = []
     for f in findings:
         where = f"{f.resource}" + (f" container {f.container}" if f.container else "")
+        where += f" [{f.item}]" if f.item else ""
         status = f" [acknowledged: {f.acknowledged}]" if f.acknowledged else ""
-        lines.append(f"{f.template}: {f.control} {where}: {f.message}{status}")
+        status += "" if f.acknowledgeable else " [not acknowledgeable]"
+        lines.append(escape(f"{f.template}: {f.control} {where}: {f.message}{status}"))
     open_count = sum(1 for f in findings if not f.acknowledged)
     lines.append(f"{open_count} finding(s), {len(findings) - open_count} acknowledged")
     return "\n".join(lines)
+
+
+def _render(output_format: str, findings: list[Finding], located: list[Located]) -> str:
+    if output_format == "json":
+        return json.dumps([f.to_dict() for f in findings], indent=2)
+    if output_format == "sarif":
+        return json.dumps(sarif.report(findings, locations=sarif.artifact_locations(located)), indent=2)
+    return _text(findings)
+
+
+def _write(report: str, output: str | None) -> None:
+    if not output:
+        print(report)
+        return
+    try:
+        Path(output).write_text(report + "\n", encoding="utf-8")
+    except OSError as error:
+        raise TemplateError(f"{output}: cannot write the report: {error.strerror or error}") from None
+
+
+def _controls(required_tag_keys: str) -> Sequence[Control]:
+    try:
+        return with_required_tag_keys([k.strip() for k in required_tag_keys.split(",") if k.strip()])
+    except ValueError as error:
+        raise TemplateError(f"--required-tag-keys: {error}") from None
+
+
+def check(args: argparse.Namespace) -> int:
+    """``secure-fargate check``: 0 clean, 1 unacknowledged findings, 2 bad input (one line on stderr)."""
+    try:
+        controls = _controls(args.required_tag_keys)
+        located = located_files(args.paths)
+        findings, code = _verdict([load_template(file) for file, _ in located], controls)
+        _write(_render(args.format, findings, located), args.output)
+    except TemplateError as error:
+        print(f"secure-fargate: error: {escape(str(error))}", file=sys.stderr)
+        return ERROR
+    return code
 
 
 def control_record(control: Control) -> dict[str, object]:
@@ -66,55 +143,37 @@ def controls_command(output_format: str) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="secure-fargate", description=__doc__.splitlines()[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="secure-fargate", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="audit templates against the Fargate guardrail controls")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="a template file or a cdk.out directory")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
-    check.add_argument("--output", "-o", help="write the report to this file instead of standard output")
-    scan.add_arguments(commands.add_parser("scan", help="audit the live ECS services of an account (read-only)"))
-    check.add_argument(
+    checker = commands.add_parser("check", help="audit templates against the Fargate guardrail controls")
+    checker.add_argument("paths", nargs="+", metavar="PATH", help="a template file or a cdk.out directory")
+    checker.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    checker.add_argument("--output", "-o", help="write the report to this file instead of standard output")
+    checker.add_argument(
         "--required-tag-keys",
         default="",
         metavar="K1,K2",
         help="tag keys ECS.13/14/15 require (Security Hub requiredTagKeys; at most 6); default: any one tag",
     )
+    scan.add_arguments(commands.add_parser("scan", help="audit the live ECS services of an account (read-only)"))
     listing = commands.add_parser("controls", help="list every control of the pack")
     listing.add_argument("--format", choices=("text", "json"), default="text")
-    args = parser.parse_args(argv)
-    if args.command == "scan":
-        return scan.run(args)
-    if args.command == "controls":
-        return controls_command(args.format)
-    try:
-        controls = with_required_tag_keys([k.strip() for k in args.required_tag_keys.split(",") if k.strip()])
-    except ValueError as error:
-        print(f"secure-fargate: error: --required-tag-keys: {error}", file=sys.stderr)
-        return 2
+    return parser
 
-    templates: list[Template] = []
-    try:
-        for raw in args.paths:
-            for file in template_files(Path(raw)):
-                templates.append(load_template(file))
-    except TemplateError as error:
-        print(f"secure-fargate: error: {error}", file=sys.stderr)
-        return 2
-    findings, code = verdict(templates, controls)
 
-    if args.format == "json":
-        report = json.dumps([f.to_dict() for f in findings], indent=2)
-    elif args.format == "sarif":
-        report = json.dumps(sarif.report(findings), indent=2)
-    else:
-        report = _text(findings)
-    if args.output:
-        Path(args.output).write_text(report + "\n", encoding="utf-8")
-    else:
-        print(report)
-    return code
+#: Subcommand name -> its function (each subcommand is its own function; main only dispatches).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": check,
+    "scan": lambda args: scan.run(args),
+    "controls": lambda args: controls_command(args.format),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return COMMANDS[args.command](args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,58 +1,191 @@
-"""Reading CloudFormation templates: JSON, or YAML with the short-form intrinsics."""
+"""Reading CloudFormation templates: JSON, or YAML with the short-form intrinsics, within fixed bounds.
+
+Anything outside the bounds is refused with a ``TemplateError`` (the CLI exits 2 with one line), never a
+traceback: files above ``MAX_FILE_BYTES``, nesting deeper than ``MAX_DEPTH`` (so every rule evaluates a loaded
+template completely, within Python's recursion limit), numbers that are not finite (``1e999``), YAML whose
+aliases expand beyond ``MAX_YAML_NODES`` nodes (an alias bomb is refused before it is built), mapping keys that
+are not strings, and resources without a ``Type``. A template with ``Resources: {}`` is fine: CDK writes those.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ._template import Template
+from ._template import MAX_DEPTH, Template
+
+#: Largest template file read (CloudFormation's own limit is 1 MB; cdk.out templates stay far below this).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Most YAML nodes a document may expand to (aliases counted each time they are used).
+MAX_YAML_NODES = 5_000_000
 
 
 class TemplateError(Exception):
     """A template file that cannot be read or is not a CloudFormation template."""
 
 
+class _Refused(Exception):
+    """A bound exceeded while parsing; carries the reason."""
+
+
 def load_template(path: str | Path) -> Template:
-    """Parse a JSON (or YAML, when PyYAML is installed) CloudFormation template file."""
+    """Parse a JSON (or YAML, when PyYAML is installed) CloudFormation template file.
+
+    Args:
+        path: the template file. Refused (``TemplateError``) when unreadable, larger than ``MAX_FILE_BYTES``,
+            malformed, nested deeper than ``MAX_DEPTH``, or not a CloudFormation template.
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise TemplateError(f"{path}: cannot read: {error.strerror if isinstance(error, OSError) else error}") from None
-    return parse_template(text, str(path))
+    return parse_template(_read(path), str(path))
 
 
 def parse_template(text: str, name: str) -> Template:
     """Parse a template body given as text (JSON, or YAML when PyYAML is installed), named ``name`` in findings.
 
     ``load_template`` reads a file and calls this; the CloudFormation hook calls it on the template text of its
-    request, so both judge exactly the same parsed template.
-    """
-    path = name
-    body: Any
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as json_error:
-        try:
-            import yaml  # cfn-lint depends on PyYAML; plain JSON templates need nothing
+    request, so both judge exactly the same parsed template, within the same bounds.
 
-            body = yaml.load(text, Loader=_cfn_yaml_loader())
-        except Exception:
-            raise TemplateError(
-                f"{path}: not valid JSON or YAML ({json_error.msg} at line {json_error.lineno})"
-            ) from None
+    Args:
+        text: the template body.
+        name: the template's name in findings and error messages (a path, or the hook's stack name).
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise TemplateError(f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not read")
+    try:
+        body = _parse(text)
+        _validate_tree(body)
+    except _Refused as refused:
+        raise TemplateError(f"{name}: {refused}") from None
+    _validate_template(body, name)
+    return Template(body, name=name)
+
+
+def _read(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise TemplateError(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not read")
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise TemplateError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise TemplateError(f"{path}: cannot read: not UTF-8 ({error.reason} at byte {error.start})") from None
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a valid JSON number")
+
+
+def _parse(text: str) -> Any:
+    try:
+        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels") from None
+    except json.JSONDecodeError as json_error:
+        return _parse_yaml(text, json_error)
+    except ValueError as error:  # e.g. an integer beyond Python's digit limit
+        raise _Refused(f"invalid number ({str(error)[:80]})") from None
+
+
+def _parse_yaml(text: str, json_error: json.JSONDecodeError) -> Any:
+    try:
+        loader = _cfn_yaml_loader()(text)  # cfn-lint depends on PyYAML; plain JSON templates need nothing
+    except ImportError:
+        raise _Refused(f"not valid JSON ({json_error.msg} at line {json_error.lineno}); YAML needs PyYAML") from None
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _expanded_size(node, 0, {})
+        return loader.construct_document(node) if node is not None else None
+    except _Refused:
+        raise
+    except RecursionError:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels") from None
+    except Exception:
+        raise _Refused(f"not valid JSON or YAML ({json_error.msg} at line {json_error.lineno})") from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: Any, depth: int, sizes: dict[int, int]) -> int:
+    """Nodes ``node`` stands for once every alias is expanded; refuses above the bounds (and recursive
+    anchors, which never end)."""
+    if depth > MAX_DEPTH:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels (or a recursive YAML alias)")
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node.value, list):
+        for child in node.value:
+            pair = child if isinstance(child, tuple) else (child,)
+            size += sum(_expanded_size(part, depth + 1, sizes) for part in pair)
+            if size > MAX_YAML_NODES:
+                raise _Refused(f"YAML expands to more than {MAX_YAML_NODES} nodes (aliases); refused")
+    sizes[id(node)] = size
+    return size
+
+
+def _children(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if not isinstance(key, str):
+                raise _Refused(f"mapping key {str(key)[:40]!r} is not a string")
+            yield child
+    elif isinstance(value, list):
+        yield from value
+
+
+def _validate_tree(body: Any) -> None:
+    """Depth and number bounds over the whole document, without recursion."""
+    stack: list[tuple[Any, int]] = [(body, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Refused("a number is out of range")
+        stack.extend((child, depth + 1) for child in _children(value))
+
+
+def _validate_template(body: Any, path: str) -> None:
     if not isinstance(body, dict) or not isinstance(body.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources mapping)")
-    return Template(body, name=str(path))
+    for logical_id, resource in body["Resources"].items():
+        if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str) or not resource["Type"]:
+            raise TemplateError(f"{path}: resource {logical_id[:80]!r} has no Type")
 
 
 def _cfn_yaml_loader() -> Any:
-    """A YAML loader that reads short-form intrinsics (!Ref, !GetAtt, !If, ...) as their long form."""
+    """A safe YAML loader that reads short-form intrinsics (!Ref, !GetAtt, !If, ...) as their long form, keeps
+    keys and dates as the strings CloudFormation sees, and uses libyaml when available."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
-        pass
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers = {
+            first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+            self.flatten_mapping(node)
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _Refused("a mapping key is not a string")
+                mapping[str(key_node.value)] = self.construct_object(value_node, deep=deep)
+            return mapping
 
     def construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
         key = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
