@@ -300,6 +300,7 @@ class Template:
     body: Mapping[str, JSON]
     name: str = "template"
     _by_type: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for logical_id, resource in self.resources.items():
@@ -322,6 +323,12 @@ class Template:
             for logical_id in self._by_type.get(resource_type, []):
                 yield logical_id, self.resources[logical_id]
 
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per template and ``key``: look-ups several controls share."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
     def policy_statements_of_role(self, role_id: str) -> Iterator[Mapping[str, JSON]]:
         """Every IAM statement attached to ``role_id``: inline policies and AWS::IAM::Policy resources."""
         role = self.resource(role_id)
@@ -330,10 +337,19 @@ class Template:
         for policy in _list(properties(role).get("Policies")):
             if isinstance(policy, dict):
                 yield from _statements(policy.get("PolicyDocument"))
-        for _, policy in self.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            roles = _list(properties(policy).get("Roles"))
-            if any(referenced_logical_id(r) == role_id for r in roles):
-                yield from _statements(properties(policy).get("PolicyDocument"))
+        for policy in self._policies_by_role().get(role_id, []):
+            yield from _statements(properties(policy).get("PolicyDocument"))
+
+    def _policies_by_role(self) -> dict[str, list[Mapping[str, JSON]]]:
+        """Role logical ID -> the policy resources attached to it, indexed once (linear, not per task)."""
+        if "policies_by_role" not in self._cache:
+            index: dict[str, list[Mapping[str, JSON]]] = {}
+            for _, policy in self.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                roles = {referenced_logical_id(r) for r in _list(properties(policy).get("Roles"))}
+                for role in roles - {None}:
+                    index.setdefault(str(role), []).append(policy)
+            self._cache["policies_by_role"] = index
+        return self._cache["policies_by_role"]  # type: ignore[no-any-return]
 
 
 def properties(resource: Mapping[str, JSON]) -> Mapping[str, JSON]:

@@ -27,12 +27,19 @@ TASK_SET = "AWS::ECS::TaskSet"
 REPOSITORY = "AWS::ECR::Repository"
 
 
+def _containers(logical_id: str, task: Mapping[str, JSON], template: Template | None) -> list[Mapping[str, JSON]]:
+    """The task's containers, resolved once per template (every container control walks them)."""
+    if template is None:
+        return list(tasks.containers(task))
+    return template.memo(("containers", logical_id), lambda: list(tasks.containers(task)))  # type: ignore[no-any-return]
+
+
 def per_container(check: ContainerCheck) -> ResourceCheck:
     """Lift a container-level check to a task-definition check that reports each violating container."""
 
     def run(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
         found: list[tuple[str | None, str, str | None]] = []
-        for container in tasks.containers(task):
+        for container in _containers(logical_id, task, template):
             result = check(container)
             name = containers.container_name(container)
             if isinstance(result, list):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -135,26 +134,23 @@ def _expanded_size(node: Any, depth: int, sizes: dict[int, int]) -> int:
     return size
 
 
-def _children(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if not isinstance(key, str):
-                raise _Refused(f"mapping key {str(key)[:40]!r} is not a string")
-            yield child
-    elif isinstance(value, list):
-        yield from value
-
-
 def _validate_tree(body: Any) -> None:
-    """Depth and number bounds over the whole document, without recursion."""
-    stack: list[tuple[Any, int]] = [(body, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise _Refused("a number is out of range")
-        stack.extend((child, depth + 1) for child in _children(value))
+    """Depth and number bounds over the whole document, level by level (no recursion, one pass)."""
+    level = [body]
+    for _ in range(MAX_DEPTH + 1):
+        below: list[Any] = []
+        for value in level:
+            kind = type(value)
+            if kind is dict:
+                below.extend(value.values())
+            elif kind is list:
+                below.extend(value)
+            elif kind is float and not math.isfinite(value):
+                raise _Refused("a number is out of range")
+        if not below:
+            return
+        level = below
+    raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
 
 
 def _validate_template(body: Any, path: str) -> None:
