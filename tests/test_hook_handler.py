@@ -169,6 +169,7 @@ def assert_same_verdict(body: dict[str, Any], tmp_path: Path) -> None:
     assert response["hookStatus"] == ("SUCCESS" if code == 0 else "FAILED")
     for f in findings:
         where = f["resource"] + (f"[{f['container']}]" if f["container"] else "")
+        where += f"({f['item']})" if f["item"] else ""
         if not f["acknowledged"]:
             assert f"{f['control']} {where}: {f['message']}" in response["message"]
 

@@ -267,47 +267,6 @@ CONTROLS: tuple[Control, ...] = (
         fix="admit traffic only from the load balancer's security group (SecureLoadBalancer.attach); to accept: "
         "acknowledge(scope, 'SF.INGRESS', reason)",
     ),
-    Control(
-        "SF.EXEC",
-        "ECS Exec is off unless acknowledged",
-        SERVICE,
-        services.check_exec,
-        "ECS Exec opens a shell in running tasks to anyone allowed ecs:ExecuteCommand, bypassing the image's entry "
-        "point; it is a deliberate, reasoned exception.",
-        fix="EnableExecuteCommand: false (SecureFargateService leaves it off); to accept: "
-        "acknowledge(scope, 'SF.EXEC', reason) on the service",
-    ),
-    Control(
-        "SF.MOUNTS",
-        "No writable mount over a system path",
-        TASK,
-        per_container(containers.check_mounts),
-        "A read-write volume over /usr, /etc, /lib*, ... lets one container replace binaries or configuration that "
-        "the read-only root filesystem was protecting.",
-        fix="mount writable task volumes on application paths (/tmp, /var/cache/app: ContainerOptions.writable_paths) "
-        "or set ReadOnly: true; to accept: acknowledge(scope, 'SF.MOUNTS', reason, container=...)",
-    ),
-    Control(
-        "SF.AGENT",
-        "At most one security agent per task, and it is a real sidecar",
-        TASK,
-        tasks.check_agents,
-        "The agent label earns SYS_PTRACE; a labelled container that is essential or serves ports is an application "
-        "wearing the agent's badge.",
-        acknowledgeable=False,
-        fix="label only the security-agent sidecar (SecurityAgent), with Essential: false and no PortMappings; remove "
-        "the label from every other container",
-    ),
-    Control(
-        "SF.VOLUMES",
-        "No host-path volumes on Fargate",
-        TASK,
-        tasks.check_volumes,
-        "Fargate has no host to share: a Host.SourcePath volume is rejected at deploy, and on EC2 it exposes the "
-        "host's files.",
-        acknowledgeable=False,
-        fix="Volumes: [{Name: scratch}] (task ephemeral storage: ContainerOptions.writable_paths) or an EFS volume",
-    ),
     # ---- issue 14: the rest of Security Hub's 2026 ECS/ECR set (ECS.1 was retired in March 2026: its cases
     # are reported under ECS.4 privileged, ECS.17 host network, ECS.20 Linux root and ECS.21 Windows admin).
     Control(
@@ -428,6 +387,47 @@ CONTROLS: tuple[Control, ...] = (
         runtime.check_version_consistency,
         "With digest resolution off, tasks started later run whatever the tag points to by then.",
         fix="remove VersionConsistency: disabled (CDK asset images, tagged by content hash, are exempt)",
+    ),
+    Control(
+        "SF.EXEC",
+        "ECS Exec is off unless acknowledged",
+        SERVICE,
+        services.check_exec,
+        "ECS Exec opens a shell in running tasks to anyone allowed ecs:ExecuteCommand, bypassing the image's entry "
+        "point; it is a deliberate, reasoned exception.",
+        fix="EnableExecuteCommand: false (SecureFargateService leaves it off); to accept: "
+        "acknowledge(scope, 'SF.EXEC', reason) on the service",
+    ),
+    Control(
+        "SF.MOUNTS",
+        "No writable mount over a system path",
+        TASK,
+        per_container(containers.check_mounts),
+        "A read-write volume over /usr, /etc, /lib*, ... lets one container replace binaries or configuration that "
+        "the read-only root filesystem was protecting.",
+        fix="mount writable task volumes on application paths (/tmp, /var/cache/app: ContainerOptions.writable_paths) "
+        "or set ReadOnly: true; to accept: acknowledge(scope, 'SF.MOUNTS', reason, container=...)",
+    ),
+    Control(
+        "SF.AGENT",
+        "At most one security agent per task, and it is a real sidecar",
+        TASK,
+        tasks.check_agents,
+        "The agent label earns SYS_PTRACE; a labelled container that is essential or serves ports is an application "
+        "wearing the agent's badge.",
+        acknowledgeable=False,
+        fix="label only the security-agent sidecar (SecurityAgent), with Essential: false and no PortMappings; remove "
+        "the label from every other container",
+    ),
+    Control(
+        "SF.VOLUMES",
+        "No host-path volumes on Fargate",
+        TASK,
+        tasks.check_volumes,
+        "Fargate has no host to share: a Host.SourcePath volume is rejected at deploy, and on EC2 it exposes the "
+        "host's files.",
+        acknowledgeable=False,
+        fix="Volumes: [{Name: scratch}] (task ephemeral storage: ContainerOptions.writable_paths) or an EFS volume",
     ),
 )
 
