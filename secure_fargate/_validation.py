@@ -18,10 +18,13 @@ from .pack.containers import (
     ALLOWED_ADDED_CAPABILITIES,
     ImagePin,
     capability_problems,
+    command_secret_problem,
     is_root_user,
     is_secret_looking_name,
     memory_problems,
     ptrace_problem,
+    secret_value_problem,
+    system_path_problem,
 )
 from .pack.reasons import reason_problem
 from .pack.tasks import memory_budget_problem, task_size_problem
@@ -110,6 +113,21 @@ def check_environment(options: Any, agent: bool) -> list[Issue]:
                 issues.append((f"environment[{name!r}].reason", value.reason, problem))
         elif is_secret_looking_name(name):
             issues.append((f"environment[{name!r}]", "<redacted>", allowed + ", or declare NotSecret(value, reason)"))
+        carried = secret_value_problem(value.value if _declared_not_secret(value) else value)
+        if carried:
+            issues.append((f"environment[{name!r}]", "<redacted>", f"a value without credentials (it holds {carried})"))
+    return issues
+
+
+def check_command(options: Any, agent: bool) -> list[Issue]:
+    """ECS.8 on the command line through the pack's ``command_secret_problem``: a secret passed as an argument
+    is visible to every DescribeTaskDefinition caller; the argument's position is named, never its value."""
+    issues: list[Issue] = []
+    for prop in ("command", "entry_point"):
+        args = getattr(options, prop) or ()
+        problem = command_secret_problem([a if isinstance(a, str) and _known(a) else None for a in args])
+        if problem:
+            issues.append((prop, "<redacted>", f"no secret on the command line ({problem}); use secrets={{...}}"))
     return issues
 
 
@@ -131,6 +149,9 @@ def check_port(options: Any, agent: bool) -> list[Issue]:
 def _path_issue(raw: object, seen: Sequence[str]) -> str | None:
     if not isinstance(raw, str) or not raw.startswith("/"):
         return "absolute paths such as /tmp"
+    system = system_path_problem(raw)
+    if system:
+        return f"a path outside the system directories (SF.MOUNTS: {system})"
     path = posixpath.normpath(raw)
     if path == "/" or path != raw.rstrip("/") or "//" in raw:
         return "a normalized absolute path below / (no '..', '.', '//' or trailing '/')"
@@ -164,6 +185,7 @@ CONTAINER_CHECKS: tuple[ContainerCheck, ...] = (
     check_user,
     check_memory,
     check_environment,
+    check_command,
     check_port,
     check_writable_paths,
 )
@@ -219,7 +241,9 @@ VALIDATOR_PREDICATES: Mapping[Callable[..., list[Issue]], tuple[tuple[str, str],
     check_capabilities: ((_HERE, "capability_problems"), (_HERE, "ptrace_problem")),
     check_user: ((_HERE, "is_root_user"),),
     check_memory: ((_HERE, "memory_problems"),),
-    check_environment: ((_HERE, "is_secret_looking_name"),),
+    check_environment: ((_HERE, "is_secret_looking_name"), (_HERE, "secret_value_problem")),
+    check_command: ((_HERE, "command_secret_problem"),),
+    check_writable_paths: ((_HERE, "system_path_problem"),),
     check_task_size: ((_HERE, "task_size_problem"),),
     check_memory_budget: ((_HERE, "memory_budget_problem"),),
 }

@@ -48,7 +48,7 @@ OPT_OUTS: dict[str, OptOutRule] = {
     rule.prop: rule
     for rule in (
         OptOutRule("assign_public_ip", Level.SERVICE, "ECS.2", "tasks get public IPs in public subnets"),
-        OptOutRule("enable_execute_command", Level.SERVICE, None, "ECS Exec (an interactive shell) is enabled"),
+        OptOutRule("enable_execute_command", Level.SERVICE, "SF.EXEC", "ECS Exec (an interactive shell) is enabled"),
         OptOutRule("run_as_root", Level.CONTAINER, "ECS.20", "the container may run as root"),
         OptOutRule("writable_root_filesystem", Level.CONTAINER, "ECS.5", "the root filesystem is writable"),
     )

@@ -87,6 +87,8 @@ def _container(**overrides: Any) -> SimpleNamespace:
         "environment": {"X": "1"},
         "container_port": None,
         "writable_paths": (),
+        "command": None,
+        "entry_point": None,
     }
     values.update(overrides)
     return SimpleNamespace(**values)
@@ -100,6 +102,10 @@ CALLS = {
     _validation.check_user: lambda: _validation.check_user(_container(), False),
     _validation.check_memory: lambda: _validation.check_memory(_container(), False),
     _validation.check_environment: lambda: _validation.check_environment(_container(), False),
+    _validation.check_command: lambda: _validation.check_command(_container(command=["run", "--port=1"]), False),
+    _validation.check_writable_paths: lambda: _validation.check_writable_paths(
+        _container(writable_paths=["/tmp"]), False
+    ),
     _validation.check_task_size: lambda: _validation.check_task_size(256, 512),
     _validation.check_memory_budget: lambda: _validation.check_memory_budget(512, [128]),
 }

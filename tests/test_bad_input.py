@@ -93,7 +93,21 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
         "secrets=",
     ),
     ("writable-relative", {"container": C(writable_paths=["tmp"])}, "container.writable_paths", "absolute"),
-    ("writable-root", {"container": C(writable_paths=["/"])}, "container.writable_paths", "below /"),
+    ("writable-root", {"container": C(writable_paths=["/"])}, "container.writable_paths", "SF.MOUNTS"),
+    ("writable-system", {"container": C(writable_paths=["/usr/local/bin"])}, "container.writable_paths", "SF.MOUNTS"),
+    (
+        "secret-in-url",
+        {"container": C(environment={"DB_URL": "postgres://u:hunter2@db/app"})},
+        "environment",
+        "credentials",
+    ),
+    (
+        "secret-on-command",
+        {"container": C(command=["serve", "--password=hunter2"])},
+        "container.command",
+        "command line",
+    ),
+    ("secret-pass-suffix", {"container": C(environment={"DB_PASS": "x"})}, "environment['DB_PASS']", "secrets="),
     ("writable-dotdot", {"container": C(writable_paths=["/var/../etc"])}, "container.writable_paths", "normalized"),
     (
         "writable-overlap",

@@ -77,9 +77,7 @@ def test_execution_role_is_trusted_by_hooks_and_may_only_invoke_the_function(hoo
         for r in hook_template["Resources"].values()
         if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
     ]
-    assert policies == [
-        [{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": hook["LambdaFunction"]}]
-    ]
+    assert policies == [[{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": hook["LambdaFunction"]}]]
 
 
 def test_function_role_may_only_write_its_own_encrypted_log_group(hook_template: dict[str, Any]) -> None:
