@@ -115,7 +115,7 @@ def check_environment(options: Any, agent: bool) -> list[Issue]:
             issues.append((f"environment[{name!r}]", "<redacted>", allowed + ", or declare NotSecret(value, reason)"))
         carried = secret_value_problem(value.value if _declared_not_secret(value) else value)
         if carried:
-            issues.append((f"environment[{name!r}]", "<redacted>", f"a value without credentials (it holds {carried})"))
+            issues.append((f"environment[{name!r}]", "<redacted>", f"a value without credentials (it {carried})"))
     return issues
 
 

@@ -98,7 +98,7 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "secret-in-url",
         {"container": C(environment={"DB_URL": "postgres://u:hunter2@db/app"})},
-        "environment",
+        "container.environment['DB_URL']",
         "credentials",
     ),
     (
@@ -108,7 +108,7 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
         "command line",
     ),
     ("secret-pass-suffix", {"container": C(environment={"DB_PASS": "x"})}, "environment['DB_PASS']", "secrets="),
-    ("writable-dotdot", {"container": C(writable_paths=["/var/../etc"])}, "container.writable_paths", "normalized"),
+    ("writable-dotdot", {"container": C(writable_paths=["/var/../tmp"])}, "container.writable_paths", "normalized"),
     (
         "writable-overlap",
         {"container": C(writable_paths=["/var/cache", "/var/cache/nginx"])},
