@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import Finding, TemplateError, __version__, evaluate, load_template, sarif
+from . import Finding, TemplateError, __version__, evaluate_set, load_template, sarif
 
 
 def template_files(path: Path) -> list[Path]:
@@ -48,11 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--output", "-o", help="write the report to this file instead of standard output")
     args = parser.parse_args(argv)
 
-    findings: list[Finding] = []
     try:
-        for raw in args.paths:
-            for file in template_files(Path(raw)):
-                findings.extend(evaluate(load_template(file)))
+        # All templates of one call are judged as one set: references across stacks are followed.
+        templates = [load_template(file) for raw in args.paths for file in template_files(Path(raw))]
+        findings: list[Finding] = evaluate_set(templates)
     except TemplateError as error:
         print(f"secure-fargate: error: {error}", file=sys.stderr)
         return 2
