@@ -21,8 +21,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import managed_policies
-from ._template import JSON, Template, as_list, properties
-from .template_set import ResourceKey, TemplateSet, alternatives, is_literal, items_of, placeholder, template_set_of
+from ._template import JSON, Template, properties
+from .template_set import (
+    ResourceKey,
+    TemplateSet,
+    alternatives,
+    is_literal,
+    items_of,
+    placeholder,
+    rendered_resource,
+    template_set_of,
+)
 
 Found = list[tuple[str | None, str]]
 
@@ -214,7 +223,9 @@ def _statements(template_set: TemplateSet, index: int, document: JSON, source: s
 
 
 def _rendered(template_set: TemplateSet, template: Template, value: JSON) -> tuple[str | None, ...]:
-    return tuple(template_set.render(template, v) for alt in alternatives(value) for v in as_list(alt))
+    """A statement's Action/Resource (a string, an intrinsic, or a list of them, through Fn::If) rendered."""
+    values = [v for alt in alternatives(value) for v in (alt if isinstance(alt, list) else [alt])]
+    return tuple(template_set.render(template, v) for item in values for v in alternatives(item))
 
 
 def _statement(template_set: TemplateSet, template: Template, statement: Mapping[str, JSON], source: str) -> Statement:
@@ -359,14 +370,17 @@ def check_execution_role_scope(logical_id: str, task: Mapping[str, JSON], templa
     return found + [(None, f"execution role {execution_role.label} allows {m}") for m in messages]
 
 
-def _secret_keys(template_set: TemplateSet) -> set[str]:
-    keys: set[str] = set()
+def _key_identity(rendered: str) -> object:
+    return rendered_resource(rendered) or rendered
+
+
+def _secret_keys(template_set: TemplateSet) -> set[object]:
+    """The KMS keys (resource of the set, or rendered ID/ARN) that encrypt a secret of the set."""
+    keys: set[object] = set()
     for index, _, resource in template_set.of_type("AWS::SecretsManager::Secret"):
-        template = template_set.templates[index]
-        value = properties(resource).get("KmsKeyId")
-        key = template_set.resource_key(template, value)
-        rendered = template_set.render(template, value)
-        keys.update(k for k in (f"resource:{key}" if key else None, rendered) if k)
+        rendered = template_set.render(template_set.templates[index], properties(resource).get("KmsKeyId"))
+        if rendered is not None:
+            keys.add(_key_identity(rendered))
     return keys
 
 
@@ -374,7 +388,7 @@ def _decrypts_secret_key(template_set: TemplateSet, statement: Statement) -> boo
     if statement.not_resource:
         return True
     keys = _secret_keys(template_set)
-    return any(r is not None and (whole_service_resource(r) or r in keys) for r in statement.resources)
+    return any(r is not None and (whole_service_resource(r) or _key_identity(r) in keys) for r in statement.resources)
 
 
 def _secret_reads(perms: Permissions, template_set: TemplateSet) -> dict[str, set[str]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import PurePath
 from typing import Any
 
 from ._template import JSON, Template, properties
@@ -35,6 +36,15 @@ ResourceKey = tuple[int, str]
 def placeholder(*fields: str) -> str:
     """A deploy-time value, e.g. ``placeholder("ref", "0", "TaskRole")``."""
     return _OPEN + _SEP.join(fields) + _OPEN
+
+
+def rendered_resource(rendered: str) -> ResourceKey | None:
+    """The resource a rendered value is exactly the ``Ref`` or an attribute of; None otherwise."""
+    match = _PLACEHOLDER.fullmatch(rendered)
+    fields = match.group(1).split(_SEP) if match else []
+    if len(fields) >= 3 and fields[0] in ("ref", "att") and fields[1].isdigit():
+        return int(fields[1]), fields[2]
+    return None
 
 
 def is_literal(rendered: str) -> bool:
@@ -117,18 +127,14 @@ class TemplateSet:
     def resource_key(self, template: Template, value: JSON) -> ResourceKey | None:
         """The resource of the set that ``value`` designates (by Ref, GetAtt, or an import of either)."""
         rendered = self.render(template, value)
-        match = _PLACEHOLDER.fullmatch(rendered or "")
-        if match is None:
-            return None
-        fields = match.group(1).split(_SEP)
-        if fields[0] in ("ref", "att") and len(fields) >= 3:
-            return int(fields[1]), fields[2]
-        return None
+        return rendered_resource(rendered) if rendered is not None else None
 
     def describe(self, key: ResourceKey) -> str:
         """``LogicalId`` when the set has one template, else ``template: LogicalId`` (for messages)."""
         index, logical_id = key
-        return logical_id if len(self.templates) == 1 else f"{self.templates[index].name}: {logical_id}"
+        if len(self.templates) == 1:
+            return logical_id
+        return f"{PurePath(self.templates[index].name).name}: {logical_id}"
 
     # --- the string intrinsics -------------------------------------------------------------------------
 
