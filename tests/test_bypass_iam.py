@@ -134,9 +134,7 @@ def from_role_name_other_stack(r: Route) -> None:
 
 
 def not_action(r: Route) -> None:
-    r.task.task_role.add_to_principal_policy(
-        iam.PolicyStatement(not_actions=["iam:*"], resources=["*"])
-    )
+    r.task.task_role.add_to_principal_policy(iam.PolicyStatement(not_actions=["iam:*"], resources=["*"]))
 
 
 def wildcard_inside_action(r: Route) -> None:
@@ -202,7 +200,12 @@ def public_ipv6_range(r: Route) -> None:
 
 def separate_ingress_resource(r: Route) -> None:
     ec2.CfnSecurityGroupIngress(
-        r.stack, "Open", group_id=r.group.security_group_id, ip_protocol="tcp", from_port=1, to_port=65535,
+        r.stack,
+        "Open",
+        group_id=r.group.security_group_id,
+        ip_protocol="tcp",
+        from_port=1,
+        to_port=65535,
         cidr_ip="0.0.0.0/0",
     )
 
