@@ -198,6 +198,13 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
         ),
     ),
     (
+        "SF.TASK_ROLE",
+        "admin",
+        lambda t: t["Resources"]["TaskRole"]["Properties"].update(
+            ManagedPolicyArns=["arn:aws:iam::aws:policy/AdministratorAccess"]
+        ),
+    ),
+    (
         "SF.INGRESS",
         "inline-open",
         lambda t: t["Resources"]["Sg"]["Properties"].update(

@@ -11,8 +11,9 @@ from __future__ import annotations
 from ._template import Template
 from ._version import __version__
 from .catalog import CONTROLS, CONTROLS_BY_ID, Control
-from .engine import METADATA_KEY, Finding, acknowledgements, evaluate
+from .engine import METADATA_KEY, Finding, acknowledgements, evaluate, evaluate_set
 from .loader import TemplateError, load_template
+from .template_set import TemplateSet
 
 __all__ = [
     "CONTROLS",
@@ -22,8 +23,10 @@ __all__ = [
     "Finding",
     "Template",
     "TemplateError",
+    "TemplateSet",
     "__version__",
     "acknowledgements",
     "evaluate",
+    "evaluate_set",
     "load_template",
 ]

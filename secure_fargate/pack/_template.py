@@ -301,6 +301,8 @@ class Template:
     name: str = "template"
     _by_type: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: Links to what the template is judged with: ``"set"`` -> its ``template_set.TemplateSet``.
+    context: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for logical_id, resource in self.resources.items():

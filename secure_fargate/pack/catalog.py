@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import containers, ecr, iam, runtime, services, storage, tags, tasks, tasksets
+from . import containers, ecr, iam, ingress, runtime, services, storage, tags, tasks, tasksets
 from ._template import JSON, Template
 
 #: What a check returns: (container, message) or (container, message, item) per violation.
@@ -240,13 +240,14 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         "SF.EXECUTION_ROLE",
-        "The execution role has no wildcard beyond ecr:GetAuthorizationToken",
+        "The execution role reaches named resources only (a wildcard resource only for ecr:GetAuthorizationToken)",
         TASK,
         iam.check_execution_role_scope,
-        "The execution role should reach exactly its image, log group and secrets.",
+        "The execution role pulls the image, reads the injected secrets and writes logs: it should reach exactly "
+        "those, not every secret of the account (arn:...:secret:*).",
         acknowledgeable=False,
-        fix="scope every execution-role statement to exact ARNs (image repository, log group, secrets); only "
-        "ecr:GetAuthorizationToken may use Resource '*'",
+        fix="grant the execution role per resource (CDK's grants: secret.grant_read, repository.grant_pull, "
+        "bucket.grant_read(role, key)); no service-wide action, no NotAction, no broad AWS managed policy",
     ),
     Control(
         "SF.SECRETS",
@@ -255,17 +256,27 @@ CONTROLS: tuple[Control, ...] = (
         iam.check_task_role_secrets,
         "Secrets are injected at start by the execution role; the application's own identity needs no read.",
         acknowledgeable=False,
-        fix="remove secret-reading actions from the task role; inject secrets with Secrets (the execution role reads "
-        "them at start: ContainerOptions.secrets)",
+        fix="inject the secret with ecs.Secret.from_secrets_manager / from_ssm_parameter (granted to the execution "
+        "role) and remove secretsmanager:/ssm: reads and kms:Decrypt on the secrets' keys from the task role",
+    ),
+    Control(
+        "SF.TASK_ROLE",
+        "The task role has no '*' action, no broad managed policy, and cannot assume or pass the execution role",
+        TASK,
+        iam.check_task_role,
+        "The task role is what an intruder in the application gets: least privilege, and no way to the execution "
+        "role's image and secret access.",
+        fix="grant the task role named actions on named resources (CDK's grants); drop AdministratorAccess-style "
+        "managed policies, NotAction statements and sts:AssumeRole / iam:PassRole on the execution role or '*'",
     ),
     Control(
         "SF.INGRESS",
-        "Service security groups do not admit 0.0.0.0/0 or ::/0",
+        "Service security groups admit no public address range",
         SERVICE,
-        services.check_open_ingress,
-        "Tasks should be reached only through the load balancer's security group.",
-        fix="admit traffic only from the load balancer's security group (SecureLoadBalancer.attach); to accept: "
-        "acknowledge(scope, 'SF.INGRESS', reason)",
+        ingress.check_public_ingress,
+        "Tasks should be reached only through the load balancer's security group (or private ranges).",
+        fix="allow ingress from the load balancer's security group (service.connections.allow_from(alb, port)) or a "
+        "private CIDR; remove rules from public ranges, in this stack and in others",
     ),
     # ---- issue 14: the rest of Security Hub's 2026 ECS/ECR set (ECS.1 was retired in March 2026: its cases
     # are reported under ECS.4 privileged, ECS.17 host network, ECS.20 Linux root and ECS.21 Windows admin).

@@ -24,6 +24,7 @@ from typing import Any
 from ._template import Template
 from .catalog import CONTROLS, Control
 from .reasons import reason_problem
+from .template_set import TemplateSet
 
 METADATA_KEY = "secure-fargate"
 #: The control whose acknowledgements name a variable as well as a container.
@@ -102,8 +103,19 @@ def _normalized(found: Sequence[Any]) -> tuple[str | None, str, str | None]:
     return container, str(message), item
 
 
-def evaluate(template: Template, controls: Iterable[Control] = CONTROLS) -> list[Finding]:
-    """Every finding (acknowledged or not) of ``controls`` over ``template``, each once."""
+def evaluate(
+    template: Template, controls: Iterable[Control] = CONTROLS, template_set: TemplateSet | None = None
+) -> list[Finding]:
+    """Every finding (acknowledged or not) of ``controls`` over ``template``.
+
+    Args:
+        template: the template whose resources are judged.
+        controls: the controls to run. Default: every control of the pack.
+        template_set: the templates ``template`` is judged with (its cdk.out), so that rules follow references
+            across stacks. Default: the set ``template`` was last put in, or ``template`` alone.
+    """
+    if template_set is not None:
+        template.context["set"] = template_set
     findings: list[Finding] = []
     seen: set[tuple[str, str, str | None, str | None, str]] = set()
     for control in controls:
@@ -129,3 +141,20 @@ def evaluate(template: Template, controls: Iterable[Control] = CONTROLS) -> list
                     )
                 )
     return findings
+
+
+def evaluate_set(templates: Iterable[Template], controls: Iterable[Control] = CONTROLS) -> list[Finding]:
+    """Every finding of ``controls`` over ``templates`` judged together as one set (one cloud assembly).
+
+    A policy in one stack that widens a role of another, an ingress rule that opens another stack's security
+    group, a group attached from another stack: each is found on the resource it weakens (the task definition or
+    service), whichever template declares it. The CLI calls this with the templates of one ``check`` call; the
+    CDK plugin with the template paths CDK gives it.
+
+    Args:
+        templates: the templates of one cloud assembly (stacks and nested stacks).
+        controls: the controls to run. Default: every control of the pack.
+    """
+    controls = list(controls)
+    template_set = TemplateSet(templates)
+    return [f for t in template_set.templates for f in evaluate(t, controls, template_set)]

@@ -1,66 +1,468 @@
-"""IAM controls on the two task roles: a narrowly scoped execution role, and no secret read on the task role."""
+"""IAM controls on the two task roles, judged on each role's *effective* permissions.
+
+:func:`permissions` gathers, once, every statement that reaches a role from anywhere in the template set:
+the role's inline ``Policies``; ``AWS::IAM::Policy`` and ``AWS::IAM::ManagedPolicy`` resources whose ``Roles``
+name it (by ``Ref``, ``Fn::GetAtt``, a literal name or ARN, an import, or the name CDK derives from an imported
+ARN); ``AWS::IAM::RolePolicy`` (``RoleName``); and its ``ManagedPolicyArns`` (customer managed policies of the set
+resolved to their statements, AWS-managed ones judged by ``managed_policies``). Every IAM control reads it.
+
+How statements are read, as IAM reads them: actions match case-insensitively with ``*`` and ``?`` anywhere
+(``secretsmanager:*SecretValue``); ``NotAction``/``NotResource`` statements allow everything they do not list, so
+they are broad. ``Condition`` blocks are ignored on ``Allow`` (a condition narrows, it does not make a statement
+safe to reason about statically); a ``Deny`` removes an action only when it has no condition and applies to
+``Resource: "*"``. Permission boundaries, SCPs and resource policies are outside the template's view.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 
-from ._template import JSON, Template, as_list
-from .tasks import role_ids
+from . import managed_policies
+from ._template import JSON, Template, properties
+from .template_set import (
+    ResourceKey,
+    TemplateSet,
+    alternatives,
+    is_literal,
+    items_of,
+    placeholder,
+    rendered_resource,
+    template_set_of,
+)
 
 Found = list[tuple[str | None, str]]
 
 #: ECR's token call has no resource-level permission: the one wildcard resource an execution role needs.
-WILDCARD_RESOURCE_ACTIONS: frozenset[str] = frozenset({"ecr:GetAuthorizationToken"})
-SECRET_READ_ACTIONS: frozenset[str] = frozenset(
-    {"secretsmanager:GetSecretValue", "ssm:GetParameters", "ssm:GetParameter"}
+WILDCARD_RESOURCE_ACTIONS: frozenset[str] = frozenset({"ecr:getauthorizationtoken"})
+
+#: Every API call that returns a secret's value: Secrets Manager values, SSM parameters (``SecureString`` ones
+#: included: ``WithDecryption`` needs only the key's use, which the default ``aws/ssm`` key grants to the
+#: account), and ``kms:Decrypt`` (see :data:`KMS_DECRYPT`).
+SECRET_READ_ACTIONS: tuple[str, ...] = (
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:BatchGetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "ssm:GetParameterHistory",
 )
+#: ``kms:Decrypt`` reads a secret when it may use a secret's key. A key is a secret's key when an
+#: ``AWS::SecretsManager::Secret`` of the template set names it in ``KmsKeyId``; a ``Resource`` that covers every
+#: key (``*``, ``arn:aws:kms:*:*:key/*``, ``NotResource``) counts too: it covers whatever key encrypts the secrets,
+#: including keys outside the set and the account's default ``aws/secretsmanager`` key.
+KMS_DECRYPT = "kms:Decrypt"
+#: Calls that let the task role act as (or hand out) another role.
+ROLE_HOPPING_ACTIONS: tuple[str, ...] = ("sts:AssumeRole", "iam:PassRole")
+
+_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+_ROLE_ARN = re.compile(r"arn:[^:]*:iam::[^:]*:role/(?:.*/)?([^/]+)", re.DOTALL)
+_POLICY_ARN = re.compile(r"arn:[^:]*:iam::[^:]*:policy/(?:.*/)?([^/]+)", re.DOTALL)
 
 
-def _allows(statement: Mapping[str, JSON]) -> list[str]:
-    if statement.get("Effect") != "Allow":
-        return []
-    return [a for a in as_list(statement.get("Action")) if isinstance(a, str)]
+@dataclass(frozen=True)
+class Statement:
+    """One IAM policy statement reaching a role, with its values rendered (None: unknown at synth)."""
+
+    allow: bool
+    actions: tuple[str, ...]
+    not_action: bool
+    resources: tuple[str | None, ...]
+    not_resource: bool
+    conditional: bool
+    #: Where it comes from, e.g. ``Stack.template.json: AppPolicy`` or ``AWS managed policy ReadOnlyAccess``.
+    source: str
+
+    def grants(self, action: str) -> bool:
+        """True when this statement's action part covers ``action`` (whatever its effect)."""
+        matched = any(action_matches(pattern, action) for pattern in self.actions)
+        return not matched if self.not_action else matched
+
+    @property
+    def broad(self) -> bool:
+        """``NotAction``/``NotResource`` statements allow everything they do not list."""
+        return self.not_action or self.not_resource
 
 
-def _grants(action_pattern: str, action: str) -> bool:
-    pattern = action_pattern.lower()
-    if pattern == "*":
+@dataclass(frozen=True)
+class Role:
+    """A role as the set knows it: every name it answers to (lower-cased, rendered) and a label for messages."""
+
+    names: frozenset[str]
+    label: str
+
+    def same_as(self, other: Role) -> bool:
+        return bool(self.names & other.names)
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """A role's effective permissions: its statements, and the AWS-managed policies attached to it."""
+
+    statements: tuple[Statement, ...]
+    aws_managed: tuple[str, ...]
+
+    def allowing(self, action: str) -> list[Statement]:
+        """The Allow statements that grant ``action``, unless an unconditional ``Deny`` on ``*`` removes it."""
+        denied = any(
+            not s.allow and not s.conditional and not s.not_resource and "*" in s.resources and s.grants(action)
+            for s in self.statements
+        )
+        return [] if denied else [s for s in self.statements if s.allow and s.grants(action)]
+
+
+@lru_cache(maxsize=4096)
+def _action_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), re.IGNORECASE | re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM's action matching: case-insensitive, ``*`` any run of characters, ``?`` one, anywhere."""
+    return _action_regex(pattern).fullmatch(action) is not None
+
+
+def _wildcard_only(text: str) -> bool:
+    return "*" in text and set(text) <= {"*", "?"}
+
+
+def all_actions(pattern: str) -> bool:
+    """True for action patterns that cover every action of every service (``*``, ``*:*``)."""
+    service, _, action = pattern.partition(":")
+    return _wildcard_only(pattern) or (_wildcard_only(service) and _wildcard_only(action))
+
+
+def service_wide_action(pattern: str) -> bool:
+    """True for ``*``, ``svc:*``, ``*:Get*`` and the like: no literal service, or every action of one service.
+    ``s3:GetObject*`` (what CDK's grants write) is not."""
+    service, colon, action = pattern.partition(":")
+    if not colon:
+        return "*" in pattern
+    return "*" in service or "?" in service or _wildcard_only(action)
+
+
+def whole_service_resource(resource: str) -> bool:
+    """True for resource patterns over every resource of a service (or of a resource type): ``*``,
+    ``arn:aws:secretsmanager:*:*:secret:*``, ``arn:aws:ssm:eu-west-1:123:parameter/*``, ``arn:aws:s3:::*``.
+    One named resource (with or without a wildcard suffix, e.g. ``<bucket ARN>/*`` or ``secret:db-??????``)
+    is not."""
+    if _wildcard_only(resource):
         return True
-    if pattern.endswith("*"):
-        return action.lower().startswith(pattern[:-1])
-    return pattern == action.lower()
+    parts = resource.split(":", 5)
+    if parts[0] != "arn":
+        return False
+    if len(parts) < 6:
+        return any(_wildcard_only(p) for p in parts[1:])
+    service, tail = parts[2], parts[5]
+    if _wildcard_only(service) or _wildcard_only(tail):
+        return True
+    segments = re.split(r"[/:]", tail)
+    named = segments if service == "s3" or len(segments) == 1 else segments[1:]
+    return all(_wildcard_only(s) or s == "" for s in named)
+
+
+# --- who is the role -----------------------------------------------------------------------------------
+
+
+def role_name(rendered: str) -> str | None:
+    """The name a rendered role reference designates: a role ARN's last path part, a ``Ref`` placeholder, or a
+    plain name; None for anything else (another ARN, a list...). Lower-cased: IAM role names are unique
+    case-insensitively."""
+    match = _ROLE_ARN.fullmatch(rendered)
+    if match:
+        return match.group(1).lower()
+    if ":" in rendered or "/" in rendered or not rendered:
+        return None
+    return rendered.lower()
+
+
+def _roles_by_name(template_set: TemplateSet) -> dict[str, Role]:
+    cache = template_set.cache.get("roles")
+    if cache is not None:
+        return cache
+    roles: dict[str, Role] = {}
+    for index, logical_id, resource in template_set.of_type("AWS::IAM::Role"):
+        names = {placeholder("ref", str(index), logical_id).lower()}
+        given = template_set.render(template_set.templates[index], properties(resource).get("RoleName"))
+        if given is not None:
+            names.add(given.lower())
+        role = Role(frozenset(names), template_set.describe((index, logical_id)))
+        roles.update(dict.fromkeys(names, role))
+    template_set.cache["roles"] = roles
+    return roles
+
+
+def role_of(template: Template, value: JSON, template_set: TemplateSet | None = None) -> Role | None:
+    """The role that ``value`` (a role ARN or name in ``template``) designates, or None when unknown."""
+    template_set = template_set or template_set_of(template)
+    rendered = template_set.render(template, value)
+    name = role_name(rendered) if rendered is not None else None
+    if name is None:
+        return None
+    known = _roles_by_name(template_set).get(name)
+    return known or Role(frozenset({name}), name if is_literal(name) else str(rendered))
+
+
+def task_roles(template: Template, task: Mapping[str, JSON]) -> tuple[Role | None, Role | None]:
+    """(task role, execution role) of a task definition, wherever in the set they are defined."""
+    props = properties(task)
+    return role_of(template, props.get("TaskRoleArn")), role_of(template, props.get("ExecutionRoleArn"))
+
+
+# --- what the role may do ------------------------------------------------------------------------------
+
+
+def _statements(template_set: TemplateSet, index: int, document: JSON, source: str) -> Iterator[Statement]:
+    template = template_set.templates[index]
+    for doc in alternatives(document):
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for statement in items_of(statements if isinstance(statements, list) else [statements]):
+            if isinstance(statement, dict):
+                yield _statement(template_set, template, statement, source)
+
+
+def _rendered(template_set: TemplateSet, template: Template, value: JSON) -> tuple[str | None, ...]:
+    """A statement's Action/Resource (a string, an intrinsic, or a list of them, through Fn::If) rendered."""
+    values = [v for alt in alternatives(value) for v in (alt if isinstance(alt, list) else [alt])]
+    return tuple(template_set.render(template, v) for item in values for v in alternatives(item))
+
+
+def _statement(template_set: TemplateSet, template: Template, statement: Mapping[str, JSON], source: str) -> Statement:
+    not_action = "NotAction" in statement
+    not_resource = "NotResource" in statement
+    actions = _rendered(template_set, template, statement.get("NotAction" if not_action else "Action"))
+    return Statement(
+        allow=template_set.render(template, statement.get("Effect")) != "Deny",
+        actions=tuple(a for a in actions if a is not None),
+        not_action=not_action,
+        resources=_rendered(template_set, template, statement.get("NotResource" if not_resource else "Resource")),
+        not_resource=not_resource,
+        conditional="Condition" in statement,
+        source=source,
+    )
+
+
+def _attachments(template_set: TemplateSet) -> dict[str, list[tuple[int, str, JSON]]]:
+    """Role name -> the policy documents attached to it by a policy resource (any template of the set)."""
+    cache = template_set.cache.get("attachments")
+    if cache is not None:
+        return cache
+    attached: dict[str, list[tuple[int, str, JSON]]] = {}
+    for index, logical_id, resource in template_set.of_type(*_POLICY_TYPES, "AWS::IAM::RolePolicy"):
+        props = properties(resource)
+        targets = items_of(props.get("Roles")) + alternatives(props.get("RoleName"))
+        for target in targets:
+            role = role_of(template_set.templates[index], target, template_set)
+            for name in role.names if role else ():
+                attached.setdefault(name, []).append((index, logical_id, props.get("PolicyDocument")))
+    template_set.cache["attachments"] = attached
+    return attached
+
+
+def _managed_policy_by_name(template_set: TemplateSet, name: str) -> ResourceKey | None:
+    for index, logical_id, resource in template_set.of_type("AWS::IAM::ManagedPolicy"):
+        given = template_set.render(template_set.templates[index], properties(resource).get("ManagedPolicyName"))
+        if given is not None and given.lower() == name.lower():
+            return index, logical_id
+    return None
+
+
+def _role_resources(template_set: TemplateSet, role: Role) -> Iterator[ResourceKey]:
+    for index, logical_id, _ in template_set.of_type("AWS::IAM::Role"):
+        if placeholder("ref", str(index), logical_id).lower() in role.names:
+            yield index, logical_id
+
+
+def _managed_arns(template_set: TemplateSet, key: ResourceKey) -> Iterator[tuple[str | None, ResourceKey | None]]:
+    """(AWS-managed policy name, customer managed policy of the set) for each of a role's ManagedPolicyArns."""
+    index, logical_id = key
+    template = template_set.templates[index]
+    for value in items_of(properties(template.resources[logical_id]).get("ManagedPolicyArns")):
+        policy = template_set.resource_key(template, value)
+        rendered = template_set.render(template, value) or ""
+        aws_name = managed_policies.aws_managed_name(rendered)
+        customer = _POLICY_ARN.fullmatch(rendered)
+        if policy is None and aws_name is None and customer is not None:
+            policy = _managed_policy_by_name(template_set, customer.group(1))
+        yield aws_name, policy
+
+
+def _own_statements(template_set: TemplateSet, key: ResourceKey) -> Iterator[Statement | str]:
+    """A role resource's inline policies and managed policies (AWS-managed ones also as their name)."""
+    for policy in items_of(properties(template_set.resource(key) or {}).get("Policies")):
+        if isinstance(policy, dict):
+            yield from _statements(template_set, key[0], policy.get("PolicyDocument"), template_set.describe(key))
+    for aws_name, policy_key in _managed_arns(template_set, key):
+        if aws_name is not None:
+            yield aws_name
+            model = {"Statement": managed_policies.MODELS.get(aws_name, [])}
+            yield from _statements(template_set, key[0], model, f"AWS managed policy {aws_name}")
+        if policy_key is not None:
+            document = properties(template_set.resource(policy_key) or {}).get("PolicyDocument")
+            yield from _statements(template_set, policy_key[0], document, template_set.describe(policy_key))
+
+
+def _attached_statements(template_set: TemplateSet, role: Role) -> Iterator[Statement]:
+    seen: set[tuple[int, str]] = set()
+    for name in sorted(role.names):
+        for index, logical_id, document in _attachments(template_set).get(name, []):
+            if (index, logical_id) not in seen:
+                seen.add((index, logical_id))
+                yield from _statements(template_set, index, document, template_set.describe((index, logical_id)))
+
+
+def permissions(role: Role, template_set: TemplateSet) -> Permissions:
+    """Every statement reaching ``role`` from every source in ``template_set``, and its AWS-managed policies."""
+    statements: list[Statement] = []
+    aws_managed: list[str] = []
+    for key in _role_resources(template_set, role):
+        for item in _own_statements(template_set, key):
+            if isinstance(item, str):
+                aws_managed.append(item)
+            else:
+                statements.append(item)
+    statements.extend(_attached_statements(template_set, role))
+    return Permissions(tuple(statements), tuple(aws_managed))
+
+
+def effective_statements(role: Role, template_set: TemplateSet) -> list[Statement]:
+    """Every statement that reaches ``role`` (see :func:`permissions`)."""
+    return list(permissions(role, template_set).statements)
+
+
+# --- the controls ----------------------------------------------------------------------------------------
+
+
+def _broad_managed(role: Role, perms: Permissions) -> Found:
+    broad = sorted({name for name in perms.aws_managed if managed_policies.is_broad(name)})
+    return [(None, f"role {role.label} has the broad AWS managed policy {name}") for name in broad]
+
+
+def _execution_statement_problems(statement: Statement) -> Iterator[str]:
+    if statement.broad:
+        kind = "NotAction" if statement.not_action else "NotResource"
+        yield f"a {kind} statement, which allows everything it does not list ({statement.source})"
+        return
+    wild = sorted(a for a in statement.actions if service_wide_action(a))
+    if wild:
+        yield f"wildcard action(s) {wild} ({statement.source})"
+    beyond = sorted(a for a in statement.actions if a.lower() not in WILDCARD_RESOURCE_ACTIONS)
+    everything = sorted({r for r in statement.resources if r is not None and whole_service_resource(r)})
+    if beyond and everything:
+        yield f"{beyond} on every resource of the service ({everything}) ({statement.source})"
 
 
 def check_execution_role_scope(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
-    """SF.EXECUTION_ROLE: the execution role has no wildcard action and no wildcard resource, except the one
-    ecr:GetAuthorizationToken needs."""
-    _, execution_role = role_ids(task)
+    """SF.EXECUTION_ROLE: the execution role reaches named resources only: no wildcard over a whole service's
+    resources (``*``, ``arn:...:secret:*``) but for ``ecr:GetAuthorizationToken``, no service-wide action
+    (``s3:*``), no ``NotAction``/``NotResource``, no broad AWS managed policy. CDK's grants scoped to one resource
+    (``s3:GetObject*`` on one object) pass."""
+    _, execution_role = task_roles(template, task)
     if execution_role is None:
         return []
-    found: Found = []
-    for statement in template.policy_statements_of_role(execution_role):
-        actions = _allows(statement)
-        wild_actions = [a for a in actions if "*" in a]
-        if wild_actions:
-            found.append((None, f"execution role {execution_role} allows wildcard action(s) {sorted(wild_actions)}"))
-        resources = as_list(statement.get("Resource"))
-        if "*" in resources:
-            beyond = sorted(set(actions) - WILDCARD_RESOURCE_ACTIONS)
-            if beyond:
-                found.append((None, f"execution role {execution_role} allows {beyond} on Resource '*'"))
-    return found
+    perms = permissions(execution_role, template_set_of(template))
+    found = _broad_managed(execution_role, perms)
+    messages: dict[str, None] = {}
+    for statement in perms.statements:
+        if statement.allow:
+            messages.update(dict.fromkeys(_execution_statement_problems(statement)))
+    return found + [(None, f"execution role {execution_role.label} allows {m}") for m in messages]
+
+
+def _key_identity(rendered: str) -> object:
+    return rendered_resource(rendered) or rendered
+
+
+def _secret_keys(template_set: TemplateSet) -> set[object]:
+    """The KMS keys (resource of the set, or rendered ID/ARN) that encrypt a secret of the set."""
+    keys: set[object] = set()
+    for index, _, resource in template_set.of_type("AWS::SecretsManager::Secret"):
+        rendered = template_set.render(template_set.templates[index], properties(resource).get("KmsKeyId"))
+        if rendered is not None:
+            keys.add(_key_identity(rendered))
+    return keys
+
+
+def _decrypts_secret_key(template_set: TemplateSet, statement: Statement) -> bool:
+    if statement.not_resource:
+        return True
+    keys = _secret_keys(template_set)
+    return any(r is not None and (whole_service_resource(r) or _key_identity(r) in keys) for r in statement.resources)
+
+
+def _secret_reads(perms: Permissions, template_set: TemplateSet) -> dict[str, set[str]]:
+    """Secret-reading action -> the sources that grant it."""
+    reads: dict[str, set[str]] = {}
+    for action in SECRET_READ_ACTIONS:
+        for statement in perms.allowing(action):
+            reads.setdefault(action, set()).add(statement.source)
+    for statement in perms.allowing(KMS_DECRYPT):
+        if _decrypts_secret_key(template_set, statement):
+            reads.setdefault(KMS_DECRYPT, set()).add(statement.source)
+    return reads
 
 
 def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
-    """SF.SECRETS: the task role (the application's identity) cannot read secrets or parameters; injection
-    at start goes through the execution role."""
-    task_role, execution_role = role_ids(task)
-    if task_role is None or task_role == execution_role:
+    """SF.SECRETS: the task role (the application's identity) cannot read secrets or parameters; injection at
+    start goes through the execution role."""
+    task_role, execution_role = task_roles(template, task)
+    if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
         return []
-    for statement in template.policy_statements_of_role(task_role):
-        for pattern in _allows(statement):
-            granted = sorted(a for a in SECRET_READ_ACTIONS if _grants(pattern, a))
-            if granted:
-                message = f"task role {task_role} may call {granted} (via {pattern!r}); use the execution role"
-                return [(None, message)]
-    return []
+    template_set = template_set_of(template)
+    reads = _secret_reads(permissions(task_role, template_set), template_set)
+    if not reads:
+        return []
+    sources = sorted({s for found in reads.values() for s in found})
+    message = f"task role {task_role.label} may call {sorted(reads)} (granted by {sources}); use the execution role"
+    return [(None, message)]
+
+
+def _covers_role(resource: str | None, role: Role) -> bool:
+    """True when an IAM resource pattern may designate ``role`` (any account: the pattern errs towards yes)."""
+    if resource is None:
+        return False
+    if _wildcard_only(resource):
+        return True
+    parts = resource.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn" or not action_matches(parts[2], "iam"):
+        return False
+    for name in role.names:
+        if action_matches(parts[5], f"role/{name}"):
+            return True
+        if not is_literal(name) and "*" in parts[5] and parts[5].lower().startswith("role/"):
+            return True  # a generated name: a wildcard may cover it
+    return False
+
+
+def _role_hops(perms: Permissions, execution_role: Role | None) -> Iterator[str]:
+    for action in ROLE_HOPPING_ACTIONS:
+        for statement in perms.allowing(action):
+            known = [r for r in statement.resources if r is not None]
+            targets = [r for r in known if _wildcard_only(r) or (execution_role and _covers_role(r, execution_role))]
+            if targets or statement.not_resource:
+                yield f"{action} on {targets or 'NotResource'} ({statement.source})"
+
+
+def _task_statement_problems(statement: Statement) -> Iterator[str]:
+    if statement.broad:
+        kind = "NotAction" if statement.not_action else "NotResource"
+        yield f"a {kind} statement, which allows everything it does not list ({statement.source})"
+    elif any(all_actions(a) for a in statement.actions):
+        yield f"every action ('*') ({statement.source})"
+
+
+def check_task_role(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
+    """SF.TASK_ROLE: the application's role has no ``*`` action, no ``NotAction``/``NotResource`` statement, no
+    broad AWS managed policy, and cannot assume or pass the execution role (or any role, via ``*``)."""
+    task_role, execution_role = task_roles(template, task)
+    if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
+        return []
+    perms = permissions(task_role, template_set_of(template))
+    messages: dict[str, None] = {}
+    for statement in perms.statements:
+        if statement.allow:
+            messages.update(dict.fromkeys(_task_statement_problems(statement)))
+    messages.update(dict.fromkeys(_role_hops(perms, execution_role)))
+    found = _broad_managed(task_role, perms)
+    return found + [(None, f"task role {task_role.label} allows {m}") for m in messages]

@@ -1,8 +1,8 @@
-"""Service- and cluster-level controls: public IPs, platform version, open ingress, Container Insights."""
+"""Service- and cluster-level controls: public IPs, platform version, Container Insights (ingress: ``ingress``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from ._template import (
     JSON,
@@ -14,14 +14,12 @@ from ._template import (
     literal_value,
     possible_values,
     properties,
-    referenced_logical_id,
 )
 
 Found = list[tuple[str | None, str]]
 
 #: Platform versions Security Hub ECS.10 accepts for Linux Fargate tasks.
 LATEST_PLATFORM_VERSIONS: frozenset[str] = frozenset({"LATEST", "1.4.0"})
-OPEN_CIDRS: frozenset[str] = frozenset({"0.0.0.0/0", "::/0"})
 
 
 def _awsvpc(service: Mapping[str, JSON]) -> Mapping[str, JSON]:
@@ -58,44 +56,6 @@ def check_platform_version(logical_id: str, service: Mapping[str, JSON], templat
     if old:
         return [(None, f"pins Fargate platform version {old[0]!r}; use LATEST (or 1.4.0)")]
     return []
-
-
-def service_security_groups(service: Mapping[str, JSON]) -> Iterator[str]:
-    for group in as_list(_awsvpc(service).get("SecurityGroups")):
-        logical_id = referenced_logical_id(group)
-        if logical_id:
-            yield logical_id
-
-
-def _open_rule(rule: JSON) -> str | None:
-    if not isinstance(rule, dict):
-        return None
-    for key in ("CidrIp", "CidrIpv6"):
-        options = possible_values(rule.get(key))
-        if not isinstance(options, _Unknown):
-            for value in options:
-                if isinstance(value, str) and value in OPEN_CIDRS:
-                    return str(value)
-    return None
-
-
-def check_open_ingress(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
-    """SF.INGRESS: no security group of the service admits the whole internet, inline or via a separate rule."""
-    found: Found = []
-    for group_id in service_security_groups(service):
-        group = template.resource(group_id)
-        if group is None or group.get("Type") != "AWS::EC2::SecurityGroup":
-            continue
-        for rule in as_list(properties(group).get("SecurityGroupIngress")):
-            cidr = _open_rule(rule)
-            if cidr:
-                found.append((None, f"security group {group_id} allows ingress from {cidr}"))
-        for rule_id, rule in template.of_type("AWS::EC2::SecurityGroupIngress"):
-            if referenced_logical_id(properties(rule).get("GroupId")) == group_id:
-                cidr = _open_rule(properties(rule))
-                if cidr:
-                    found.append((None, f"security group {group_id} allows ingress from {cidr} ({rule_id})"))
-    return found
 
 
 def check_container_insights(logical_id: str, cluster: Mapping[str, JSON], template: Template) -> Found:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from ._template import Template
 from .catalog import CONTROLS, Control
-from .engine import Finding, evaluate
+from .engine import Finding, evaluate_set
 
 #: Exit codes of ``check`` and ``scan``: nothing open, open findings, usage or input error.
 PASS, FINDINGS, ERROR = 0, 1, 2
@@ -31,5 +31,5 @@ def verdict(templates: Sequence[Template], controls: Sequence[Control] = CONTROL
             one scanned account), in a stable order.
         controls: the controls to run. Default: every control of the pack.
     """
-    findings = [finding for template in templates for finding in evaluate(template, controls)]
+    findings = evaluate_set(templates, controls)
     return findings, exit_code(findings)

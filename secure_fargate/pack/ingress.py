@@ -1,0 +1,131 @@
+"""SF.INGRESS: no security group of a service admits a public address range, wherever the rule is declared.
+
+A service's groups are followed through the template set: a group of the same template, a group imported from
+another stack (``Fn::ImportValue`` of its ``GroupId``), or a literal ``sg-...`` ID. Their ingress rules are read
+inline (``SecurityGroupIngress``) and from every ``AWS::EC2::SecurityGroupIngress`` of the set whose ``GroupId``
+designates the group, including one in another stack that imported the group (CDK's
+``SecurityGroup.from_security_group_id(..., mutable=True).add_ingress_rule(...)``).
+
+A CIDR passes only when it lies wholly inside a non-public range (:data:`NON_PUBLIC_NETWORKS`); everything else
+fails whatever its prefix length, so ``0.0.0.0/1`` + ``128.0.0.0/1`` or ``8.8.8.0/24`` do. (``ipaddress``'s
+``is_private`` is not used on networks: ``0.0.0.0/1`` counts as private there, since both its first address and
+its last, 127.255.255.255, are.) Rules from a security group or a prefix list pass. A CIDR that only deploy time
+knows is not guessed; a malformed one is not judged (CloudFormation refuses it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
+
+from ._template import JSON, Template, properties
+from .template_set import TemplateSet, alternatives, is_literal, items_of, template_set_of
+
+Found = list[tuple[str | None, str]]
+
+#: Ranges no internet host can come from: RFC 1918 private, RFC 6598 shared (CGNAT), link-local, loopback,
+#: IPv6 unique-local (fc00::/7), link-local and loopback.
+NON_PUBLIC_NETWORKS: tuple[IPv4Network | IPv6Network, ...] = tuple(
+    ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
+_CIDR_KEYS = ("CidrIp", "CidrIpv6")
+
+
+def is_public_cidr(cidr: str) -> bool | None:
+    """True when ``cidr`` reaches beyond the non-public ranges; None when it is not a CIDR at all."""
+    try:
+        network = ip_network(cidr.strip(), strict=False)
+    except ValueError:
+        return None
+    return not any(network.version == n.version and network.subnet_of(n) for n in NON_PUBLIC_NETWORKS)  # type: ignore[arg-type]
+
+
+def _group_identity(template_set: TemplateSet, template: Template, value: JSON) -> str | None:
+    key = template_set.resource_key(template, value)
+    if key is not None:
+        return f"resource:{key[0]}:{key[1]}"
+    rendered = template_set.render(template, value)
+    return f"id:{rendered}" if rendered is not None and is_literal(rendered) else None
+
+
+def _public_cidrs(template_set: TemplateSet, template: Template, rule: JSON) -> Iterator[str]:
+    if not isinstance(rule, dict):
+        return
+    for key in _CIDR_KEYS:
+        for value in alternatives(rule.get(key)):
+            for item in value if isinstance(value, list) else [value]:
+                rendered = template_set.render(template, item)
+                if rendered is not None and is_literal(rendered) and is_public_cidr(rendered):
+                    yield rendered
+
+
+def _separate_rules(template_set: TemplateSet) -> dict[str, list[tuple[int, str]]]:
+    """Group identity -> the AWS::EC2::SecurityGroupIngress resources (template index, logical ID) on it."""
+    cached = template_set.cache.get("ingress")
+    if cached is not None:
+        return cached
+    rules: dict[str, list[tuple[int, str]]] = {}
+    for index, logical_id, resource in template_set.of_type("AWS::EC2::SecurityGroupIngress"):
+        for group in alternatives(properties(resource).get("GroupId")):
+            identity = _group_identity(template_set, template_set.templates[index], group)
+            if identity is not None:
+                rules.setdefault(identity, []).append((index, logical_id))
+    template_set.cache["ingress"] = rules
+    return rules
+
+
+def _inline_findings(template_set: TemplateSet, identity: str, label: str) -> Iterator[str]:
+    if not identity.startswith("resource:"):
+        return
+    _, index, logical_id = identity.split(":", 2)
+    template = template_set.templates[int(index)]
+    group = template.resource(logical_id)
+    if group is None or group.get("Type") != "AWS::EC2::SecurityGroup":
+        return
+    for rule in items_of(properties(group).get("SecurityGroupIngress")):
+        for cidr in _public_cidrs(template_set, template, rule):
+            yield f"security group {label} allows ingress from {cidr}"
+
+
+def _separate_findings(template_set: TemplateSet, identity: str, label: str) -> Iterator[str]:
+    for index, logical_id in _separate_rules(template_set).get(identity, []):
+        template = template_set.templates[index]
+        for cidr in _public_cidrs(template_set, template, properties(template.resources[logical_id])):
+            yield f"security group {label} allows ingress from {cidr} ({template_set.describe((index, logical_id))})"
+
+
+def _service_groups(service: Mapping[str, JSON]) -> list[JSON]:
+    network = properties(service).get("NetworkConfiguration")
+    config = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
+    return items_of(config.get("SecurityGroups")) if isinstance(config, dict) else []
+
+
+def check_public_ingress(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
+    """SF.INGRESS: no security group of the service admits a public CIDR, inline or through a separate ingress
+    resource in any template of the set."""
+    template_set = template_set_of(template)
+    messages: dict[str, None] = {}
+    for group in _service_groups(service):
+        identity = _group_identity(template_set, template, group)
+        if identity is None:
+            continue
+        label = identity.split(":", 1)[1] if identity.startswith("id:") else _label(template_set, identity)
+        messages.update(dict.fromkeys(_inline_findings(template_set, identity, label)))
+        messages.update(dict.fromkeys(_separate_findings(template_set, identity, label)))
+    return [(None, m) for m in messages]
+
+
+def _label(template_set: TemplateSet, identity: str) -> str:
+    _, index, logical_id = identity.split(":", 2)
+    return template_set.describe((int(index), logical_id))

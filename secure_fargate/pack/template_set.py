@@ -1,0 +1,258 @@
+"""Templates judged together: the stacks of one cdk.out, the files of one CLI call, the plugin's templates.
+
+A rule that follows a reference (a policy's ``Roles``, an ingress rule's ``GroupId``, a task's role ARN) must
+follow it wherever CDK puts it: a ``Ref``/``Fn::GetAtt`` in the same template, an ``Fn::ImportValue`` of another
+template's ``Export``, or the role *name* CDK derives from an imported ARN
+(``Fn::Select [1, Fn::Split ["/", Fn::Select [5, Fn::Split [":", <arn>]]]]``, which
+``iam.Role.from_role_arn(...)`` renders). :meth:`TemplateSet.render` evaluates a value to one string in which
+what only deploy time knows stays a *placeholder* naming its source (a resource's ``Ref``, an attribute, a
+pseudo parameter, a parameter); string intrinsics (``Fn::Join``, ``Fn::Select``, ``Fn::Split``, ``Fn::Sub``,
+``Fn::ImportValue``) are evaluated over those placeholders, so two spellings of one reference render alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import PurePath
+from typing import Any
+
+from ._template import JSON, Template, properties
+
+#: Placeholders are wrapped in NUL and their fields separated by US: neither occurs in a template's strings
+#: used as names, and neither is a separator CloudFormation templates split on.
+_OPEN, _SEP = "\x00", "\x1f"
+_PLACEHOLDER = re.compile(r"\x00([^\x00]*)\x00")
+_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
+#: Pseudo parameters whose value differs per stack (so their placeholder names the template).
+_PER_STACK = frozenset({"AWS::StackName", "AWS::StackId"})
+#: Bound on reference chains (ImportValue -> Export -> ImportValue ...): a template cannot make rendering loop.
+_MAX_DEPTH = 32
+
+#: A resource of the set: (index of its template in the set, logical ID).
+ResourceKey = tuple[int, str]
+
+
+def placeholder(*fields: str) -> str:
+    """A deploy-time value, e.g. ``placeholder("ref", "0", "TaskRole")``."""
+    return _OPEN + _SEP.join(fields) + _OPEN
+
+
+def rendered_resource(rendered: str) -> ResourceKey | None:
+    """The resource a rendered value is exactly the ``Ref`` or an attribute of; None otherwise."""
+    match = _PLACEHOLDER.fullmatch(rendered)
+    fields = match.group(1).split(_SEP) if match else []
+    if len(fields) >= 3 and fields[0] in ("ref", "att") and fields[1].isdigit():
+        return int(fields[1]), fields[2]
+    return None
+
+
+def is_literal(rendered: str) -> bool:
+    """True when a rendered string holds no placeholder: its value is fully known."""
+    return _OPEN not in rendered
+
+
+class TemplateSet:
+    """The templates of one cloud assembly (or one CLI call), judged together.
+
+    Args:
+        templates: the templates. Each is linked to this set (``template.context["set"]``), so a rule that
+            receives one template reaches the others through :func:`template_set_of`.
+    """
+
+    def __init__(self, templates: Iterable[Template]) -> None:
+        self.templates: tuple[Template, ...] = tuple(templates)
+        self._index = {id(t): i for i, t in enumerate(self.templates)}
+        #: Indexes rules build once per set (roles by name, policy attachments...).
+        self.cache: dict[str, Any] = {}
+        for template in self.templates:
+            template.context["set"] = self
+        self._exports: dict[str, tuple[int, JSON]] = {}
+        for i, template in enumerate(self.templates):
+            self._collect_exports(i, template)
+
+    def _collect_exports(self, index: int, template: Template) -> None:
+        outputs = template.body.get("Outputs")
+        for output in outputs.values() if isinstance(outputs, dict) else []:
+            export = output.get("Export") if isinstance(output, dict) else None
+            if isinstance(export, dict) and "Value" in output:
+                name = self.render(template, export.get("Name"))
+                if name is not None:
+                    self._exports.setdefault(name, (index, output["Value"]))
+
+    def index(self, template: Template) -> int:
+        """The position of ``template`` in the set (placeholders name templates by it)."""
+        return self._index[id(template)]
+
+    def resource(self, key: ResourceKey) -> Mapping[str, JSON] | None:
+        index, logical_id = key
+        return self.templates[index].resource(logical_id)
+
+    def of_type(self, *types: str) -> Iterator[tuple[int, str, Mapping[str, JSON]]]:
+        """Every resource of ``types`` in every template: (template index, logical ID, resource)."""
+        for index, template in enumerate(self.templates):
+            for logical_id, resource in template.of_type(*types):
+                yield index, logical_id, resource
+
+    def render(self, template: Template, value: JSON, depth: int = 0) -> str | None:
+        """``value`` (in ``template``) as one string with placeholders, or None when it is not one string.
+
+        None for: lists and objects that are not string intrinsics, ``Fn::If`` (see :func:`alternatives`),
+        unresolvable imports, malformed intrinsics.
+        """
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (str, int, float)):
+            return str(value)
+        if not isinstance(value, dict) or len(value) != 1:
+            return None
+        ((key, argument),) = value.items()
+        handler = _RENDERERS.get(key)
+        return getattr(self, handler)(template, argument, depth + 1) if handler else None
+
+    def render_list(self, template: Template, value: JSON, depth: int) -> list[str] | None:
+        """A list-valued intrinsic (a literal list, ``Fn::Split``) as rendered strings."""
+        if isinstance(value, list):
+            items = [self.render(template, item, depth) for item in value]
+            return None if any(i is None for i in items) else [str(i) for i in items]
+        if isinstance(value, dict) and list(value) == ["Fn::Split"]:
+            argument = value["Fn::Split"]
+            if isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str) and argument[0]:
+                whole = self.render(template, argument[1], depth + 1)
+                return None if whole is None else whole.split(argument[0])
+        return None
+
+    def resource_key(self, template: Template, value: JSON) -> ResourceKey | None:
+        """The resource of the set that ``value`` designates (by Ref, GetAtt, or an import of either)."""
+        rendered = self.render(template, value)
+        return rendered_resource(rendered) if rendered is not None else None
+
+    def describe(self, key: ResourceKey) -> str:
+        """``LogicalId`` when the set has one template, else ``template: LogicalId`` (for messages)."""
+        index, logical_id = key
+        if len(self.templates) == 1:
+            return logical_id
+        return f"{PurePath(self.templates[index].name).name}: {logical_id}"
+
+    # --- the string intrinsics -------------------------------------------------------------------------
+
+    def _ref(self, template: Template, name: JSON, depth: int) -> str | None:
+        if not isinstance(name, str):
+            return None
+        if name.startswith("AWS::"):
+            if name == "AWS::NoValue":
+                return None
+            extra = (str(self.index(template)),) if name in _PER_STACK else ()
+            return placeholder("pseudo", name[5:], *extra)
+        kind = "ref" if name in template.resources else "param"
+        return placeholder(kind, str(self.index(template)), name)
+
+    def _get_att(self, template: Template, argument: JSON, depth: int) -> str | None:
+        if isinstance(argument, str):
+            argument = argument.split(".", 1)
+        if not (isinstance(argument, list) and len(argument) == 2 and all(isinstance(a, str) for a in argument)):
+            return None
+        logical_id, attribute = argument
+        resource = template.resource(logical_id)
+        if resource is not None and resource.get("Type") == "AWS::IAM::Role" and attribute == "Arn":
+            return self._role_arn(template, logical_id, resource, depth)
+        return placeholder("att", str(self.index(template)), logical_id, attribute)
+
+    def _role_arn(self, template: Template, logical_id: str, role: Mapping[str, JSON], depth: int) -> str:
+        """A role's ARN spelled out, so that CDK's Select/Split over it yields the role's name."""
+        name = self.render(template, properties(role).get("RoleName"), depth)
+        if name is None:
+            name = placeholder("ref", str(self.index(template)), logical_id)
+        account = placeholder("pseudo", "AccountId")
+        return f"arn:{placeholder('pseudo', 'Partition')}:iam::{account}:role/{name}"
+
+    def _join(self, template: Template, argument: JSON, depth: int) -> str | None:
+        if not (isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str)):
+            return None
+        parts = self.render_list(template, argument[1], depth)
+        return None if parts is None else argument[0].join(parts)
+
+    def _select(self, template: Template, argument: JSON, depth: int) -> str | None:
+        if not (isinstance(argument, list) and len(argument) == 2):
+            return None
+        index = self.render(template, argument[0], depth)
+        items = self.render_list(template, argument[1], depth)
+        if index is None or items is None or not index.isdigit() or int(index) >= len(items):
+            return None
+        return items[int(index)]
+
+    def _sub(self, template: Template, argument: JSON, depth: int) -> str | None:
+        text, variables = (argument, {}) if isinstance(argument, str) else _sub_parts(argument)
+        if text is None:
+            return None
+        failed = False
+
+        def substitute(match: re.Match[str]) -> str:
+            nonlocal failed
+            name = match.group(1).strip()
+            if name in variables:
+                rendered = self.render(template, variables[name], depth)
+            elif "." in name and not name.startswith("AWS::"):
+                rendered = self._get_att(template, name.split(".", 1), depth)
+            else:
+                rendered = self._ref(template, name, depth)
+            failed = failed or rendered is None
+            return rendered or ""
+
+        result = _SUB_VARIABLE.sub(substitute, text).replace("${!", "${")
+        return None if failed else result
+
+    def _import(self, template: Template, argument: JSON, depth: int) -> str | None:
+        name = self.render(template, argument, depth)
+        found = self._exports.get(name) if name is not None else None
+        if found is None:
+            return None
+        index, value = found
+        return self.render(self.templates[index], value, depth)
+
+
+def _sub_parts(argument: JSON) -> tuple[str | None, Mapping[str, JSON]]:
+    if isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str):
+        variables = argument[1] if isinstance(argument[1], dict) else {}
+        return argument[0], variables
+    return None, {}
+
+
+#: The string intrinsics :meth:`TemplateSet.render` evaluates, to the method that does it.
+_RENDERERS: dict[str, str] = {
+    "Ref": "_ref",
+    "Fn::GetAtt": "_get_att",
+    "Fn::Join": "_join",
+    "Fn::Select": "_select",
+    "Fn::Sub": "_sub",
+    "Fn::ImportValue": "_import",
+}
+
+
+def alternatives(value: JSON) -> list[JSON]:
+    """Every value ``value`` can take when it is (or nests) ``Fn::If`` at the top: each branch, recursively."""
+    if isinstance(value, dict) and list(value) == ["Fn::If"]:
+        branches = value["Fn::If"]
+        if isinstance(branches, list) and len(branches) == 3:
+            return [v for branch in branches[1:] for v in alternatives(branch)]
+        return []
+    if value == {"Ref": "AWS::NoValue"}:
+        return []
+    return [value]
+
+
+def items_of(value: JSON) -> list[JSON]:
+    """The items of a list-valued property, through ``Fn::If`` over the list and over each item."""
+    found: list[JSON] = []
+    for options in alternatives(value):
+        for option in options if isinstance(options, list) else []:
+            found.extend(alternatives(option))
+    return found
+
+
+def template_set_of(template: Template) -> TemplateSet:
+    """The set ``template`` is judged with; a set of its own when it is judged alone."""
+    found = template.context.get("set")
+    return found if isinstance(found, TemplateSet) else TemplateSet([template])
