@@ -229,14 +229,19 @@ def role_resources(
                 "Path": role.get("Path"),
                 "AssumeRolePolicyDocument": _document(role.get("AssumeRolePolicyDocument")),
                 "Policies": [{"PolicyName": name, "PolicyDocument": _document(doc)} for name, doc in inline],
-                "ManagedPolicyArns": [policy_arn for policy_arn, _ in managed],
+                # A Ref to the policy resource below (keyed by its ARN): the pack resolves it to its statements.
+                "ManagedPolicyArns": [{"Ref": policy_arn} for policy_arn, _ in managed],
             },
         }
     }
     for policy_arn, document in managed:
         resources[policy_arn] = {
             "Type": "AWS::IAM::ManagedPolicy",
-            "Properties": {"PolicyDocument": _document(document), "Roles": [{"Ref": arn}]},
+            "Properties": {
+                "ManagedPolicyName": policy_arn.rsplit("/", 1)[-1],
+                "PolicyDocument": _document(document),
+                "Roles": [{"Ref": arn}],
+            },
         }
     return resources
 
