@@ -119,7 +119,7 @@ class SecureLoadBalancer(Construct):
             self.listener = self.load_balancer.add_listener(
                 "Https", port=443, certificates=[certificate], ssl_policy=defaults.SSL_POLICY, open=internet_facing
             )
-            redirect = self.load_balancer.add_redirect(source_port=80, target_port=443)
+            redirect = self.load_balancer.add_redirect(source_port=80, target_port=443, open=internet_facing)
             Validations.of(redirect).acknowledge(
                 Acknowledgment(
                     id="NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired",
@@ -180,9 +180,13 @@ class SecureLoadBalancer(Construct):
         return ec2.SubnetSelection(subnet_type=private)
 
     def _admit_vpc(self, vpc: ec2.IVpc) -> None:
-        """An internal load balancer answers the VPC's own addresses only (widen it with ``connections``)."""
-        port = ec2.Port.tcp(self.listener.port)
-        self.load_balancer.connections.allow_from(ec2.Peer.ipv4(vpc.vpc_cidr_block), port, "from the VPC only")
+        """An internal load balancer answers the VPC's own addresses only (widen it with ``connections``), on its
+        listener port and, with a certificate, the redirecting port 80."""
+        ports = sorted({self.listener.port, 80})
+        for port in ports:
+            self.load_balancer.connections.allow_from(
+                ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(port), "from the VPC only"
+            )
 
     def _log_access(self, prefix: str) -> None:
         """Access logs to the bucket. CDK's ``log_access_logs`` needs a concrete region (it looks up the regional
