@@ -69,8 +69,9 @@ def test_autoscaled_service_has_no_desired_count_in_its_template(routed: dict[st
 
 def test_listener_routes_default_to_web_and_api_path_to_api(routed: dict[str, Any], moto_url: str) -> None:
     elb = client("elbv2", moto_url)
-    (load_balancer,) = elb.describe_load_balancers()["LoadBalancers"]
-    (listener,) = elb.describe_listeners(LoadBalancerArn=load_balancer["LoadBalancerArn"])["Listeners"]
+    # moto's backends are per process: the reference stack's load balancer may be there too
+    arn = routed["physical"][_logical(routed, "IngressLoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer")]
+    (listener,) = elb.describe_listeners(LoadBalancerArn=arn)["Listeners"]
     groups = {g["TargetGroupArn"]: g["TargetGroupName"] for g in elb.describe_target_groups()["TargetGroups"]}
     rules = elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
     (default,) = [r for r in rules if r["IsDefault"]]
