@@ -26,6 +26,7 @@ from secure_fargate import (
     ContainerOptions,
     ImageSource,
     LogRouter,
+    SecureCluster,
     SecureFargateService,
     SecureLoadBalancer,
     SecureRepository,
@@ -47,13 +48,8 @@ class DayTwoStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         vpc = ec2.Vpc(self, "Vpc", max_azs=2, nat_gateways=1)
-        cluster = ecs.Cluster(
-            self,
-            "Cluster",
-            vpc=vpc,
-            container_insights_v2=ecs.ContainerInsights.ENHANCED,
-            enable_fargate_capacity_providers=True,
-        )
+        cluster = SecureCluster(self, "Cluster", vpc=vpc, tags={"team": "payments"}).cluster
+        cluster.enable_fargate_capacity_providers()  # FARGATE and FARGATE_SPOT for capacity_provider_strategies
         namespace = servicediscovery.PrivateDnsNamespace(self, "Namespace", name="day2.internal", vpc=vpc)
         self.api = self._api(cluster, namespace)
         self.web = self._web(cluster, namespace)

@@ -36,6 +36,7 @@ class RoutedStack(cdk.Stack):
             ],
         )
         cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENHANCED)
+        cdk.Tags.of(cluster).add("team", "platform")  # Security Hub ECS.14: clusters are tagged
         self.web = SecureFargateService(self, "Web", cluster=cluster, container=self._container("web"))
         self.api = SecureFargateService(
             self,
