@@ -232,27 +232,9 @@ def check_docker_labels(options: Any, agent: bool) -> list[Issue]:
     return []
 
 
-#: Paths that hold the operating system: a read-write mount over them, or below them, replaces binaries,
-#: libraries or configuration the read-only root protects. ``/`` itself counts exactly (everything is below it).
-SYSTEM_PATHS: tuple[str, ...] = ("/bin", "/sbin", "/usr", "/lib", "/etc", "/boot", "/proc", "/sys", "/dev")
-
-
-def system_path_problem(path: str) -> str | None:
-    """None unless ``path`` is ``/`` or at or below a system path (``/lib*`` covers /lib32, /lib64, ...).
-
-    A small local predicate: the pack's own (SF.MOUNTS, pack/containers.py) was not on main when this was written.
-    """
-    normalized = posixpath.normpath(path) if path.startswith("/") else path
-    if normalized in ("/", "//"):
-        return "a read-write mount over / replaces the whole root filesystem"
-    top = "/" + normalized.strip("/").split("/", 1)[0]
-    if top in SYSTEM_PATHS or top.startswith("/lib"):
-        return f"{top} holds the operating system; mount it read_only=True or choose another path"
-    return None
-
-
 def check_mount_points(options: Any, agent: bool) -> list[Issue]:
-    """ECS.5: mounts are absolute; a writable one never lands on a system path."""
+    """SF.MOUNTS through the pack's ``system_path_problem``: mounts are absolute; a writable one never lands on a
+    system path."""
     issues: list[Issue] = []
     for i, mount in enumerate(options.mount_points):
         path = getattr(mount, "container_path", None)
@@ -261,7 +243,8 @@ def check_mount_points(options: Any, agent: bool) -> list[Issue]:
             continue
         problem = None if getattr(mount, "read_only", False) else system_path_problem(path)
         if problem:
-            issues.append((f"mount_points[{i}].container_path", path, problem))
+            allowed = f"read_only=True or a path outside the system paths ({problem})"
+            issues.append((f"mount_points[{i}].container_path", path, allowed))
     return issues
 
 
@@ -508,4 +491,5 @@ VALIDATOR_PREDICATES: Mapping[Callable[..., list[Issue]], tuple[tuple[str, str],
     check_writable_paths: ((_HERE, "system_path_problem"),),
     check_task_size: ((_HERE, "task_size_problem"),),
     check_memory_budget: ((_HERE, "memory_budget_problem"),),
+    check_mount_points: ((_HERE, "system_path_problem"),),
 }

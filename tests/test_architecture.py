@@ -108,6 +108,9 @@ CALLS = {
     ),
     _validation.check_task_size: lambda: _validation.check_task_size(256, 512),
     _validation.check_memory_budget: lambda: _validation.check_memory_budget(512, [128]),
+    _validation.check_mount_points: lambda: _validation.check_mount_points(
+        _container(mount_points=[SimpleNamespace(container_path="/etc", read_only=False)]), False
+    ),
 }
 
 

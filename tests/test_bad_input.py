@@ -298,7 +298,7 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
             ),
         },
         "container.mount_points[0].container_path",
-        "operating system",
+        "system path",
     ),
     (
         "writable-mount-over-lib64",
@@ -307,7 +307,7 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
             "container": C(mount_points=[ecs.MountPoint(container_path="/lib64", source_volume="s", read_only=False)]),
         },
         "container.mount_points[0].container_path",
-        "operating system",
+        "system path",
     ),
     (
         "writable-mount-over-root",
@@ -316,7 +316,7 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
             "container": C(mount_points=[ecs.MountPoint(container_path="/", source_volume="s", read_only=False)]),
         },
         "container.mount_points[0].container_path",
-        "whole root",
+        "system path /",
     ),
     (
         "relative-mount-path",
