@@ -32,6 +32,7 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy secure_fargate reference app.py
 	$(VENV)/bin/mypy examples/hook/app.py  # a second app.py: its own run, or mypy sees two modules named app
+	$(VENV)/bin/mypy examples/day2
 
 unit: setup
 	$(VENV)/bin/pytest

@@ -15,6 +15,7 @@ from .pack._version import __version__ as __version__
 _EXPORTS = {
     "SecureFargateService": "service",
     "SecurityAgent": "options",
+    "LogRouter": "options",
     "SecureNetwork": "network",
     "SecureCluster": "cluster",
     "SecureRepository": "registry",
@@ -44,6 +45,7 @@ __all__ = [
     "ContainerOptions",
     "Finding",
     "ImageSource",
+    "LogRouter",
     "NotSecret",
     "OptOut",
     "Problem",
@@ -76,7 +78,7 @@ if TYPE_CHECKING:
     from .keys import encryption_key
     from .load_balancer import SecureLoadBalancer
     from .network import SecureNetwork
-    from .options import ContainerOptions, NotSecret, OptOut, SecurityAgent, TrafficRule
+    from .options import ContainerOptions, LogRouter, NotSecret, OptOut, SecurityAgent, TrafficRule
     from .pack import CONTROLS, Finding, evaluate, load_template
     from .plugin import SecureFargateChecks
     from .registry import PullThroughCache, SecureRepository

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from . import defaults
-from ._validation import Issue, check_unique_names, container_issues
+from ._validation import Issue, check_mount_sources, check_port_names, check_unique_names, container_issues
+from ._validation import port_mappings as mappings_of
 from .opt_outs import Level, given, reason_issues
-from .options import ContainerOptions, SecurityAgent
+from .options import ContainerOptions, LogRouter, SecurityAgent
 from .pack.containers import AGENT_LABEL
 
 
@@ -22,6 +24,7 @@ class ContainerPlan:
         options: the container's options (for the agent: as ``SecurityAgent.container_options()`` gives them).
         prop: where it was given (``container``, ``sidecars[0]``, ``security_agent``), for error messages.
         agent: True for the task's declared security agent.
+        router: True for the task's FireLens log router.
         exec_paths: ECS Exec's writable paths when Exec is enabled, else empty.
     """
 
@@ -29,6 +32,7 @@ class ContainerPlan:
     prop: str
     agent: bool
     exec_paths: tuple[str, ...] = ()
+    router: bool = False
 
     @property
     def name(self) -> str:
@@ -50,7 +54,20 @@ class ContainerPlan:
 
     @property
     def docker_labels(self) -> dict[str, str] | None:
-        return {AGENT_LABEL: "true"} if self.agent else None
+        labels = {**self.options.docker_labels, **({AGENT_LABEL: "true"} if self.agent else {})}
+        return labels or None
+
+    @property
+    def port_mappings(self) -> list[Any]:
+        """``container_port`` (unless a mapping has it) and ``port_mappings``, as dicts or ``ecs.PortMapping``."""
+        return mappings_of(self.options)
+
+    @property
+    def main_port(self) -> int | float | None:
+        """The port load balancers route to: ``container_port``, else the first mapping's."""
+        if self.options.container_port is not None:
+            return self.options.container_port
+        return self.options.port_mappings[0].container_port if self.options.port_mappings else None
 
 
 @dataclass(frozen=True)
@@ -64,22 +81,51 @@ class TaskPlan:
         return next((c for c in self.containers if c.agent), None)
 
     @property
+    def router(self) -> ContainerPlan | None:
+        return next((c for c in self.containers if c.router), None)
+
+    @property
     def shares_pid_namespace(self) -> bool:
         """The agent must see the application's processes: one PID namespace for the task (Fargate 1.4.0+)."""
         return self.agent is not None
 
 
+Entry = tuple[str, object, str]
+
+
 def _entries(
-    container: object, sidecars: Sequence[object], security_agent: object | None
-) -> tuple[list[tuple[str, object, bool]], list[Issue]]:
-    entries: list[tuple[str, object, bool]] = [("container", container, False)]
-    entries += [(f"sidecars[{i}]", s, False) for i, s in enumerate(sidecars)]
+    container: object, sidecars: Sequence[object], security_agent: object | None, log_router: object | None
+) -> tuple[list[Entry], list[Issue]]:
+    """(where given, options, role) for each container; role is "", "agent" or "router"."""
+    entries: list[Entry] = [("container", container, "")]
+    entries += [(f"sidecars[{i}]", s, "") for i, s in enumerate(sidecars)]
     issues: list[Issue] = []
     if isinstance(security_agent, SecurityAgent):
-        entries.append(("security_agent", security_agent.container_options(), True))
+        entries.append(("security_agent", security_agent.container_options(), "agent"))
     elif security_agent is not None:
         issues.append(("security_agent", security_agent, "a secure_fargate.SecurityAgent"))
+    if isinstance(log_router, LogRouter):
+        entries.append(("log_router", log_router.container_options(), "router"))
+    elif log_router is not None:
+        issues.append(("log_router", log_router, "a secure_fargate.LogRouter"))
     return entries, issues
+
+
+def _task_issues(plans: Sequence[ContainerPlan], volume_names: Sequence[str]) -> list[Issue]:
+    """Problems across containers: names, port mapping names, mount sources, volume name clashes."""
+    issues = check_unique_names([p.name for p in plans])
+    issues += check_port_names(
+        [n for p in plans for m in p.options.port_mappings if isinstance(n := getattr(m, "name", None), str)]
+    )
+    mounts = [(f"{p.prop}.mount_points[{i}]", m) for p in plans for i, m in enumerate(p.options.mount_points)]
+    issues += check_mount_sources(mounts, volume_names)
+    generated = {name for p in plans for name, _ in p.volumes()}
+    issues += [
+        ("volumes.name", n, "a name other than the generated writable-path volumes")
+        for n in volume_names
+        if n in generated
+    ]
+    return issues
 
 
 def plan_task(
@@ -89,21 +135,24 @@ def plan_task(
     *,
     exec_enabled: bool,
     judged: Callable[[ContainerOptions], ContainerOptions] = lambda options: options,
+    log_router: object | None = None,
+    volume_names: Sequence[str] = (),
 ) -> tuple[TaskPlan, list[Issue]]:
     """The plan and every problem of the containers' inputs (properties prefixed with where they were given).
 
     ``judged`` gives the view of a container's options that is judged (the construct resolves CDK tokens whose
     value is a literal); the plan keeps the options as given."""
-    entries, issues = _entries(container, sidecars, security_agent)
+    entries, issues = _entries(container, sidecars, security_agent, log_router)
     exec_paths = defaults.EXEC_WRITABLE_PATHS if exec_enabled else ()
     plans: list[ContainerPlan] = []
-    for prop, options, agent in entries:
+    for prop, options, role in entries:
         if not isinstance(options, ContainerOptions):
             issues.append((prop, options, "a secure_fargate.ContainerOptions"))
             continue
+        agent = role == "agent"
         found = container_issues(judged(options), agent)
         issues += [(f"{prop}.{p}", value, allowed) for p, value, allowed in found]
         issues += reason_issues(prop, given(options, Level.CONTAINER))
-        plans.append(ContainerPlan(options, prop, agent, exec_paths))
-    issues += check_unique_names([p.name for p in plans])
+        plans.append(ContainerPlan(options, prop, agent, exec_paths, router=role == "router"))
+    issues += _task_issues(plans, volume_names)
     return TaskPlan(tuple(plans)), issues

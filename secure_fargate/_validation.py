@@ -13,8 +13,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from . import defaults
 from ._tokens import is_unresolved
 from .pack.containers import (
+    AGENT_LABEL,
     ALLOWED_ADDED_CAPABILITIES,
     ImagePin,
     capability_problems,
@@ -131,19 +133,119 @@ def check_command(options: Any, agent: bool) -> list[Issue]:
     return issues
 
 
+def _port_problem(port: object, run_as_root: object) -> str | None:
+    if not isinstance(port, int) or isinstance(port, bool) or not (1 <= port <= 65535):
+        return "1-65535"
+    if port < 1024 and run_as_root is None:
+        return (
+            "1024 or above (a non-root process with all capabilities dropped cannot bind below 1024; "
+            "listen on 8080 and let the load balancer map 80/443)"
+        )
+    return None
+
+
 def check_port(options: Any, agent: bool) -> list[Issue]:
     port = options.container_port
     if port is None or not _known(port):
         return []
-    if not isinstance(port, int) or not (1 <= port <= 65535):
-        return [("container_port", port, "1-65535")]
-    if port < 1024 and options.run_as_root is None:
-        allowed = (
-            "1024 or above (a non-root process with all capabilities dropped cannot bind below 1024; "
-            "listen on 8080 and let the load balancer map 80/443)"
-        )
-        return [("container_port", port, allowed)]
+    problem = _port_problem(port, options.run_as_root)
+    return [("container_port", port, problem)] if problem else []
+
+
+def _mapping_problem(mapping: object, run_as_root: object) -> str | None:
+    port = getattr(mapping, "container_port", None)
+    if not _known(port):
+        return None
+    problem = _port_problem(port, run_as_root)
+    if problem:
+        return problem
+    host = getattr(mapping, "host_port", None)
+    if host is not None and _known(host) and host != port:
+        return "host_port omitted or equal to container_port (awsvpc networking)"
+    return None
+
+
+def check_port_mappings(options: Any, agent: bool) -> list[Issue]:
+    """Named or unnamed mappings: valid non-root ports, no duplicate port/protocol or name."""
+    issues: list[Issue] = []
+    seen: set[tuple[object, str]] = set()
+    names: set[str] = set()
+    for i, mapping in enumerate(options.port_mappings):
+        prop = f"port_mappings[{i}]"
+        if not hasattr(mapping, "container_port"):
+            issues.append((prop, mapping, "an ecs.PortMapping"))
+            continue
+        problem = _mapping_problem(mapping, options.run_as_root)
+        key = (mapping.container_port, str(mapping.protocol or "tcp").lower())
+        name = mapping.name
+        if problem:
+            issues.append((f"{prop}.container_port", mapping.container_port, problem))
+        elif key in seen or (name is not None and name in names):
+            issues.append((prop, (mapping.container_port, name), "no duplicate port/protocol or name"))
+        seen.add(key)
+        if name is not None:
+            names.add(name)
+    return issues
+
+
+def port_mappings(options: Any) -> list[Any]:
+    """The container's mappings as the task gets them: ``container_port`` (unless mapped already) first."""
+    mapped = [m.container_port for m in options.port_mappings]
+    shorthand = options.container_port
+    extra = [{"container_port": shorthand}] if shorthand is not None and shorthand not in mapped else []
+    return [*extra, *options.port_mappings]
+
+
+def check_environment_files(options: Any, agent: bool) -> list[Issue]:
+    allowed = "ecs.EnvironmentFile.from_bucket(bucket, key) or ecs.EnvironmentFile.from_asset(path)"
+    return [
+        (f"environment_files[{i}]", f, allowed)
+        for i, f in enumerate(options.environment_files)
+        if not callable(getattr(f, "bind", None))
+    ]
+
+
+def _seconds(duration: object) -> float | None:
+    to_seconds = getattr(duration, "to_seconds", None)
+    return to_seconds() if callable(to_seconds) else None
+
+
+def check_stop_timeout(options: Any, agent: bool) -> list[Issue]:
+    """Fargate allows at most 120 seconds between SIGTERM and SIGKILL."""
+    if options.stop_timeout is None:
+        return []
+    seconds = _seconds(options.stop_timeout)
+    limit = defaults.MAX_STOP_TIMEOUT_SECONDS
+    if seconds is None or (_known(seconds) and not (0 <= seconds <= limit)):
+        return [("stop_timeout", options.stop_timeout, f"a Duration of 0-{limit} seconds (Fargate's maximum)")]
     return []
+
+
+def check_docker_labels(options: Any, agent: bool) -> list[Issue]:
+    """SF.PTRACE/SF.AGENT: the reserved agent label marks the declared security agent only."""
+    labels = options.docker_labels
+    if not isinstance(labels, Mapping) or not all(isinstance(k, str) for k in labels):
+        return [("docker_labels", labels, "a mapping of str to str")]
+    if AGENT_LABEL in labels and not agent:
+        allowed = f"labels other than {AGENT_LABEL!r} (reserved for security_agent=SecurityAgent(...))"
+        return [(f"docker_labels[{AGENT_LABEL!r}]", labels[AGENT_LABEL], allowed)]
+    return []
+
+
+def check_mount_points(options: Any, agent: bool) -> list[Issue]:
+    """SF.MOUNTS through the pack's ``system_path_problem``: mounts are absolute; a writable one never lands on a
+    system path."""
+    issues: list[Issue] = []
+    for i, mount in enumerate(options.mount_points):
+        path = getattr(mount, "container_path", None)
+        if not isinstance(path, str) or not path.startswith("/"):
+            issues.append((f"mount_points[{i}].container_path", path, "an absolute path such as /scratch"))
+            continue
+        problem = None if getattr(mount, "read_only", False) else system_path_problem(path)
+        if problem:
+            allowed = f"read_only=True or a path outside the system paths ({problem})"
+            issues.append((f"mount_points[{i}].container_path", path, allowed))
+    return issues
 
 
 def _path_issue(raw: object, seen: Sequence[str]) -> str | None:
@@ -187,7 +289,12 @@ CONTAINER_CHECKS: tuple[ContainerCheck, ...] = (
     check_environment,
     check_command,
     check_port,
+    check_port_mappings,
     check_writable_paths,
+    check_environment_files,
+    check_stop_timeout,
+    check_docker_labels,
+    check_mount_points,
 )
 
 
@@ -228,9 +335,147 @@ def check_memory_budget(memory_mib: object, limits: Sequence[object]) -> list[Is
 
 
 def check_desired_count(desired_count: object) -> list[Issue]:
-    if isinstance(desired_count, int) and _known(desired_count) and desired_count < 0:
-        return [("desired_count", desired_count, "0 or more")]
+    """None leaves the count to autoscaling (DesiredCount omitted)."""
+    if desired_count is None or not _known(desired_count):
+        return []
+    if not isinstance(desired_count, int) or isinstance(desired_count, bool) or desired_count < 0:
+        return [("desired_count", desired_count, "0 or more, or None (autoscaling sets it)")]
     return []
+
+
+def check_healthy_percent(minimum: object, maximum: object) -> list[Issue]:
+    """Deployment bounds: 0 <= min <= 100 <= max, min < max (else a deployment can never progress)."""
+    issues: list[Issue] = []
+    if not isinstance(minimum, int) or not (0 <= minimum <= 100):
+        issues.append(("min_healthy_percent", minimum, "0-100"))
+    if not isinstance(maximum, int) or maximum < 100:
+        issues.append(("max_healthy_percent", maximum, "100 or more"))
+    elif isinstance(minimum, int) and minimum >= maximum:
+        issues.append(("min_healthy_percent/max_healthy_percent", (minimum, maximum), "min below max"))
+    return issues
+
+
+def check_health_check_grace_period(grace: object) -> list[Issue]:
+    if grace is None:
+        return []
+    seconds = _seconds(grace)
+    if seconds is None or (_known(seconds) and seconds < 0):
+        return [("health_check_grace_period", grace, "a Duration of 0 seconds or more")]
+    return []
+
+
+def _strategy_issue(i: int, strategy: object) -> Issue | None:
+    provider = getattr(strategy, "capacity_provider", None)
+    allowed = set(defaults.FARGATE_CAPACITY_PROVIDERS)
+    if provider not in allowed:
+        return (f"capacity_provider_strategies[{i}].capacity_provider", provider, f"one of {sorted(allowed)}")
+    weight, base = getattr(strategy, "weight", None), getattr(strategy, "base", None)
+    if weight is not None and (not isinstance(weight, int) or not 0 <= weight <= 1000):
+        return (f"capacity_provider_strategies[{i}].weight", weight, "0-1000")
+    if base is not None and (not isinstance(base, int) or not 0 <= base <= 100000):
+        return (f"capacity_provider_strategies[{i}].base", base, "0-100000")
+    return None
+
+
+def check_capacity_providers(strategies: Sequence[object], enabled: Sequence[str] | None) -> list[Issue]:
+    """FARGATE/FARGATE_SPOT only, one base at most, some weight; ``enabled``: the cluster's providers when known."""
+    issues = [issue for i, s in enumerate(strategies) if (issue := _strategy_issue(i, s)) is not None]
+    if issues or not strategies:
+        return issues
+    if sum(1 for s in strategies if getattr(s, "base", None)) > 1:
+        issues.append(("capacity_provider_strategies", "base", "a base on one provider at most"))
+    if not any(getattr(s, "weight", None) for s in strategies):
+        issues.append(("capacity_provider_strategies", "weight", "a weight above 0 on at least one provider"))
+    missing = sorted({getattr(s, "capacity_provider", "") for s in strategies} - set(enabled or ()))
+    if enabled is not None and missing:
+        allowed = (
+            "providers the cluster has enabled: ecs.Cluster(..., enable_fargate_capacity_providers=True) or "
+            "cluster.enable_fargate_capacity_providers() before the service"
+        )
+        issues.append(("capacity_provider_strategies", missing, allowed))
+    return issues
+
+
+def check_ephemeral_storage(gib: object) -> list[Issue]:
+    low, high = defaults.EPHEMERAL_STORAGE_GIB_RANGE
+    if gib is None or not _known(gib):
+        return []
+    if not isinstance(gib, int) or isinstance(gib, bool) or not (low <= gib <= high):
+        return [("ephemeral_storage_gib", gib, f"{low}-{high} GiB (Fargate's range; unset gives 20 GiB)")]
+    return []
+
+
+def check_runtime_platform(platform: object) -> list[Issue]:
+    """Linux only (the hardening assumes Linux; ECS.21 judges Windows users); ARM64 or X86_64 CPUs."""
+    if platform is None:
+        return []
+    if not hasattr(platform, "operating_system_family"):
+        return [("runtime_platform", platform, "an ecs.RuntimePlatform")]
+    family = platform.operating_system_family
+    if family is not None and family.is_windows():
+        allowed = "operating_system_family LINUX (or unset: LINUX is written); cpu_architecture ARM64 or X86_64"
+        return [("runtime_platform.operating_system_family", "WINDOWS", allowed)]
+    return []
+
+
+def _efs_issues(prop: str, efs: Any) -> list[Issue]:
+    issues: list[Issue] = []
+    if efs.transit_encryption != "ENABLED":
+        issues.append((f"{prop}.transit_encryption", efs.transit_encryption, "'ENABLED' (ECS.18)"))
+    iam = efs.authorization_config.iam if efs.authorization_config is not None else None
+    if iam != "ENABLED":
+        allowed = "authorization_config=ecs.AuthorizationConfig(iam='ENABLED'): the task role's grant decides access"
+        issues.append((f"{prop}.authorization_config.iam", iam, allowed))
+    return issues
+
+
+def _volume_issues(i: int, volume: Any, seen: set[str]) -> list[Issue]:
+    prop = f"volumes[{i}]"
+    if not hasattr(volume, "efs_volume_configuration") or not isinstance(volume.name, str):
+        return [(prop, volume, "an ecs.Volume with a name")]
+    if volume.name in seen:
+        return [(f"{prop}.name", volume.name, "unique volume names")]
+    seen.add(volume.name)
+    if volume.host is not None:
+        return [
+            (
+                f"{prop}.host",
+                volume.host.source_path,
+                "no host volumes: Fargate tasks have no host to share (SF.VOLUMES)",
+            )
+        ]
+    if volume.docker_volume_configuration is not None:
+        return [(f"{prop}.docker_volume_configuration", volume.name, "none: Docker volumes do not exist on Fargate")]
+    if volume.efs_volume_configuration is not None:
+        return _efs_issues(f"{prop}.efs_volume_configuration", volume.efs_volume_configuration)
+    return []
+
+
+def check_volumes(volumes: Sequence[object]) -> list[Issue]:
+    """Task volumes: bind mounts (scratch on the task's storage) and EFS with TLS and IAM authorization."""
+    seen: set[str] = set()
+    return [issue for i, v in enumerate(volumes) for issue in _volume_issues(i, v, seen)]
+
+
+def check_mount_sources(mounts: Sequence[tuple[str, object]], volume_names: Sequence[str]) -> list[Issue]:
+    """Each mount point names a volume of the task (``volumes``)."""
+    return [
+        (
+            f"{prop}.source_volume",
+            getattr(mount, "source_volume", None),
+            f"one of the task's volumes {sorted(volume_names)}",
+        )
+        for prop, mount in mounts
+        if getattr(mount, "source_volume", None) not in volume_names
+    ]
+
+
+def check_port_names(names: Sequence[str]) -> list[Issue]:
+    """Service Connect finds a port mapping by name: names are unique within the task."""
+    return [
+        ("port_mappings.name", n, "port mapping names unique within the task")
+        for n in sorted({n for n in names if names.count(n) > 1})
+    ]
 
 
 #: The pack predicates each check relies on, as (module, name): tests/test_architecture.py replaces each with a
@@ -246,4 +491,5 @@ VALIDATOR_PREDICATES: Mapping[Callable[..., list[Issue]], tuple[tuple[str, str],
     check_writable_paths: ((_HERE, "system_path_problem"),),
     check_task_size: ((_HERE, "task_size_problem"),),
     check_memory_budget: ((_HERE, "memory_budget_problem"),),
+    check_mount_points: ((_HERE, "system_path_problem"),),
 }

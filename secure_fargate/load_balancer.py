@@ -5,8 +5,9 @@ dropped, deletion protection, an AWS WAF web ACL with AWS managed rules, and acc
 TLS-only, versioned and retained bucket. Targets are admitted on their container port from the load
 balancer's security group only.
 
-Without a certificate (``certificate_arn=None``) it serves plain HTTP so that a stack still synthesizes and
-deploys anywhere; that choice leaves a warning and acknowledges the two TLS findings with the reason.
+Without a certificate (neither ``certificate`` nor ``certificate_arn``) it serves plain HTTP so that a stack
+still synthesizes and deploys anywhere; that choice leaves a warning and acknowledges the two TLS findings with
+the reason.
 """
 
 from __future__ import annotations
@@ -45,14 +46,19 @@ from .service import SecureFargateService
 
 
 class SecureLoadBalancer(Construct):
-    """An internet-facing ALB in the VPC's public subnets; ``attach(service)`` routes to a service.
+    """An ALB, internet-facing in the VPC's public subnets or internal in its private ones; ``attach(service)``
+    routes to a service (the first as the listener's default, further ones by priority and conditions).
 
     Args:
         scope: the parent construct.
         construct_id: the construct's ID.
-        vpc: the VPC (its public subnets hold the load balancer).
-        certificate_arn: ACM certificate for HTTPS (TLS 1.2+ policy, HTTP redirected). Default: none, which
+        vpc: the VPC (its public subnets hold an internet-facing load balancer, its private ones an internal one).
+        certificate_arn: ACM certificate ARN for HTTPS (TLS 1.2+ policy, HTTP redirected). Default: none, which
             serves plain HTTP with a warning so a stack deploys without a domain.
+        certificate: the certificate as an ``acm.ICertificate`` (e.g. ``acm.Certificate(...)``), instead of
+            ``certificate_arn``. Default: none.
+        internet_facing: False for an internal ALB in the private subnets (with egress, else isolated), reachable
+            from the VPC's CIDR only. Default True.
         deletion_protection: protect the load balancer from deletion. Default True.
         web_acl: put an AWS WAF web ACL (AWS managed rules, logged) in front. Default True.
         waf_log_retention: retention of the WAF log group. Default one year.
@@ -68,12 +74,17 @@ class SecureLoadBalancer(Construct):
         vpc: ec2.IVpc,
         certificate_arn: str | None = None,
         deletion_protection: bool = True,
+        certificate: acm.ICertificate | None = None,
+        internet_facing: bool = True,
         web_acl: bool = True,
         waf_log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._check_inputs(certificate, certificate_arn, internet_facing)
+        self._default_route_taken = False
+        self._attached: set[str] = set()
         self._key = key
         self._removal_policy = removal_policy
         self.access_log_bucket = s3.Bucket(
@@ -96,18 +107,19 @@ class SecureLoadBalancer(Construct):
             self,
             "LoadBalancer",
             vpc=vpc,
-            internet_facing=True,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            internet_facing=internet_facing,
+            vpc_subnets=self._subnets(vpc, internet_facing),
             drop_invalid_header_fields=True,
             deletion_protection=deletion_protection,
         )
         self._log_access(prefix="alb")
-        if certificate_arn:
+        if certificate_arn and certificate is None:
             certificate = acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
+        if certificate is not None:
             self.listener = self.load_balancer.add_listener(
-                "Https", port=443, certificates=[certificate], ssl_policy=defaults.SSL_POLICY, open=True
+                "Https", port=443, certificates=[certificate], ssl_policy=defaults.SSL_POLICY, open=internet_facing
             )
-            redirect = self.load_balancer.add_redirect(source_port=80, target_port=443)
+            redirect = self.load_balancer.add_redirect(source_port=80, target_port=443, open=internet_facing)
             Validations.of(redirect).acknowledge(
                 Acknowledgment(
                     id="NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired",
@@ -115,21 +127,24 @@ class SecureLoadBalancer(Construct):
                 )
             )
         else:
-            self.listener = self.load_balancer.add_listener("Http", port=80, open=True)
+            self.listener = self.load_balancer.add_listener("Http", port=80, open=internet_facing)
             reason = (
-                "no certificate given (context certificate_arn): plain HTTP so the stack deploys without a "
+                "no certificate given (certificate or certificate_arn): plain HTTP so the stack deploys without a "
                 "domain; give a certificate for production"
             )
             Annotations.of(self).add_warning_v2("secure-fargate:no-certificate", f"Serving plain HTTP: {reason}")
             for rule in ("NIST.800.53.R5-ALBHttpToHttpsRedirection", "NIST.800.53.R5-ELBv2ACMCertificateRequired"):
                 Validations.of(self).acknowledge(Acknowledgment(id=f"NIST.800.53.R5::{rule}", reason=reason))
-        Validations.of(self.load_balancer).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-EC23",
-                reason="An internet-facing load balancer must accept its listener ports from anywhere; the tasks "
-                "behind it admit only this load balancer's security group.",
+        if not internet_facing:
+            self._admit_vpc(vpc)
+        else:
+            Validations.of(self.load_balancer).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-EC23",
+                    reason="An internet-facing load balancer must accept its listener ports from anywhere; the tasks "
+                    "behind it admit only this load balancer's security group.",
+                )
             )
-        )
         Validations.of(self.access_log_bucket).acknowledge(
             *(
                 Acknowledgment(id=rule, reason=reason)
@@ -146,6 +161,32 @@ class SecureLoadBalancer(Construct):
             )
         )
         self.web_acl = self._web_acl(waf_log_retention) if web_acl else None
+
+    def _check_inputs(
+        self, certificate: acm.ICertificate | None, certificate_arn: str | None, internet_facing: object
+    ) -> None:
+        problems = Problems(self.node.path)
+        if certificate is not None and certificate_arn:
+            problems.add("certificate/certificate_arn", (certificate, certificate_arn), "one of them, not both")
+        if not isinstance(internet_facing, bool):
+            problems.add("internet_facing", internet_facing, "True or False")
+        problems.raise_if_any()
+
+    @staticmethod
+    def _subnets(vpc: ec2.IVpc, internet_facing: bool) -> ec2.SubnetSelection:
+        if internet_facing:
+            return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
+        private = ec2.SubnetType.PRIVATE_WITH_EGRESS if vpc.private_subnets else ec2.SubnetType.PRIVATE_ISOLATED
+        return ec2.SubnetSelection(subnet_type=private)
+
+    def _admit_vpc(self, vpc: ec2.IVpc) -> None:
+        """An internal load balancer answers the VPC's own addresses only (widen it with ``connections``), on its
+        listener port and, with a certificate, the redirecting port 80."""
+        ports = sorted({self.listener.port, 80})
+        for port in ports:
+            self.load_balancer.connections.allow_from(
+                ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(port), "from the VPC only"
+            )
 
     def _log_access(self, prefix: str) -> None:
         """Access logs to the bucket. CDK's ``log_access_logs`` needs a concrete region (it looks up the regional
@@ -253,8 +294,9 @@ class SecureLoadBalancer(Construct):
     ) -> elbv2.ApplicationTargetGroup:
         """Route the listener to ``service``'s main container; its SG then admits this ALB on that port only.
 
-        The first service attached is the listener's default; further ones need ``priority`` and ``conditions``
-        (e.g. ``[elbv2.ListenerCondition.path_patterns(["/api/*"])]``).
+        The first service attached without ``priority``/``conditions`` is the listener's default; every further one
+        needs them (e.g. ``[elbv2.ListenerCondition.path_patterns(["/api/*"])]``): a second default would replace
+        the first and orphan its service, so it raises SecureFargateError, as does attaching a service twice.
 
         Args:
             service: the service to route to (its main container's ``container_port``).
@@ -265,13 +307,8 @@ class SecureLoadBalancer(Construct):
         Returns:
             the target group (e.g. for ``scale_on_request_count``).
         """
-        problems = Problems(self.node.path)
+        self._check_attach(service, priority, conditions)
         port = service.container_port
-        if port is None:
-            problems.add("service.container.container_port", None, "a container port to route to")
-        if (priority is None) != (conditions is None):
-            problems.add("priority/conditions", (priority, conditions), "both (a routed rule) or neither (the default)")
-        problems.raise_if_any()
         target_group = self.listener.add_targets(
             service.node.id,
             port=port,
@@ -282,4 +319,19 @@ class SecureLoadBalancer(Construct):
             health_check=elbv2.HealthCheck(path=health_check_path, interval=defaults.HEALTH_CHECK_INTERVAL),
             deregistration_delay=defaults.DEREGISTRATION_DELAY,
         )
+        self._attached.add(service.node.path)
+        self._default_route_taken = self._default_route_taken or priority is None
         return target_group
+
+    def _check_attach(self, service: SecureFargateService, priority: int | None, conditions: object) -> None:
+        problems = Problems(self.node.path)
+        if service.container_port is None:
+            problems.add("service.container.container_port", None, "a container port to route to")
+        if (priority is None) != (conditions is None):
+            problems.add("priority/conditions", (priority, conditions), "both (a routed rule) or neither (the default)")
+        elif priority is None and self._default_route_taken:
+            allowed = "priority and conditions: the default route is taken by the first service attached"
+            problems.add("priority/conditions", (priority, conditions), allowed)
+        if service.node.path in self._attached:
+            problems.add("service", service.node.path, "a service not attached to this load balancer yet")
+        problems.raise_if_any()

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 
@@ -56,11 +57,21 @@ class ContainerOptions:
         memory_reservation_mib: soft limit in MiB, at most the hard limit. Default: none.
         cpu: CPU units reserved for the container. Default: none (shares the task's CPU).
         container_port: TCP port the process listens on, 1024-65535 (a non-root process with every capability
-            dropped cannot bind lower; ports below 1024 need ``run_as_root``). Default: none.
+            dropped cannot bind lower; ports below 1024 need ``run_as_root``); the port load balancers route to.
+            The shorthand for one unnamed mapping: when ``port_mappings`` maps the same port, that mapping is used
+            (so it can carry a name). Default: none.
+        port_mappings: further ``ecs.PortMapping``s, e.g. named ones for Service Connect
+            (``ecs.PortMapping(container_port=8080, name="api", app_protocol=ecs.AppProtocol.http)``); same port
+            rules as ``container_port``; no duplicate port/protocol or name; ``host_port`` only equal to the
+            container port (awsvpc). Default: none.
         environment: plain, non-secret configuration; secret-looking names are refused (ECS.8) unless the value
             is declared ``NotSecret(value, reason)``; values carrying credentials are always refused. Default: none.
         secrets: injected at start from Secrets Manager or SSM by the execution role
             (``ecs.Secret.from_secrets_manager(secret, field)``); never granted to the task role (SF.SECRETS).
+        environment_files: ``ecs.EnvironmentFile.from_bucket(bucket, key)`` or ``.from_asset(path)``: S3 files of
+            plain configuration; the execution role gets exactly ``s3:GetObject`` on each object and
+            ``s3:GetBucketLocation`` on its bucket (SF.EXECUTION_ROLE). Not for secrets (use ``secrets``). Default:
+            none.
         writable_paths: absolute paths that must stay writable under the read-only root; each becomes a task
             volume mounted read-write (ECS.5). Default: none.
         user: ``uid[:gid]`` or a user name. Default ``1000:1000``; root in any spelling is refused unless
@@ -72,6 +83,14 @@ class ContainerOptions:
         command: the command (Docker ``CMD``). Default: the image's.
         entry_point: the entry point (Docker ``ENTRYPOINT``). Default: the image's.
         health_check: a container health check. Default: none.
+        stop_timeout: how long ECS waits after SIGTERM before SIGKILL, at most 120 seconds on Fargate. Default:
+            ECS's (30 seconds).
+        docker_labels: Docker labels; the reserved ``secure-fargate.security-agent`` label is refused (only the
+            declared ``security_agent`` carries it, SF.PTRACE). Default: none.
+        mount_points: ``ecs.MountPoint``s onto the task's ``volumes`` (by ``source_volume``); read-write mounts
+            over system paths (``/``, ``/bin``, ``/etc``, ``/usr``, ``/lib*``, ...) are refused (ECS.5). Share a
+            scratch volume by mounting it read-write in one container and ``read_only=True`` in the others.
+            Default: none.
         writable_root_filesystem: ``OptOut(reason)`` to leave the root filesystem writable (weakens ECS.5).
         run_as_root: ``OptOut(reason)`` to allow a root ``user`` or ports below 1024 (weakens ECS.20).
     """
@@ -92,6 +111,11 @@ class ContainerOptions:
     command: Sequence[str] | None = None
     entry_point: Sequence[str] | None = None
     health_check: ecs.HealthCheck | None = None
+    port_mappings: Sequence[ecs.PortMapping] = ()
+    environment_files: Sequence[ecs.EnvironmentFile] = ()
+    stop_timeout: Duration | None = None
+    docker_labels: Mapping[str, str] = field(default_factory=dict)
+    mount_points: Sequence[ecs.MountPoint] = ()
     writable_root_filesystem: OptOut | None = None
     run_as_root: OptOut | None = None
 
@@ -136,6 +160,56 @@ class SecurityAgent:
         """The agent's container as the task runs it: non-essential, SYS_PTRACE added when ``ptrace``."""
         added = tuple(self.container.add_capabilities) + (("SYS_PTRACE",) if self.ptrace else ())
         return dataclasses.replace(self.container, essential=False, add_capabilities=tuple(dict.fromkeys(added)))
+
+
+@dataclass(frozen=True)
+class LogRouter:
+    """A FireLens log router (Fluent Bit) as a hardened sidecar; the task's other containers log through it.
+
+    The router is an ordinary ``ContainerOptions``: read-only root (with ``/tmp`` writable, where the
+    aws-for-fluent-bit init process writes when ``/init`` is not writable), non-root (``1000:1000``, FireLens
+    non-root mode), a hard memory limit counted in the task's budget, and its own ``awslogs`` stream in the
+    service's log group. ``essential`` is the user's choice (``True``: a dead router stops the task rather than
+    losing logs). Every other container switches to the ``awsfirelens`` log driver with ``log_options`` and
+    starts after the router.
+
+    Args:
+        container: the router's container (e.g. ``public.ecr.aws/aws-observability/aws-for-fluent-bit`` pinned
+            by digest); without ``writable_paths`` it gets ``/tmp``.
+        firelens_config: the FireLens configuration. Default: Fluent Bit, no custom config file.
+        log_options: the ``awsfirelens`` options of the other containers (the Fluent Bit output). Default: the
+            ``cloudwatch_logs`` output into the service's log group (``firelens/`` streams); the task role then
+            gets ``logs:CreateLogStream``/``logs:PutLogEvents`` on that log group only.
+    """
+
+    container: ContainerOptions
+    firelens_config: ecs.FirelensConfig | None = None
+    log_options: Mapping[str, str] | None = None
+
+    @staticmethod
+    def from_image(
+        image: ImageSource,
+        *,
+        memory_limit_mib: int = defaults.LOG_ROUTER_MEMORY_MIB,
+        essential: bool = True,
+        name: str = defaults.LOG_ROUTER_NAME,
+    ) -> LogRouter:
+        """The common case: a Fluent Bit image with the default name, memory and writable ``/tmp``.
+
+        Args:
+            image: the router's image (pinned, as every image).
+            memory_limit_mib: the router's hard memory limit. Default 128.
+            essential: whether the task stops when the router stops. Default True.
+            name: the router's container name. Default ``log-router``.
+        """
+        return LogRouter(
+            ContainerOptions(name=name, image=image, memory_limit_mib=memory_limit_mib, essential=essential)
+        )
+
+    def container_options(self) -> ContainerOptions:
+        """The router's container as the task runs it: ``/tmp`` writable unless other paths were given."""
+        paths = tuple(self.container.writable_paths) or defaults.LOG_ROUTER_WRITABLE_PATHS
+        return dataclasses.replace(self.container, writable_paths=paths)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from aws_cdk import Acknowledgment, Annotations, Aws, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import Acknowledgment, Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -16,17 +18,62 @@ from constructs import Construct
 from . import defaults
 from ._plan import ContainerPlan, TaskPlan, plan_task
 from ._tokens import is_unresolved
-from ._validation import Issue, check_desired_count, check_memory_budget, check_task_size
+from ._validation import (
+    Issue,
+    check_capacity_providers,
+    check_desired_count,
+    check_ephemeral_storage,
+    check_health_check_grace_period,
+    check_healthy_percent,
+    check_memory_budget,
+    check_runtime_platform,
+    check_task_size,
+    check_volumes,
+)
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
 from .errors import Problems
 from .guardduty import grant_agent_pull
 from .images import RegistryImage
 from .opt_outs import Level, given, reason_issues, record
-from .options import ContainerOptions, NotSecret, OptOut, SecurityAgent, TrafficRule, plain_environment
+from .options import ContainerOptions, LogRouter, NotSecret, OptOut, SecurityAgent, TrafficRule, plain_environment
 from .pack._template import UNKNOWN, literal_value
 from .pack.containers import ImagePin, capability_name
 from .pack.guardduty import headroom_problem
 from .plugin import SecureFargateChecks
+
+
+@dataclass(frozen=True)
+class _Day2:
+    """The task and service options named as aws_ecs names them, passed through after validation."""
+
+    desired_count: int | None
+    min_healthy_percent: int
+    max_healthy_percent: int
+    health_check_grace_period: Duration | None
+    capacity_provider_strategies: Sequence[ecs.CapacityProviderStrategy]
+    propagate_tags: ecs.PropagatedTagSource | None
+    enable_ecs_managed_tags: bool
+    cloud_map_options: ecs.CloudMapOptions | None
+    service_connect_configuration: ecs.ServiceConnectProps | None
+    runtime_platform: ecs.RuntimePlatform | None
+    ephemeral_storage_gib: int | None
+    volumes: Sequence[ecs.Volume]
+
+    def issues(self, cluster: ecs.ICluster) -> list[Issue]:
+        enabled = list(cluster.capacity_provider_names) if isinstance(cluster, ecs.Cluster) else None
+        return [
+            *check_desired_count(self.desired_count),
+            *check_healthy_percent(self.min_healthy_percent, self.max_healthy_percent),
+            *check_health_check_grace_period(self.health_check_grace_period),
+            *check_capacity_providers(list(self.capacity_provider_strategies), enabled),
+            *check_runtime_platform(self.runtime_platform),
+            *check_ephemeral_storage(self.ephemeral_storage_gib),
+            *check_volumes(list(self.volumes)),
+        ]
+
+    @property
+    def volume_names(self) -> list[str]:
+        return [v.name for v in self.volumes if isinstance(getattr(v, "name", None), str)]
 
 
 class SecureFargateService(Construct):
@@ -47,7 +94,31 @@ class SecureFargateService(Construct):
         sidecars: further containers of the task, hardened like the application's. Default: none.
         cpu: task CPU units. Default 256. With ``memory_limit_mib``, a supported Fargate pair (SF.TASK_SIZE).
         memory_limit_mib: task memory in MiB. Default 512. The containers' hard limits must fit (SF.MEMORY).
-        desired_count: number of tasks. Default 2.
+        desired_count: number of tasks. Default 2. ``None`` omits DesiredCount so autoscaling
+            (``service.service.auto_scale_task_count(...)``) owns it and a deploy does not reset it.
+        min_healthy_percent: lower bound of running tasks during a deployment, 0-100. Default 100 (capacity
+            never drops during a rollout).
+        max_healthy_percent: upper bound during a deployment, 100 or more. Default 200.
+        health_check_grace_period: time load balancer health checks are ignored after a task starts. Default:
+            none (ECS's).
+        capacity_provider_strategies: ``ecs.CapacityProviderStrategy`` on ``FARGATE`` and/or ``FARGATE_SPOT``
+            (replaces the launch type). An ``ecs.Cluster`` must have enabled them
+            (``enable_fargate_capacity_providers=True``), else a SecureFargateError; an imported cluster cannot be
+            checked at synth (the deploy fails if it lacks them). Default: none (launch type FARGATE).
+        propagate_tags: copy tags from the ``SERVICE`` or ``TASK_DEFINITION`` to the tasks (None: not at all).
+            Default ``SERVICE``: tasks show up in the same inventory (ECS.13, ECS.15).
+        enable_ecs_managed_tags: ECS-managed tags (cluster, service) on the tasks. Default False.
+        cloud_map_options: register the tasks in AWS Cloud Map (``ecs.CloudMapOptions``). Default: none.
+        service_connect_configuration: Service Connect (``ecs.ServiceConnectProps``), referring to a named port
+            mapping (``ContainerOptions.port_mappings``); TLS through ``ecs.ServiceConnectTlsConfiguration``. Its
+            proxy logs to the service's log group unless ``log_driver`` is given. Default: none.
+        runtime_platform: ``ecs.RuntimePlatform``: ``cpu_architecture`` ARM64 (Graviton) or X86_64. The OS family
+            is always LINUX and always written (ECS.21); Windows is refused. Default: LINUX on X86_64.
+        ephemeral_storage_gib: task ephemeral storage, 21-200 GiB. Default: none (Fargate's 20 GiB).
+        volumes: task volumes (``ecs.Volume``) for ``ContainerOptions.mount_points``: a bind mount without
+            configuration is scratch space on the task's storage (``ecs.Volume(name="scratch")``); EFS needs
+            ``transit_encryption="ENABLED"`` (ECS.18) and ``authorization_config=ecs.AuthorizationConfig(
+            iam="ENABLED")``; host and Docker volumes are refused. Default: none.
         vpc_subnets: the task subnets. Default: the VPC's private subnets with egress, else its isolated ones
             (public subnets only with ``assign_public_ip``).
         ingress: who may reach the tasks (``TrafficRule``); nothing until declared (SF.INGRESS). Default: none.
@@ -64,6 +135,8 @@ class SecureFargateService(Construct):
             SF.PTRACE). Default: none.
         tags: tags for the service, its task definition and everything else it creates, added to
             ``defaults.TAGS``; tasks inherit the service's tags (ECS.13, ECS.15). Default: only ``defaults.TAGS``.
+        log_router: a ``LogRouter`` (FireLens) sidecar; the other containers then log through it
+            (``awsfirelens``) and start after it. Default: none (every container logs with ``awslogs``).
     """
 
     def __init__(
@@ -76,7 +149,7 @@ class SecureFargateService(Construct):
         sidecars: Sequence[ContainerOptions] = (),
         cpu: int = defaults.TASK_CPU,
         memory_limit_mib: int = defaults.TASK_MEMORY_MIB,
-        desired_count: int = defaults.DESIRED_COUNT,
+        desired_count: int | None = defaults.DESIRED_COUNT,
         vpc_subnets: ec2.SubnetSelection | None = None,
         ingress: Sequence[TrafficRule] = (),
         egress: Sequence[TrafficRule] | None = None,
@@ -89,12 +162,39 @@ class SecureFargateService(Construct):
         service_name: str | None = None,
         security_agent: SecurityAgent | None = None,
         tags: Mapping[str, str] | None = None,
+        min_healthy_percent: int = defaults.MIN_HEALTHY_PERCENT,
+        max_healthy_percent: int = defaults.MAX_HEALTHY_PERCENT,
+        health_check_grace_period: Duration | None = None,
+        capacity_provider_strategies: Sequence[ecs.CapacityProviderStrategy] = (),
+        propagate_tags: ecs.PropagatedTagSource | None = defaults.PROPAGATE_TAGS,
+        enable_ecs_managed_tags: bool = False,
+        cloud_map_options: ecs.CloudMapOptions | None = None,
+        service_connect_configuration: ecs.ServiceConnectProps | None = None,
+        runtime_platform: ecs.RuntimePlatform | None = None,
+        ephemeral_storage_gib: int | None = None,
+        volumes: Sequence[ecs.Volume] = (),
+        log_router: LogRouter | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._opt_outs = given(
             {"assign_public_ip": assign_public_ip, "enable_execute_command": enable_execute_command}, Level.SERVICE
         )
-        self.plan = self._validate(cluster, container, sidecars, security_agent, cpu, memory_limit_mib, desired_count)
+        self._day2 = _Day2(
+            desired_count,
+            min_healthy_percent,
+            max_healthy_percent,
+            health_check_grace_period,
+            tuple(capacity_provider_strategies),
+            propagate_tags,
+            enable_ecs_managed_tags,
+            cloud_map_options,
+            service_connect_configuration,
+            runtime_platform,
+            ephemeral_storage_gib,
+            tuple(volumes),
+        )
+        self._log_router = log_router
+        self.plan = self._validate(cluster, container, sidecars, security_agent, cpu, memory_limit_mib)
         subnets = self._subnets(cluster, vpc_subnets)
         self._create_roles()
         self.log_group = log_group or logs.LogGroup(
@@ -105,10 +205,11 @@ class SecureFargateService(Construct):
             p.name: self._add_container(p) for p in self.plan.containers
         }
         self.container = self.containers[self.plan.containers[0].name]
+        self._start_after_router()
         #: The main container's port (None when it listens on none), for load balancers to route to.
-        self.container_port = self.plan.containers[0].options.container_port
+        self.container_port = self.plan.containers[0].main_port
         self._create_security_group(cluster, ingress, egress)
-        self._create_service(cluster, desired_count, subnets, service_name)
+        self._create_service(cluster, subnets, service_name)
         self._record_opt_outs()
         self._acknowledge_ecosystem_findings()
         self._prepare_for_guardduty(cpu, memory_limit_mib)
@@ -135,7 +236,6 @@ class SecureFargateService(Construct):
         security_agent: object,
         cpu: int,
         memory_limit_mib: int,
-        desired_count: int,
     ) -> TaskPlan:
         """Plan the task and collect every problem of the input; raise them together."""
         plan, issues = plan_task(
@@ -144,11 +244,13 @@ class SecureFargateService(Construct):
             security_agent,
             exec_enabled="enable_execute_command" in self._opt_outs,
             judged=self._literal_view,
+            log_router=self._log_router,
+            volume_names=self._day2.volume_names,
         )
         issues += check_task_size(cpu, memory_limit_mib)
         issues += check_memory_budget(memory_limit_mib, [c.options.memory_limit_mib for c in plan.containers])
         issues += reason_issues("", self._opt_outs)
-        issues += check_desired_count(desired_count)
+        issues += self._day2.issues(cluster)
         issues += self._environment_issues(cluster)
         problems = Problems(self.node.path)
         for prop, value, allowed in issues:
@@ -246,9 +348,15 @@ class SecureFargateService(Construct):
             task_role=self.task_role,
             execution_role=self.execution_role,
             pid_mode=ecs.PidMode.TASK if shared_pids else None,
-            # Always explicit: ECS.21 evaluates task definitions without an OS family (and CDK needs it with pidMode).
-            runtime_platform=ecs.RuntimePlatform(operating_system_family=defaults.OPERATING_SYSTEM_FAMILY),
+            # Always written (CDK also requires it with pidMode on Fargate); LINUX whatever the caller gave.
+            runtime_platform=self._runtime_platform(),
+            ephemeral_storage_gib=self._day2.ephemeral_storage_gib,
+            volumes=list(self._day2.volumes) or None,
         )
+
+    def _runtime_platform(self) -> ecs.RuntimePlatform:
+        given_platform = self._day2.runtime_platform
+        return defaults.runtime_platform(given_platform.cpu_architecture if given_platform else None)
 
     def _linux_parameters(self, plan: ContainerPlan) -> ecs.LinuxParameters:
         linux = ecs.LinuxParameters(
@@ -261,31 +369,38 @@ class SecureFargateService(Construct):
 
     def _add_container(self, plan: ContainerPlan) -> ecs.ContainerDefinition:
         options = plan.options
-        definition = self.task_definition.add_container(
-            options.name,
-            container_name=options.name,
-            image=options.image.to_container_image(),
-            memory_limit_mib=options.memory_limit_mib,
-            memory_reservation_mib=options.memory_reservation_mib,
-            cpu=options.cpu,
-            user=options.user,
-            readonly_root_filesystem=plan.readonly_root,
-            privileged=False,
-            essential=options.essential,
-            environment=plain_environment(options.environment) or None,
-            secrets=dict(options.secrets) or None,
-            linux_parameters=self._linux_parameters(plan),
-            command=list(options.command) if options.command else None,
-            entry_point=list(options.entry_point) if options.entry_point else None,
-            health_check=options.health_check,
-            logging=ecs.LogDrivers.aws_logs(stream_prefix=options.name, log_group=self.log_group),
-            port_mappings=[ecs.PortMapping(container_port=options.container_port)] if options.container_port else None,
-            docker_labels=plan.docker_labels,
-        )
+        settings: dict[str, Any] = {
+            "container_name": options.name,
+            "image": options.image.to_container_image(),
+            "memory_limit_mib": options.memory_limit_mib,
+            "memory_reservation_mib": options.memory_reservation_mib,
+            "cpu": options.cpu,
+            "user": options.user,
+            "readonly_root_filesystem": plan.readonly_root,
+            "privileged": False,
+            "essential": options.essential,
+            "environment": plain_environment(options.environment) or None,
+            "secrets": dict(options.secrets) or None,
+            "linux_parameters": self._linux_parameters(plan),
+            "command": list(options.command) if options.command else None,
+            "entry_point": list(options.entry_point) if options.entry_point else None,
+            "health_check": options.health_check,
+            "logging": self._logging(plan),
+            "port_mappings": self._port_mappings(plan),
+            "docker_labels": plan.docker_labels,
+            "environment_files": list(options.environment_files) or None,
+            "stop_timeout": options.stop_timeout,
+        }
+        definition: ecs.ContainerDefinition
+        if plan.router:
+            definition = self.task_definition.add_firelens_log_router(
+                options.name, firelens_config=self._firelens_config(), **settings
+            )
+        else:
+            definition = self.task_definition.add_container(options.name, **settings)
         options.image.grant_pull(self.execution_role)
-        for volume, path in plan.volumes():
-            self.task_definition.add_volume(name=volume)
-            definition.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))
+        self._grant_environment_files(definition)
+        self._mount(plan, definition)
         if options.image.pin() is ImagePin.TAG:
             Annotations.of(definition).add_warning_v2(
                 "secure-fargate:image-tag",
@@ -293,6 +408,76 @@ class SecureFargateService(Construct):
                 "pin a digest (@sha256:...)",
             )
         return definition
+
+    @staticmethod
+    def _port_mappings(plan: ContainerPlan) -> list[ecs.PortMapping] | None:
+        mappings = [m if isinstance(m, ecs.PortMapping) else ecs.PortMapping(**m) for m in plan.port_mappings]
+        return mappings or None
+
+    def _mount(self, plan: ContainerPlan, definition: ecs.ContainerDefinition) -> None:
+        """Writable paths become task volumes of their own; declared mount points go onto ``volumes``."""
+        for volume, path in plan.volumes():
+            self.task_definition.add_volume(name=volume)
+            definition.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))
+        if plan.options.mount_points:
+            definition.add_mount_points(*plan.options.mount_points)
+
+    # ---------------------------------------------------------------------------------- logs and files
+
+    def _logging(self, plan: ContainerPlan) -> ecs.LogDriver:
+        """awslogs into the service's log group; through the FireLens router when there is one (not its own)."""
+        if self.plan.router is None or plan.router:
+            prefix = defaults.LOG_ROUTER_STREAM_PREFIX if plan.router else plan.name
+            return ecs.LogDrivers.aws_logs(stream_prefix=prefix, log_group=self.log_group)
+        return ecs.LogDrivers.firelens(options=self._firelens_log_options())
+
+    def _firelens_config(self) -> ecs.FirelensConfig:
+        router = self._log_router
+        given_config = router.firelens_config if router is not None else None
+        return given_config or ecs.FirelensConfig(type=ecs.FirelensLogRouterType.FLUENTBIT)
+
+    def _firelens_log_options(self) -> dict[str, str]:
+        """The user's Fluent Bit output, else ``cloudwatch_logs`` into the service's log group (the task role may
+        write there and nowhere else: not CDK's ``logs:*`` on ``*``, which only its auto-added router brings)."""
+        router = self._log_router
+        if router is not None and router.log_options is not None:
+            return dict(router.log_options)
+        if not getattr(self, "_firelens_grant", False):
+            self.log_group.grant_write(self.task_role)
+            self._firelens_grant = True
+        return {
+            "Name": "cloudwatch_logs",
+            "region": Aws.REGION,
+            "log_group_name": self.log_group.log_group_name,
+            "log_stream_prefix": f"{defaults.LOG_ROUTER_STREAM_PREFIX}/",
+            "auto_create_group": "false",
+        }
+
+    def _start_after_router(self) -> None:
+        """Every other container starts once the router runs, so no early log line is lost."""
+        router = self.plan.router
+        if router is None:
+            return
+        for plan in self.plan.containers:
+            if not plan.router:
+                self.containers[plan.name].add_container_dependencies(
+                    ecs.ContainerDependency(
+                        container=self.containers[router.name], condition=ecs.ContainerDependencyCondition.START
+                    )
+                )
+
+    def _grant_environment_files(self, definition: ecs.ContainerDefinition) -> None:
+        """Exactly ``s3:GetObject`` on each environment file and ``s3:GetBucketLocation`` on its bucket, for the
+        execution role (ECS reads the files before the container starts). CDK grants nothing here by itself."""
+        for config in definition.environment_files or []:
+            location = config.s3_location
+            bucket = f"arn:{Aws.PARTITION}:s3:::{location.bucket_name}"
+            self.execution_role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{bucket}/{location.object_key}"])
+            )
+            self.execution_role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket])
+            )
 
     def _create_security_group(
         self, cluster: ecs.ICluster, ingress: Sequence[TrafficRule], egress: Sequence[TrafficRule] | None
@@ -311,29 +496,44 @@ class SecureFargateService(Construct):
         for rule in default_egress if egress is None else egress:
             self.allow_egress_to(rule.peer, rule.port, rule.description)
 
-    def _create_service(
-        self, cluster: ecs.ICluster, desired_count: int, subnets: ec2.SubnetSelection, service_name: str | None
-    ) -> None:
+    def _create_service(self, cluster: ecs.ICluster, subnets: ec2.SubnetSelection, service_name: str | None) -> None:
+        day2 = self._day2
         self.service = ecs.FargateService(
             self,
             "Service",
             cluster=cluster,
             task_definition=self.task_definition,
-            desired_count=desired_count,
+            desired_count=day2.desired_count,
             assign_public_ip=defaults.ASSIGN_PUBLIC_IP if "assign_public_ip" not in self._opt_outs else True,
             vpc_subnets=subnets,
             security_groups=[self.security_group],
             platform_version=defaults.PLATFORM_VERSION,
             circuit_breaker=defaults.circuit_breaker(),
-            min_healthy_percent=defaults.MIN_HEALTHY_PERCENT,
-            max_healthy_percent=defaults.MAX_HEALTHY_PERCENT,
+            min_healthy_percent=day2.min_healthy_percent,
+            max_healthy_percent=day2.max_healthy_percent,
+            health_check_grace_period=day2.health_check_grace_period,
+            capacity_provider_strategies=list(day2.capacity_provider_strategies) or None,
+            propagate_tags=day2.propagate_tags,
+            enable_ecs_managed_tags=day2.enable_ecs_managed_tags or None,
+            cloud_map_options=day2.cloud_map_options,
+            service_connect_configuration=self._service_connect(),
             enable_execute_command=(
                 defaults.ENABLE_EXECUTE_COMMAND if "enable_execute_command" not in self._opt_outs else True
             ),
             service_name=service_name,
-            propagate_tags=defaults.PROPAGATE_TAGS,
         )
         self.connections = self.service.connections
+
+    def _service_connect(self) -> ecs.ServiceConnectProps | None:
+        """The caller's Service Connect, with its proxy logging to the service's log group unless told otherwise."""
+        given_props = self._day2.service_connect_configuration
+        if given_props is None or given_props.log_driver is not None:
+            return given_props
+        return ecs.ServiceConnectProps(
+            namespace=given_props.namespace,
+            services=given_props.services,
+            log_driver=ecs.LogDrivers.aws_logs(stream_prefix="service-connect", log_group=self.log_group),
+        )
 
     # --------------------------------------------------------------------------------------- the audit
 

@@ -108,6 +108,9 @@ CALLS = {
     ),
     _validation.check_task_size: lambda: _validation.check_task_size(256, 512),
     _validation.check_memory_budget: lambda: _validation.check_memory_budget(512, [128]),
+    _validation.check_mount_points: lambda: _validation.check_mount_points(
+        _container(mount_points=[SimpleNamespace(container_path="/etc", read_only=False)]), False
+    ),
 }
 
 
@@ -141,6 +144,14 @@ def test_every_container_check_is_listed_in_the_checks() -> None:
         _validation.check_task_size,
         _validation.check_memory_budget,
         _validation.check_desired_count,
+        _validation.check_healthy_percent,
+        _validation.check_health_check_grace_period,
+        _validation.check_capacity_providers,
+        _validation.check_ephemeral_storage,
+        _validation.check_runtime_platform,
+        _validation.check_volumes,
+        _validation.check_mount_sources,
+        _validation.check_port_names,
     }
     assert public == listed
 
@@ -235,6 +246,7 @@ PUBLIC_TYPES = [
     "SecureFargateService",
     "ContainerOptions",
     "SecurityAgent",
+    "LogRouter",
     "TrafficRule",
     "OptOut",
     "SecureNetwork",

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 
-from secure_fargate import ImageSource, OptOut, SecureFargateError, SecureFargateService
+from secure_fargate import ImageSource, LogRouter, OptOut, SecureFargateError, SecureFargateService
 from tests.conftest import DIGEST_IMAGE, app_container, base_stack, reported_controls
 
 C = app_container
@@ -141,6 +142,198 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
         "never",
     ),
     ("negative-desired-count", {"desired_count": -1}, "desired_count", "0 or more"),
+    # ---- day-2 options (issue 13)
+    ("min-healthy-above-100", {"min_healthy_percent": 150}, "min_healthy_percent", "0-100"),
+    ("max-healthy-below-100", {"max_healthy_percent": 50}, "max_healthy_percent", "100 or more"),
+    (
+        "min-not-below-max",
+        {"min_healthy_percent": 100, "max_healthy_percent": 100},
+        "min_healthy_percent/max_healthy_percent",
+        "min below max",
+    ),
+    ("grace-period-not-duration", {"health_check_grace_period": 60}, "health_check_grace_period", "Duration"),
+    (
+        "capacity-provider-ec2",
+        {"capacity_provider_strategies": [ecs.CapacityProviderStrategy(capacity_provider="my-asg", weight=1)]},
+        "capacity_provider_strategies[0].capacity_provider",
+        "FARGATE_SPOT",
+    ),
+    (
+        "capacity-provider-not-enabled-on-cluster",
+        {"capacity_provider_strategies": [ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)]},
+        "capacity_provider_strategies",
+        "enable_fargate_capacity_providers",
+    ),
+    (
+        "capacity-provider-no-weight",
+        {"capacity_provider_strategies": [ecs.CapacityProviderStrategy(capacity_provider="FARGATE", base=1)]},
+        "capacity_provider_strategies",
+        "weight above 0",
+    ),
+    ("ephemeral-storage-too-small", {"ephemeral_storage_gib": 20}, "ephemeral_storage_gib", "21-200"),
+    ("ephemeral-storage-too-big", {"ephemeral_storage_gib": 201}, "ephemeral_storage_gib", "21-200"),
+    (
+        "runtime-platform-windows",
+        {
+            "runtime_platform": ecs.RuntimePlatform(
+                operating_system_family=ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE
+            )
+        },
+        "runtime_platform.operating_system_family",
+        "LINUX",
+    ),
+    ("runtime-platform-not-a-platform", {"runtime_platform": "ARM64"}, "runtime_platform", "ecs.RuntimePlatform"),
+    (
+        "efs-without-transit-encryption",
+        {
+            "volumes": [
+                ecs.Volume(
+                    name="data",
+                    efs_volume_configuration=ecs.EfsVolumeConfiguration(
+                        file_system_id="fs-12345678", authorization_config=ecs.AuthorizationConfig(iam="ENABLED")
+                    ),
+                )
+            ]
+        },
+        "volumes[0].efs_volume_configuration.transit_encryption",
+        "ENABLED",
+    ),
+    (
+        "efs-without-iam-authorization",
+        {
+            "volumes": [
+                ecs.Volume(
+                    name="data",
+                    efs_volume_configuration=ecs.EfsVolumeConfiguration(
+                        file_system_id="fs-12345678", transit_encryption="ENABLED"
+                    ),
+                )
+            ]
+        },
+        "volumes[0].efs_volume_configuration.authorization_config.iam",
+        "iam='ENABLED'",
+    ),
+    (
+        "host-volume",
+        {"volumes": [ecs.Volume(name="docker", host=ecs.Host(source_path="/var/run/docker.sock"))]},
+        "volumes[0].host",
+        "no host volumes",
+    ),
+    (
+        "docker-volume",
+        {
+            "volumes": [
+                ecs.Volume(
+                    name="d",
+                    docker_volume_configuration=ecs.DockerVolumeConfiguration(driver="local", scope=ecs.Scope.TASK),
+                )
+            ]
+        },
+        "volumes[0].docker_volume_configuration",
+        "Fargate",
+    ),
+    ("duplicate-volume-names", {"volumes": [ecs.Volume(name="s"), ecs.Volume(name="s")]}, "volumes[1].name", "unique"),
+    (
+        "volume-name-clashes-with-writable-path",
+        {"volumes": [ecs.Volume(name="app-tmp")], "container": C(writable_paths=["/tmp"])},
+        "volumes.name",
+        "generated",
+    ),
+    (
+        "port-mapping-below-1024",
+        {"container": C(port_mappings=[ecs.PortMapping(container_port=80, name="web")])},
+        "container.port_mappings[0].container_port",
+        "8080",
+    ),
+    (
+        "port-mapping-duplicate",
+        {"container": C(port_mappings=[ecs.PortMapping(container_port=8080), ecs.PortMapping(container_port=8080)])},
+        "container.port_mappings[1]",
+        "no duplicate",
+    ),
+    (
+        "port-mapping-other-host-port",
+        {"container": C(port_mappings=[ecs.PortMapping(container_port=8080, host_port=9090)])},
+        "container.port_mappings[0].container_port",
+        "host_port",
+    ),
+    (
+        "port-mapping-name-twice-in-task",
+        {
+            "container": C(port_mappings=[ecs.PortMapping(container_port=8080, name="api")]),
+            "sidecars": [
+                C(name="proxy", memory_limit_mib=64, port_mappings=[ecs.PortMapping(container_port=9090, name="api")])
+            ],
+        },
+        "port_mappings.name",
+        "unique",
+    ),
+    ("port-mapping-not-a-mapping", {"container": C(port_mappings=[8080])}, "container.port_mappings[0]", "PortMapping"),
+    (
+        "environment-file-not-an-environment-file",
+        {"container": C(environment_files=["s3://bucket/app.env"])},
+        "container.environment_files[0]",
+        "from_bucket",
+    ),
+    ("stop-timeout-above-120", {"container": C(stop_timeout=Duration.seconds(121))}, "container.stop_timeout", "120"),
+    ("stop-timeout-not-duration", {"container": C(stop_timeout=30)}, "container.stop_timeout", "Duration"),
+    (
+        "agent-label-on-application",
+        {"container": C(docker_labels={"secure-fargate.security-agent": "true"})},
+        "container.docker_labels['secure-fargate.security-agent']",
+        "reserved",
+    ),
+    (
+        "mount-onto-unknown-volume",
+        {"container": C(mount_points=[ecs.MountPoint(container_path="/data", source_volume="nope", read_only=True)])},
+        "container.mount_points[0].source_volume",
+        "task's volumes",
+    ),
+    (
+        "writable-mount-over-etc",
+        {
+            "volumes": [ecs.Volume(name="s")],
+            "container": C(
+                mount_points=[ecs.MountPoint(container_path="/etc/app", source_volume="s", read_only=False)]
+            ),
+        },
+        "container.mount_points[0].container_path",
+        "system path",
+    ),
+    (
+        "writable-mount-over-lib64",
+        {
+            "volumes": [ecs.Volume(name="s")],
+            "container": C(mount_points=[ecs.MountPoint(container_path="/lib64", source_volume="s", read_only=False)]),
+        },
+        "container.mount_points[0].container_path",
+        "system path",
+    ),
+    (
+        "writable-mount-over-root",
+        {
+            "volumes": [ecs.Volume(name="s")],
+            "container": C(mount_points=[ecs.MountPoint(container_path="/", source_volume="s", read_only=False)]),
+        },
+        "container.mount_points[0].container_path",
+        "system path /",
+    ),
+    (
+        "relative-mount-path",
+        {
+            "volumes": [ecs.Volume(name="s")],
+            "container": C(mount_points=[ecs.MountPoint(container_path="data", source_volume="s", read_only=True)]),
+        },
+        "container.mount_points[0].container_path",
+        "absolute",
+    ),
+    ("log-router-not-a-log-router", {"log_router": C(name="router")}, "log_router", "LogRouter"),
+    (
+        "log-router-as-root",
+        {"log_router": LogRouter(C(name="router", memory_limit_mib=64, user="0"))},
+        "log_router.user",
+        "non-root",
+    ),
 ]
 
 

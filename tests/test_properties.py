@@ -10,13 +10,14 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Template as AssertTemplate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secure_fargate import ContainerOptions, ImageSource, SecureFargateError, SecureFargateService
+from secure_fargate import ContainerOptions, ImageSource, LogRouter, SecureFargateError, SecureFargateService
 from secure_fargate.pack import Template, evaluate
 from secure_fargate.pack.tasks import FARGATE_TASK_SIZES
 from tests.conftest import security_agent
@@ -64,6 +65,52 @@ safe_env = st.dictionaries(
 
 
 @st.composite
+def day2_options(draw: st.DrawFn) -> dict[str, Any]:
+    """The service/task options of issue 13 (each may be absent)."""
+    options: dict[str, Any] = {}
+    if draw(st.booleans()):
+        options["desired_count"] = draw(st.one_of(st.none(), st.integers(0, 10)))
+    if draw(st.booleans()):
+        minimum = draw(st.integers(0, 100))
+        options["min_healthy_percent"] = minimum
+        options["max_healthy_percent"] = draw(st.integers(max(100, minimum + 1), 400))
+    if draw(st.booleans()):
+        options["ephemeral_storage_gib"] = draw(st.integers(21, 200))
+    if draw(st.booleans()):
+        arch = draw(st.sampled_from([ecs.CpuArchitecture.ARM64, ecs.CpuArchitecture.X86_64]))
+        options["runtime_platform"] = ecs.RuntimePlatform(cpu_architecture=arch)
+    if draw(st.booleans()):
+        options["propagate_tags"] = draw(
+            st.sampled_from([ecs.PropagatedTagSource.SERVICE, ecs.PropagatedTagSource.TASK_DEFINITION])
+        )
+    return options
+
+
+scratch_paths = st.sampled_from(["/scratch", "/var/spool/app", "/srv/shared"])
+
+
+@st.composite
+def day2_container(draw: st.DrawFn) -> dict[str, Any]:
+    """ContainerOptions fields of issue 13 (each may be absent)."""
+    fields: dict[str, Any] = {}
+    if draw(st.booleans()):
+        fields["port_mappings"] = [
+            ecs.PortMapping(container_port=draw(st.integers(1024, 65535)), name=draw(st.sampled_from(["api", "web"])))
+        ]
+    if draw(st.booleans()):
+        fields["stop_timeout"] = Duration.seconds(draw(st.integers(0, 120)))
+    if draw(st.booleans()):
+        fields["docker_labels"] = draw(
+            st.dictionaries(st.sampled_from(["team", "service", "tier"]), st.text("abc", max_size=4), max_size=2)
+        )
+    if draw(st.booleans()):
+        fields["mount_points"] = [
+            ecs.MountPoint(container_path=draw(scratch_paths), source_volume="scratch", read_only=draw(st.booleans()))
+        ]
+    return fields
+
+
+@st.composite
 def valid_inputs(draw: st.DrawFn) -> dict[str, Any]:
     cpu, memory = draw(task_sizes)
     app_memory = draw(st.integers(64, memory - 32))
@@ -78,11 +125,18 @@ def valid_inputs(draw: st.DrawFn) -> dict[str, Any]:
         writable_paths=draw(path_sets),
         environment=draw(safe_env),
         container_port=draw(st.one_of(st.none(), st.integers(1024, 65535))),
+        **draw(day2_container()),
     )
-    inputs: dict[str, Any] = {"cpu": cpu, "memory_limit_mib": memory, "container": container}
+    inputs: dict[str, Any] = {"cpu": cpu, "memory_limit_mib": memory, "container": container, **draw(day2_options())}
+    if container.mount_points:
+        inputs["volumes"] = [ecs.Volume(name="scratch")]
     if sidecar_memory and draw(st.booleans()):
         inputs["security_agent"] = security_agent(
             image=ImageSource.from_registry(draw(images)), memory_limit_mib=sidecar_memory, ptrace=draw(st.booleans())
+        )
+    elif sidecar_memory and draw(st.booleans()):
+        inputs["log_router"] = LogRouter.from_image(
+            ImageSource.from_registry(draw(images)), memory_limit_mib=sidecar_memory, essential=draw(st.booleans())
         )
     elif sidecar_memory:
         inputs["sidecars"] = [
@@ -120,6 +174,21 @@ INVALID = st.sampled_from(
         ("container.memory_limit_mib", 10**6),
         ("container.container_port", 443),
         ("container.add_capabilities", ("SYS_PTRACE",)),
+        ("desired_count", -1),
+        ("min_healthy_percent", 101),
+        ("max_healthy_percent", 99),
+        ("ephemeral_storage_gib", 10),
+        ("ephemeral_storage_gib", 500),
+        ("volumes", [ecs.Volume(name="h", host=ecs.Host(source_path="/var/run"))]),
+        (
+            "volumes",
+            [ecs.Volume(name="e", efs_volume_configuration=ecs.EfsVolumeConfiguration(file_system_id="fs-1"))],
+        ),
+        ("capacity_provider_strategies", [ecs.CapacityProviderStrategy(capacity_provider="EC2", weight=1)]),
+        ("container.port_mappings", [ecs.PortMapping(container_port=443)]),
+        ("container.stop_timeout", Duration.seconds(300)),
+        ("container.docker_labels", {"secure-fargate.security-agent": "true"}),
+        ("container.mount_points", [ecs.MountPoint(container_path="/usr/bin", source_volume="x", read_only=False)]),
     ]
 )
 

@@ -57,7 +57,7 @@ def agent(template: dict[str, Any]) -> dict[str, Any]:
 def test_task_shares_its_pid_namespace_with_the_agent(agent_template: dict[str, Any]) -> None:
     task = only(agent_template, "AWS::ECS::TaskDefinition")
     assert task["PidMode"] == "task"
-    assert task["RuntimePlatform"] == {"OperatingSystemFamily": "LINUX"}
+    assert task["RuntimePlatform"]["OperatingSystemFamily"] == "LINUX"
 
 
 def test_agent_container_is_hardened_non_essential_and_may_ptrace(agent_template: dict[str, Any]) -> None:
