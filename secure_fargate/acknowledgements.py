@@ -40,6 +40,13 @@ IAM_POLICY_ACKNOWLEDGEMENT = Acknowledgment(
     "customer-managed policy would carry the same statements with no gain in control.",
 )
 
+#: cdk-nag's AwsSolutions-IAM5 flags the one wildcard an image pull needs.
+ECR_TOKEN_ACKNOWLEDGEMENT = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+    reason="ecr:GetAuthorizationToken has no resource-level permission, so it needs Resource '*'; every other "
+    "action of the execution role is scoped to exact ARNs (secure_fargate SF.EXECUTION_ROLE checks it).",
+)
+
 
 def validation_id(control: str) -> str:
     return f"{PLUGIN_NAME}::{control}"

@@ -30,7 +30,7 @@ from ._validation import (
     check_task_size,
     check_volumes,
 )
-from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
+from .acknowledgements import ECR_TOKEN_ACKNOWLEDGEMENT, IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
 from .errors import Problems
 from .guardduty import grant_agent_pull
 from .images import RegistryImage
@@ -562,14 +562,7 @@ class SecureFargateService(Construct):
                 )
             )
         if any(o.image.in_private_registry for o in options):
-            Validations.of(self.execution_role).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                    reason="ecr:GetAuthorizationToken has no resource-level permission, so it needs Resource '*'; "
-                    "every other action of the execution role is scoped to exact ARNs (secure_fargate "
-                    "SF.EXECUTION_ROLE checks it).",
-                )
-            )
+            Validations.of(self.execution_role).acknowledge(ECR_TOKEN_ACKNOWLEDGEMENT)
 
     # ------------------------------------------------------------------------------ runtime monitoring
 
@@ -577,14 +570,7 @@ class SecureFargateService(Construct):
         """GuardDuty Runtime Monitoring adds its agent sidecar to each task: the execution role may pull exactly
         the agent image of the region, and the task should leave the agent its memory (else a warning)."""
         grant_agent_pull(self.execution_role, self)
-        Validations.of(self.execution_role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="ecr:GetAuthorizationToken has no resource-level permission, so it needs Resource '*'; "
-                "every other action of the execution role is scoped to exact ARNs (secure_fargate "
-                "SF.EXECUTION_ROLE checks it).",
-            )
-        )
+        Validations.of(self.execution_role).acknowledge(ECR_TOKEN_ACKNOWLEDGEMENT)
         limits = [p.options.memory_limit_mib for p in self.plan.containers]
         problem = headroom_problem(cpu, memory_limit_mib, limits)
         if problem:
