@@ -116,15 +116,15 @@ def _where(finding: Finding) -> str:
 def _violation(control: Control, findings: list[Finding]) -> PolicyViolation:
     """One control's open findings. Severity "fatal": CDK's own acknowledgements cannot suppress them, so the
     synth's verdict is the CLI's; accepting a finding goes through ``secure_fargate.acknowledge``."""
-    how = (
-        f"or accept it with secure_fargate.acknowledge(scope, {control.id!r}, reason, ...)"
-        if control.acknowledgeable
-        else "(an invariant: it cannot be acknowledged)"
-    )
+    fix = control.fix or control.rationale
+    if not control.acknowledgeable:
+        fix += " (an invariant: it cannot be acknowledged)"
+    elif "acknowledge(" not in fix:  # most fixes already say how to accept the finding
+        fix += f"; to accept: secure_fargate.acknowledge(scope, {control.id!r}, reason, ...)"
     return PolicyViolation(
         rule_name=control.id,
         description=f"{control.title}: " + "; ".join(f"{_where(f)}: {f.message}" for f in findings),
-        fix=f"{control.fix or control.rationale} {how}",
+        fix=fix,
         severity="fatal",
         violating_resources=[
             PolicyViolatingResource(

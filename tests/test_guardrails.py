@@ -185,3 +185,17 @@ def test_yaml_template_with_short_form_intrinsics(tmp_path: Path) -> None:
     )
     found = {f.control for f in evaluate(load_template(template))}
     assert "SF.IMAGE" in found and "ECS.20" not in found
+
+
+def test_each_suggested_fix_says_once_how_to_accept_the_finding() -> None:
+    # GIVEN every control, as the plugin reports it
+    from secure_fargate.pack import CONTROLS
+    from secure_fargate.plugin import _violation
+
+    for control in CONTROLS:
+        fix = _violation(control, []).fix
+        # THEN an acknowledgeable control names acknowledge() once, an invariant says it cannot be acknowledged
+        if control.acknowledgeable:
+            assert fix.count("acknowledge(") == 1, (control.id, fix)
+        else:
+            assert "cannot be acknowledged" in fix, (control.id, fix)
