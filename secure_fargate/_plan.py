@@ -98,8 +98,11 @@ def _entries(
 ) -> tuple[list[Entry], list[Issue]]:
     """(where given, options, role) for each container; role is "", "agent" or "router"."""
     entries: list[Entry] = [("container", container, "")]
-    entries += [(f"sidecars[{i}]", s, "") for i, s in enumerate(sidecars)]
     issues: list[Issue] = []
+    if isinstance(sidecars, (ContainerOptions, str)):
+        issues.append(("sidecars", sidecars, "a list of ContainerOptions, e.g. [ContainerOptions(...)]"))
+        sidecars = ()
+    entries += [(f"sidecars[{i}]", s, "") for i, s in enumerate(sidecars)]
     if isinstance(security_agent, SecurityAgent):
         entries.append(("security_agent", security_agent.container_options(), "agent"))
     elif security_agent is not None:

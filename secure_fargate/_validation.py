@@ -109,7 +109,10 @@ def check_environment(options: Any, agent: bool) -> list[Issue]:
     allowed = "non-secret values only: pass it in secrets={...: ecs.Secret.from_secrets_manager(secret, field)}"
     issues: list[Issue] = []
     for name, value in options.environment.items():
-        if _declared_not_secret(value):
+        if not isinstance(value, str) and not _declared_not_secret(value):
+            # ECS takes text only; CDK would fail with a jsii serialization trace instead.
+            issues.append((f"environment[{name!r}]", value, "a str (e.g. str(8080)) or NotSecret(value, reason)"))
+        elif _declared_not_secret(value):
             problem = reason_problem(value.reason)
             if problem:
                 issues.append((f"environment[{name!r}].reason", value.reason, problem))
@@ -119,6 +122,38 @@ def check_environment(options: Any, agent: bool) -> list[Issue]:
         if carried:
             issues.append((f"environment[{name!r}]", "<redacted>", f"a value without credentials (it {carried})"))
     return issues
+
+
+def check_secrets(options: Any, agent: bool) -> list[Issue]:
+    """Each injected secret is an ``ecs.Secret`` (a class-level check: no jsii round trip); an
+    ``sm.Secret``/``ISecret`` given directly would otherwise fail deep in CDK with a serialization trace."""
+    allowed = "an ecs.Secret: ecs.Secret.from_secrets_manager(secret, field) or ecs.Secret.from_ssm_parameter(param)"
+    return [
+        (f"secrets[{name!r}]", value, allowed)
+        for name, value in options.secrets.items()
+        if not callable(getattr(type(value), "from_secrets_manager", None))
+    ]
+
+
+#: Container fields that take a list: a bare string would be split into characters (``command="run"`` would
+#: become ``["r", "u", "n"]`` in the task definition without any error).
+_SEQUENCE_FIELDS = (
+    "writable_paths",
+    "add_capabilities",
+    "command",
+    "entry_point",
+    "port_mappings",
+    "environment_files",
+    "mount_points",
+)
+
+
+def check_sequences(options: Any, agent: bool) -> list[Issue]:
+    return [
+        (prop, getattr(options, prop), f"a list, e.g. [{getattr(options, prop)!r}], not a single string")
+        for prop in _SEQUENCE_FIELDS
+        if isinstance(getattr(options, prop), str)
+    ]
 
 
 def check_command(options: Any, agent: bool) -> list[Issue]:
@@ -287,6 +322,7 @@ CONTAINER_CHECKS: tuple[ContainerCheck, ...] = (
     check_user,
     check_memory,
     check_environment,
+    check_secrets,
     check_command,
     check_port,
     check_port_mappings,
@@ -299,8 +335,9 @@ CONTAINER_CHECKS: tuple[ContainerCheck, ...] = (
 
 
 def container_issues(options: Any, agent: bool = False) -> list[Issue]:
-    """All problems of one container's options (``agent``: the task's declared security agent)."""
-    return [issue for check in CONTAINER_CHECKS for issue in check(options, agent)]
+    """All problems of one container's options (``agent``: the task's declared security agent). A string
+    where a list belongs is reported alone: judging its characters one by one would only add noise."""
+    return check_sequences(options, agent) or [issue for check in CONTAINER_CHECKS for issue in check(options, agent)]
 
 
 # ------------------------------------------------------------------------------------------------- the task
@@ -468,6 +505,39 @@ def check_mount_sources(mounts: Sequence[tuple[str, object]], volume_names: Sequ
         for prop, mount in mounts
         if getattr(mount, "source_volume", None) not in volume_names
     ]
+
+
+def check_tags(tags: object) -> list[Issue]:
+    """Tags are text, and ``aws:`` keys are AWS's own (CloudFormation refuses them at deploy)."""
+    if not isinstance(tags, Mapping):
+        return [("tags", tags, "a mapping of str to str, e.g. {'team': 'payments'}")]
+    issues: list[Issue] = []
+    for key, value in tags.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            issues.append((f"tags[{key!r}]", value, "str keys and str values"))
+        elif key.lower().startswith("aws:"):
+            issues.append((f"tags[{key!r}]", value, "a key without the reserved 'aws:' prefix"))
+    return issues
+
+
+def check_service_connect(props: object, port_names: Sequence[str], cluster_namespace: bool) -> list[Issue]:
+    """Service Connect names a port mapping of the task, in a namespace given here or the cluster's default
+    (CDK would raise a plain error, or none until deploy)."""
+    if props is None:
+        return []
+    issues: list[Issue] = []
+    if getattr(props, "namespace", None) is None and not cluster_namespace:
+        allowed = "a namespace: ServiceConnectProps(namespace=...) or the cluster's default_cloud_map_namespace"
+        issues.append(("service_connect_configuration.namespace", None, allowed))
+    for i, service in enumerate(getattr(props, "services", None) or ()):
+        name = getattr(service, "port_mapping_name", None)
+        if name not in port_names:
+            allowed = (
+                f"the name of a port mapping of the task {sorted(port_names)}: "
+                "ContainerOptions(port_mappings=[ecs.PortMapping(container_port=..., name=...)])"
+            )
+            issues.append((f"service_connect_configuration.services[{i}].port_mapping_name", name, allowed))
+    return issues
 
 
 def check_port_names(names: Sequence[str]) -> list[Issue]:

@@ -40,6 +40,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from . import defaults
+from ._tokens import is_unresolved
 from .errors import Problems
 from .keys import encryption_key
 from .service import SecureFargateService
@@ -167,7 +168,14 @@ class SecureLoadBalancer(Construct):
     ) -> None:
         problems = Problems(self.node.path)
         if certificate is not None and certificate_arn:
-            problems.add("certificate/certificate_arn", (certificate, certificate_arn), "one of them, not both")
+            problems.add("certificate/certificate_arn", ("<certificate>", certificate_arn), "one of them, not both")
+        if isinstance(certificate, str):
+            allowed = "an acm.ICertificate (acm.Certificate.from_certificate_arn(...)), or the ARN as certificate_arn"
+            problems.add("certificate", certificate, allowed)
+        if certificate_arn is not None and not (
+            isinstance(certificate_arn, str) and (is_unresolved(certificate_arn) or certificate_arn.startswith("arn:"))
+        ):
+            problems.add("certificate_arn", certificate_arn, "an ACM certificate ARN (arn:aws:acm:<region>:...)")
         if not isinstance(internet_facing, bool):
             problems.add("internet_facing", internet_facing, "True or False")
         problems.raise_if_any()

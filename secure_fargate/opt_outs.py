@@ -71,6 +71,8 @@ def reason_issues(prefix: str, opt_outs: Mapping[str, object]) -> list[tuple[str
     issues = []
     for prop, opt_out in opt_outs.items():
         problem = reason_problem(opt_out.reason if isinstance(opt_out, OptOut) else None)
+        if problem and not isinstance(opt_out, OptOut):
+            problem = f"OptOut('<why>'), not {type(opt_out).__name__}, with {problem}"
         if problem:
             issues.append((f"{prefix}.{prop}" if prefix else prop, opt_out, problem))
     return issues

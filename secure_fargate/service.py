@@ -27,6 +27,8 @@ from ._validation import (
     check_healthy_percent,
     check_memory_budget,
     check_runtime_platform,
+    check_service_connect,
+    check_tags,
     check_task_size,
     check_volumes,
 )
@@ -194,6 +196,7 @@ class SecureFargateService(Construct):
             tuple(volumes),
         )
         self._log_router = log_router
+        self._tags = tags if tags is not None else {}
         self.plan = self._validate(cluster, container, sidecars, security_agent, cpu, memory_limit_mib)
         subnets = self._subnets(cluster, vpc_subnets)
         self._create_roles()
@@ -213,7 +216,7 @@ class SecureFargateService(Construct):
         self._record_opt_outs()
         self._acknowledge_ecosystem_findings()
         self._prepare_for_guardduty(cpu, memory_limit_mib)
-        self._apply_tags(tags or {})
+        self._apply_tags(self._tags)
         SecureFargateChecks.register(self)
 
     # ------------------------------------------------------------------------------------------ public
@@ -252,11 +255,20 @@ class SecureFargateService(Construct):
         issues += reason_issues("", self._opt_outs)
         issues += self._day2.issues(cluster)
         issues += self._environment_issues(cluster)
+        issues += check_tags(self._tags)
+        issues += self._service_connect_issues(cluster, plan)
         problems = Problems(self.node.path)
         for prop, value, allowed in issues:
             problems.add(prop, value, allowed)
         problems.raise_if_any()
         return plan
+
+    def _service_connect_issues(self, cluster: ecs.ICluster, plan: TaskPlan) -> list[Issue]:
+        props = self._day2.service_connect_configuration
+        if props is None:
+            return []
+        names = [n for c in plan.containers for m in c.port_mappings if isinstance(n := getattr(m, "name", None), str)]
+        return check_service_connect(props, names, cluster.default_cloud_map_namespace is not None)
 
     def _literal(self, value: object) -> object:
         """``value``, or the literal a CDK token stands for when it depends on nothing at deploy time

@@ -328,6 +328,42 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
         "absolute",
     ),
     ("log-router-not-a-log-router", {"log_router": C(name="router")}, "log_router", "LogRouter"),
+    # Found by a new user: each of these used to end in a raw jsii/TypeError trace or in a silently wrong template.
+    ("environment-value-not-text", {"container": C(environment={"PORT": 80})}, "container.environment['PORT']", "str"),
+    (
+        "secret-not-an-ecs-secret",
+        {"container": C(secrets={"DB": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db"})},
+        "container.secrets['DB']",
+        "ecs.Secret.from_secrets_manager",
+    ),
+    ("command-as-one-string", {"container": C(command="serve --port 8080")}, "container.command", "a list"),
+    ("writable-paths-as-one-string", {"container": C(writable_paths="/tmp")}, "container.writable_paths", "a list"),
+    ("sidecars-not-a-list", {"sidecars": C(name="sidecar", memory_limit_mib=64)}, "sidecars", "a list"),
+    ("exec-opt-out-as-bool", {"enable_execute_command": True}, "enable_execute_command", "OptOut('<why>')"),
+    ("tag-value-not-text", {"tags": {"cost-center": 42}}, "tags['cost-center']", "str"),
+    ("tag-key-reserved-aws-prefix", {"tags": {"aws:team": "payments"}}, "tags['aws:team']", "'aws:'"),
+    (
+        "service-connect-unknown-port-name",
+        {
+            "service_connect_configuration": ecs.ServiceConnectProps(
+                namespace="arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-1",
+                services=[ecs.ServiceConnectService(port_mapping_name="api")],
+            )
+        },
+        "service_connect_configuration.services[0].port_mapping_name",
+        "port_mappings",
+    ),
+    (
+        "service-connect-without-namespace",
+        {
+            "service_connect_configuration": ecs.ServiceConnectProps(
+                services=[ecs.ServiceConnectService(port_mapping_name="api")]
+            ),
+            "container": C(port_mappings=[ecs.PortMapping(container_port=8080, name="api")]),
+        },
+        "service_connect_configuration.namespace",
+        "default_cloud_map_namespace",
+    ),
     (
         "log-router-as-root",
         {"log_router": LogRouter(C(name="router", memory_limit_mib=64, user="0"))},
@@ -385,6 +421,21 @@ def test_all_problems_of_one_call_are_reported_together() -> None:
         "container.environment['DB_PASSWORD']",
     }
     assert "x" not in [p.value for p in raised.value.problems], "secret values are never echoed"
+
+
+def test_load_balancer_certificate_inputs_are_explained() -> None:
+    # GIVEN a stack
+    from secure_fargate import SecureLoadBalancer
+
+    _, stack, cluster, _ = base_stack()
+    # WHEN the certificate is given as an ARN string where an ICertificate belongs, and a malformed ARN is given
+    with pytest.raises(SecureFargateError) as as_string:
+        SecureLoadBalancer(stack, "A", vpc=cluster.vpc, certificate="arn:aws:acm:us-east-1:1:certificate/x")  # type: ignore[arg-type]
+    with pytest.raises(SecureFargateError) as malformed:
+        SecureLoadBalancer(stack, "B", vpc=cluster.vpc, certificate_arn="my-cert")
+    # THEN each names the property and what to pass instead
+    assert "certificate='arn:" in str(as_string.value) and "certificate_arn" in str(as_string.value)
+    assert "certificate_arn='my-cert'" in str(malformed.value) and "arn:aws:acm" in str(malformed.value)
 
 
 def test_error_is_a_value_error() -> None:
