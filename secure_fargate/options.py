@@ -88,7 +88,7 @@ class ContainerOptions:
         docker_labels: Docker labels; the reserved ``secure-fargate.security-agent`` label is refused (only the
             declared ``security_agent`` carries it, SF.PTRACE). Default: none.
         mount_points: ``ecs.MountPoint``s onto the task's ``volumes`` (by ``source_volume``); read-write mounts
-            over system paths (``/``, ``/bin``, ``/etc``, ``/usr``, ``/lib*``, ...) are refused (ECS.5). Share a
+            over system paths (``/``, ``/bin``, ``/etc``, ``/usr``, ``/lib*``, ...) are refused (SF.MOUNTS). Share a
             scratch volume by mounting it read-write in one container and ``read_only=True`` in the others.
             Default: none.
         writable_root_filesystem: ``OptOut(reason)`` to leave the root filesystem writable (weakens ECS.5).
