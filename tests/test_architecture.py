@@ -152,6 +152,9 @@ def test_every_container_check_is_listed_in_the_checks() -> None:
         _validation.check_volumes,
         _validation.check_mount_sources,
         _validation.check_port_names,
+        _validation.check_sequences,  # run first by container_issues: a str where a list belongs is reported alone
+        _validation.check_tags,
+        _validation.check_service_connect,
     }
     assert public == listed
 
