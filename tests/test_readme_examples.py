@@ -40,8 +40,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Path, B
 
 def test_readme_marks_its_runnable_examples() -> None:
     # The main example and the platform-team example at least; a marker on a fence that is not Python is a typo.
-    text = README.read_text(encoding="utf-8")
-    assert text.count(MARKER) == len(runnable_examples()) >= 2
+    markers = re.findall(r"^" + re.escape(MARKER) + r"$", README.read_text(encoding="utf-8"), re.M)
+    assert len(markers) == len(runnable_examples()) >= 2
 
 
 def test_each_runnable_example_is_a_whole_app() -> None:
