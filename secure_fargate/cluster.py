@@ -76,6 +76,7 @@ class SecureCluster(Construct):
         tags: Mapping[str, str] | None = None,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
     ) -> None:
+        """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
         self.exec_key: kms.IKey | None = None
         self.exec_log_group: logs.ILogGroup | None = None

@@ -127,6 +127,7 @@ class SecureFargateHook(Construct):
         self._acknowledge_nag()
 
     def _validate(self, failure_mode: str, alias: str, target_operations: Sequence[str]) -> None:
+        """Build it: every parameter is documented in the class docstring (``Args:``)."""
         problems = Problems(self.node.path)
         if failure_mode not in FAILURE_MODES:
             problems.add("failure_mode", failure_mode, f"one of {list(FAILURE_MODES)}")

@@ -82,6 +82,7 @@ class SecureLoadBalancer(Construct):
         key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
     ) -> None:
+        """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
         self._check_inputs(certificate, certificate_arn, internet_facing)
         self._default_route_taken = False

@@ -75,6 +75,7 @@ class SecureNetwork(Construct):
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
         organization_id: str | None = None,
     ) -> None:
+        """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
         self.organization_id = organization_id
         self.task_subnet_type = (

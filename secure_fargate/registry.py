@@ -36,6 +36,7 @@ class SecureRepository(Construct):
         max_image_count: int = defaults.MAX_IMAGE_COUNT,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
     ) -> None:
+        """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
         self.key = key or encryption_key(
             self, "Key", description=f"{self.node.path}: image layers", removal_policy=removal_policy
@@ -78,6 +79,7 @@ class PullThroughCache(Construct):
     UPSTREAM = "public.ecr.aws"
 
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str = "ecr-public") -> None:
+        """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
         self.prefix = prefix
         self.rule = ecr.CfnPullThroughCacheRule(

@@ -79,6 +79,7 @@ class RotationRedeploy(Construct):
         service: SecureFargateService,
         secrets: Sequence[secretsmanager.ISecret],
     ) -> None:
+        """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
         problems = Problems(self.node.path)
         if not secrets:

@@ -177,6 +177,7 @@ class SecureFargateService(Construct):
         volumes: Sequence[ecs.Volume] = (),
         log_router: LogRouter | None = None,
     ) -> None:
+        """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
         self._opt_outs = given(
             {"assign_public_ip": assign_public_ip, "enable_execute_command": enable_execute_command}, Level.SERVICE
