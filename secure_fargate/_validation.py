@@ -352,8 +352,13 @@ def check_unique_names(names: Sequence[str]) -> list[Issue]:
 
 def check_task_size(cpu: object, memory_mib: object) -> list[Issue]:
     """SF.TASK_SIZE through the pack's ``task_size_problem``."""
-    if not isinstance(cpu, int) or not isinstance(memory_mib, int) or not (_known(cpu) and _known(memory_mib)):
-        return []
+    wrong = [
+        (prop, value, "an int (CPU units / MiB), e.g. 512")
+        for prop, value in (("cpu", cpu), ("memory_limit_mib", memory_mib))
+        if not isinstance(value, (int, float)) or isinstance(value, bool)
+    ]
+    if wrong or not isinstance(cpu, int) or not isinstance(memory_mib, int) or not (_known(cpu) and _known(memory_mib)):
+        return wrong
     problem = task_size_problem(cpu, memory_mib)
     return [("cpu/memory_limit_mib", (cpu, memory_mib), f"a supported Fargate task size: {problem}")] if problem else []
 

@@ -142,6 +142,8 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
         "never",
     ),
     ("negative-desired-count", {"desired_count": -1}, "desired_count", "0 or more"),
+    ("cpu-as-text", {"cpu": "512"}, "cpu", "an int"),
+    ("memory-as-text", {"memory_limit_mib": "1024"}, "memory_limit_mib", "an int"),
     # ---- day-2 options (issue 13)
     ("min-healthy-above-100", {"min_healthy_percent": 150}, "min_healthy_percent", "0-100"),
     ("max-healthy-below-100", {"max_healthy_percent": 50}, "max_healthy_percent", "100 or more"),
