@@ -27,9 +27,15 @@ from aws_cdk import (
 from constructs import Construct, IConstruct
 
 from .acknowledgements import PLUGIN_NAME
+from .errors import Problems
 from .pack import CONTROLS, CONTROLS_BY_ID, Control, Finding, __version__, load_template
 from .pack.catalog import with_required_tag_keys
+from .pack.tags import required_tag_keys_problem
 from .pack.verdict import verdict
+
+#: CDK's context key that, when false, makes a synth with failing validation plugins succeed (CDK then only
+#: prints the report). The pack's guarantee is a failing synth, so ``register`` refuses it.
+FAIL_SYNTH_CONTEXT = "@aws-cdk/core:failSynthOnValidationErrors"
 
 
 @jsii.implements(IPolicyValidationPlugin)
@@ -45,8 +51,20 @@ class SecureFargateChecks:
         required_tag_keys: tag keys ECS.13/14/15 require on services, clusters and task definitions (Security
             Hub's ``requiredTagKeys``, at most 6). Default: none, any one tag passes.
         """
+        problems = Problems(PLUGIN_NAME)
+        unknown = [c for c in controls or () if c not in CONTROLS_BY_ID]
+        if unknown:
+            problems.add("controls", unknown, f"control IDs of the pack, spelled as listed: {sorted(CONTROLS_BY_ID)}")
+        tag_keys = required_tag_keys
+        if isinstance(tag_keys, str) or not all(isinstance(k, str) for k in tag_keys):
+            problems.add("required_tag_keys", tag_keys, "a list of tag keys (str), e.g. ['team']")
+        else:
+            problem = required_tag_keys_problem(tag_keys)
+            if problem:
+                problems.add("required_tag_keys", list(tag_keys), problem)
+        problems.raise_if_any()
         chosen = [CONTROLS_BY_ID[c] for c in controls] if controls else list(CONTROLS)
-        self._controls = list(with_required_tag_keys(required_tag_keys, chosen))
+        self._controls = list(with_required_tag_keys(tag_keys, chosen))
 
     @classmethod
     def register(cls, scope: IConstruct) -> None:
@@ -57,9 +75,23 @@ class SecureFargateChecks:
         marker construct on the app (public construct-tree API) makes it idempotent.
         """
         root = scope.node.root
-        if root.node.try_find_child(cls.MARKER_ID) is None:
-            Construct(root, cls.MARKER_ID)  # type: ignore[arg-type]
+        if root.node.try_get_context(FAIL_SYNTH_CONTEXT) in (False, "false"):
+            problems = Problems(root.node.path or "App")
+            problems.add(
+                f"context[{FAIL_SYNTH_CONTEXT!r}]",
+                root.node.try_get_context(FAIL_SYNTH_CONTEXT),
+                "unset or true: with it false, CDK reports the pack's findings without failing the synth",
+            )
+            problems.raise_if_any()
+        if not any(isinstance(p, cls) and p.is_full for p in _plugins_of(root)):
+            if root.node.try_find_child(cls.MARKER_ID) is None:
+                Construct(root, cls.MARKER_ID)  # type: ignore[arg-type]
             Validations.of(root).add_plugins(cls())
+
+    @property
+    def is_full(self) -> bool:
+        """True when this instance runs every control of the pack (what ``register`` guarantees)."""
+        return {c.id for c in self._controls} == set(CONTROLS_BY_ID)
 
     @property
     def name(self) -> str:
@@ -88,6 +120,11 @@ class SecureFargateChecks:
             plugin_version=__version__,
             metadata={"acknowledged": json.dumps(acknowledged)} if acknowledged else None,
         )
+
+
+def _plugins_of(root: IConstruct) -> list[object]:
+    """The validation plugins registered on the app (``Stage.policy_validation_beta1``, public API)."""
+    return list(getattr(root, "policy_validation_beta1", None) or [])
 
 
 def with_nested_templates(template_paths: list[str]) -> list[str]:

@@ -28,6 +28,8 @@ from ._validation import (
     check_memory_budget,
     check_runtime_platform,
     check_task_size,
+    check_task_types,
+    check_traffic_rules,
     check_volumes,
 )
 from .acknowledgements import ECR_TOKEN_ACKNOWLEDGEMENT, IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
@@ -194,6 +196,14 @@ class SecureFargateService(Construct):
             tuple(volumes),
         )
         self._log_router = log_router
+        self._tags = tags or {}
+        self._traffic_rules = [
+            (f"{kind}[{i}]", getattr(r, "peer", r), getattr(r, "port", None))
+            for kind, rules in (("ingress", ingress), ("egress", egress or ()))
+            for i, r in enumerate(rules)
+        ]
+        if isinstance(sidecars, ContainerOptions):  # one container given where a list is expected
+            sidecars = [sidecars]
         self.plan = self._validate(cluster, container, sidecars, security_agent, cpu, memory_limit_mib)
         subnets = self._subnets(cluster, vpc_subnets)
         self._create_roles()
@@ -247,7 +257,11 @@ class SecureFargateService(Construct):
             log_router=self._log_router,
             volume_names=self._day2.volume_names,
         )
+        issues += check_task_types(cpu, memory_limit_mib)
         issues += check_task_size(cpu, memory_limit_mib)
+        issues += check_traffic_rules(self._traffic_rules)
+        if isinstance(self._tags, Mapping) and not all(isinstance(v, str) for v in self._tags.values()):
+            issues.append(("tags", self._tags, "a mapping of str to str"))
         issues += check_memory_budget(memory_limit_mib, [c.options.memory_limit_mib for c in plan.containers])
         issues += reason_issues("", self._opt_outs)
         issues += self._day2.issues(cluster)
