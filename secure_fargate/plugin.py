@@ -33,10 +33,6 @@ from .pack.catalog import with_required_tag_keys
 from .pack.tags import required_tag_keys_problem
 from .pack.verdict import verdict
 
-#: CDK's context key that, when false, makes a synth with failing validation plugins succeed (CDK then only
-#: prints the report). The pack's guarantee is a failing synth, so ``register`` refuses it.
-FAIL_SYNTH_CONTEXT = "@aws-cdk/core:failSynthOnValidationErrors"
-
 
 @jsii.implements(IPolicyValidationPlugin)
 class SecureFargateChecks:
@@ -71,18 +67,11 @@ class SecureFargateChecks:
         """Add the full pack to the app that holds ``scope``, once however often it is called.
 
         ``SecureFargateService`` calls it, so its guarantee covers the final templates: property overrides,
-        resources elsewhere in the app that touch the service, and containers added after construction. A
-        marker construct on the app (public construct-tree API) makes it idempotent.
+        resources elsewhere in the app that touch the service, and containers added after construction. It
+        adds one only when no full pack is among the app's plugins (``policy_validation_beta1``, public API): a
+        construct named like the marker, or a narrowed pack registered first, does not stand in for it.
         """
         root = scope.node.root
-        if root.node.try_get_context(FAIL_SYNTH_CONTEXT) in (False, "false"):
-            problems = Problems(root.node.path or "App")
-            problems.add(
-                f"context[{FAIL_SYNTH_CONTEXT!r}]",
-                root.node.try_get_context(FAIL_SYNTH_CONTEXT),
-                "unset or true: with it false, CDK reports the pack's findings without failing the synth",
-            )
-            problems.raise_if_any()
         if not any(isinstance(p, cls) and p.is_full for p in _plugins_of(root)):
             if root.node.try_find_child(cls.MARKER_ID) is None:
                 Construct(root, cls.MARKER_ID)  # type: ignore[arg-type]

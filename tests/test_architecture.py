@@ -152,6 +152,8 @@ def test_every_container_check_is_listed_in_the_checks() -> None:
         _validation.check_volumes,
         _validation.check_mount_sources,
         _validation.check_port_names,
+        _validation.check_task_types,
+        _validation.check_traffic_rules,
     }
     assert public == listed
 

@@ -377,12 +377,14 @@ def test_bad_input_is_a_secure_fargate_error_naming_the_property(route: Route, p
         route(*base_stack())
 
 
-def test_context_that_stops_validation_failing_the_synth_is_refused() -> None:
-    app = cdk.App(context={"@aws-cdk/core:failSynthOnValidationErrors": False})
-    stack = cdk.Stack(app, "S")
+def failing_synth_turned_off_by_context(
+    app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret
+) -> cdk.Stack:
+    own = cdk.App(context={"@aws-cdk/core:failSynthOnValidationErrors": False})
+    stack = cdk.Stack(own, "S")
     cluster = ecs.Cluster(stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc", max_azs=2))
-    with pytest.raises(SecureFargateError, match="failSynthOnValidationErrors"):
-        service(stack, cluster)
+    task_l1(service(stack, cluster)).add_property_override(C0 + "Privileged", True)
+    return stack
 
 
 def test_one_container_given_as_sidecars_is_taken_as_a_list() -> None:
@@ -432,6 +434,13 @@ def staged_service_from_template_assertions(
 
 
 OPEN: list[tuple[Route, str, str]] = [
+    (
+        failing_synth_turned_off_by_context,
+        "ECS.4",
+        "bypass: with context @aws-cdk/core:failSynthOnValidationErrors=false CDK only writes the report; the CDK "
+        "CLI sets it on every synth (it fails from validation-report.json), so the library cannot refuse it — see "
+        "report",
+    ),
     (
         privileged_from_parameter_default,
         "ECS.4",
