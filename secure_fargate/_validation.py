@@ -56,6 +56,8 @@ def check_image(options: Any, agent: bool) -> list[Issue]:
     image = options.image
     if not callable(getattr(image, "pin", None)) or not callable(getattr(image, "to_container_image", None)):
         return [("image", image, "an ImageSource (ImageSource.from_ecr, from_pull_through_cache or from_registry)")]
+    if not isinstance(getattr(image, "reference", ""), str):
+        return [("image.reference", image.reference, "an image reference (str), e.g. 'registry/name@sha256:<64 hex>'")]
     if image.pin() in (ImagePin.LATEST, ImagePin.UNTAGGED):
         allowed = "an image pinned by digest (name@sha256:<64 hex>) or a fixed tag; ':latest' and untagged are refused"
         return [("image", image.reference, allowed)]
@@ -313,6 +315,53 @@ def check_writable_paths(options: Any, agent: bool) -> list[Issue]:
 
 ContainerCheck = Callable[[Any, bool], list[Issue]]
 
+
+def _str_mapping_problem(values: object, value_ok: Callable[[object], bool]) -> bool:
+    return not isinstance(values, Mapping) or not all(isinstance(k, str) and value_ok(v) for k, v in values.items())
+
+
+def check_value_types(options: Any, agent: bool) -> list[Issue]:
+    """Bad types that would otherwise surface as a raw jsii trace from ``add_container``: environment values,
+    secrets, label values, and a command given as one string (it would become one argument per character)."""
+    issues: list[Issue] = []
+    if _str_mapping_problem(options.environment, lambda v: isinstance(v, str) or _declared_not_secret(v)):
+        issues.append(("environment", "<redacted>", "a mapping of str to str (or NotSecret(value, reason))"))
+    if _str_mapping_problem(options.secrets, lambda v: hasattr(v, "arn") and hasattr(v, "grant_read")):
+        issues.append(
+            ("secrets", "<redacted>", "a mapping of str to ecs.Secret (ecs.Secret.from_secrets_manager(...))")
+        )
+    if isinstance(options.docker_labels, Mapping) and not all(
+        isinstance(v, str) for v in options.docker_labels.values()
+    ):
+        issues.append(("docker_labels", options.docker_labels, "a mapping of str to str"))
+    for prop in ("command", "entry_point"):
+        args = getattr(options, prop)
+        if args is not None and (isinstance(args, str) or not all(isinstance(a, str) for a in args)):
+            issues.append((prop, "<redacted>", "a list of str, one argument each (['sh', '-c', '...'])"))
+    return issues
+
+
+def check_traffic_rules(rules: Sequence[tuple[str, object, object]]) -> list[Issue]:
+    """Each (where, peer, port) of ``ingress``/``egress``: a CDK ``ec2.IPeer`` and a TCP port number."""
+    issues: list[Issue] = []
+    for where, peer, port in rules:
+        if not hasattr(peer, "to_ingress_rule_config"):
+            issues.append((f"{where}.peer", peer, "an ec2.IPeer (ec2.Peer.ipv4('10.0.0.0/8'), a security group, ...)"))
+        number = isinstance(port, int | float) and not isinstance(port, bool)
+        if not number or (_known(port) and not 1 <= port <= 65535):  # type: ignore[operator]
+            issues.append((f"{where}.port", port, "a TCP port number, 1-65535"))
+    return issues
+
+
+def check_task_types(cpu: object, memory_mib: object) -> list[Issue]:
+    """``cpu`` and ``memory_limit_mib`` are int (a str would reach jsii as a raw type error)."""
+    return [
+        (prop, value, "an int (e.g. 256, 512)")
+        for prop, value in (("cpu", cpu), ("memory_limit_mib", memory_mib))
+        if not isinstance(value, int) or isinstance(value, bool)
+    ]
+
+
 #: Every check on one container's options, in the order problems are listed.
 CONTAINER_CHECKS: tuple[ContainerCheck, ...] = (
     check_name,
@@ -331,6 +380,7 @@ CONTAINER_CHECKS: tuple[ContainerCheck, ...] = (
     check_stop_timeout,
     check_docker_labels,
     check_mount_points,
+    check_value_types,
 )
 
 

@@ -27,8 +27,10 @@ from aws_cdk import (
 from constructs import Construct, IConstruct
 
 from .acknowledgements import PLUGIN_NAME
+from .errors import Problems
 from .pack import CONTROLS, CONTROLS_BY_ID, Control, Finding, __version__, load_template
 from .pack.catalog import with_required_tag_keys
+from .pack.tags import required_tag_keys_problem
 from .pack.verdict import verdict
 
 
@@ -45,21 +47,40 @@ class SecureFargateChecks:
         required_tag_keys: tag keys ECS.13/14/15 require on services, clusters and task definitions (Security
             Hub's ``requiredTagKeys``, at most 6). Default: none, any one tag passes.
         """
+        problems = Problems(PLUGIN_NAME)
+        unknown = [c for c in controls or () if c not in CONTROLS_BY_ID]
+        if unknown:
+            problems.add("controls", unknown, f"control IDs of the pack, spelled as listed: {sorted(CONTROLS_BY_ID)}")
+        tag_keys = required_tag_keys
+        if isinstance(tag_keys, str) or not all(isinstance(k, str) for k in tag_keys):
+            problems.add("required_tag_keys", tag_keys, "a list of tag keys (str), e.g. ['team']")
+        else:
+            problem = required_tag_keys_problem(tag_keys)
+            if problem:
+                problems.add("required_tag_keys", list(tag_keys), problem)
+        problems.raise_if_any()
         chosen = [CONTROLS_BY_ID[c] for c in controls] if controls else list(CONTROLS)
-        self._controls = list(with_required_tag_keys(required_tag_keys, chosen))
+        self._controls = list(with_required_tag_keys(tag_keys, chosen))
 
     @classmethod
     def register(cls, scope: IConstruct) -> None:
         """Add the full pack to the app that holds ``scope``, once however often it is called.
 
         ``SecureFargateService`` calls it, so its guarantee covers the final templates: property overrides,
-        resources elsewhere in the app that touch the service, and containers added after construction. A
-        marker construct on the app (public construct-tree API) makes it idempotent.
+        resources elsewhere in the app that touch the service, and containers added after construction. It
+        adds one only when no full pack is among the app's plugins (``policy_validation_beta1``, public API): a
+        construct named like the marker, or a narrowed pack registered first, does not stand in for it.
         """
         root = scope.node.root
-        if root.node.try_find_child(cls.MARKER_ID) is None:
-            Construct(root, cls.MARKER_ID)  # type: ignore[arg-type]
+        if not any(isinstance(p, cls) and p.is_full for p in _plugins_of(root)):
+            if root.node.try_find_child(cls.MARKER_ID) is None:
+                Construct(root, cls.MARKER_ID)  # type: ignore[arg-type]
             Validations.of(root).add_plugins(cls())
+
+    @property
+    def is_full(self) -> bool:
+        """True when this instance runs every control of the pack (what ``register`` guarantees)."""
+        return {c.id for c in self._controls} == set(CONTROLS_BY_ID)
 
     @property
     def name(self) -> str:
@@ -88,6 +109,11 @@ class SecureFargateChecks:
             plugin_version=__version__,
             metadata={"acknowledged": json.dumps(acknowledged)} if acknowledged else None,
         )
+
+
+def _plugins_of(root: IConstruct) -> list[object]:
+    """The validation plugins registered on the app (``Stage.policy_validation_beta1``, public API)."""
+    return list(getattr(root, "policy_validation_beta1", None) or [])
 
 
 def with_nested_templates(template_paths: list[str]) -> list[str]:

@@ -30,6 +30,8 @@ from ._validation import (
     check_service_connect,
     check_tags,
     check_task_size,
+    check_task_types,
+    check_traffic_rules,
     check_volumes,
 )
 from .acknowledgements import ECR_TOKEN_ACKNOWLEDGEMENT, IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
@@ -198,6 +200,11 @@ class SecureFargateService(Construct):
         )
         self._log_router = log_router
         self._tags = tags if tags is not None else {}
+        self._traffic_rules = [
+            (f"{kind}[{i}]", getattr(r, "peer", r), getattr(r, "port", None))
+            for kind, rules in (("ingress", ingress), ("egress", egress or ()))
+            for i, r in enumerate(rules)
+        ]
         self.plan = self._validate(cluster, container, sidecars, security_agent, cpu, memory_limit_mib)
         subnets = self._subnets(cluster, vpc_subnets)
         self._create_roles()
@@ -251,7 +258,11 @@ class SecureFargateService(Construct):
             log_router=self._log_router,
             volume_names=self._day2.volume_names,
         )
+        issues += check_task_types(cpu, memory_limit_mib)
         issues += check_task_size(cpu, memory_limit_mib)
+        issues += check_traffic_rules(self._traffic_rules)
+        if isinstance(self._tags, Mapping) and not all(isinstance(v, str) for v in self._tags.values()):
+            issues.append(("tags", self._tags, "a mapping of str to str"))
         issues += check_memory_budget(memory_limit_mib, [c.options.memory_limit_mib for c in plan.containers])
         issues += reason_issues("", self._opt_outs)
         issues += self._day2.issues(cluster)

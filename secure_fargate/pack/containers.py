@@ -129,7 +129,13 @@ def _segments(name: str) -> list[str]:
     return [s.upper() for s in _SPLIT.split(name) if s]
 
 
+#: Words that mark a secret even glued to a prefix in one segment (PGPASSWORD, MYSQLPASSWD, DBPASSPHRASE).
+_SECRET_SUFFIX_WORDS: tuple[str, ...] = ("PASSWORD", "PASSWD", "PASSPHRASE")
+
+
 def _has_secret_segment(segments: list[str]) -> bool:
+    if any(s.endswith(_SECRET_SUFFIX_WORDS) for s in segments):
+        return True
     for pattern in _SECRET_SEGMENTS:
         width = len(pattern)
         if any(tuple(segments[i : i + width]) == pattern for i in range(len(segments) - width + 1)):
@@ -486,8 +492,8 @@ def _name_lists(value: JSON, absent: list[str]) -> list[list[str]] | None:
     """Possible lists of capability names (``absent`` when the key is missing); None when unknown."""
     if value is None:
         return [absent]
-    options = [v for v in _eval_values(value) if isinstance(v, list)]
-    return [[str(c) for c in option] for option in options] or None
+    options = [absent if v is None else v for v in _eval_values(value)]  # Ref AWS::NoValue: the key is absent
+    return [[str(c) for c in option] for option in options if isinstance(option, list)] or None
 
 
 def _eval_values(value: JSON) -> list[JSON]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
-from ._template import JSON, Template, properties
+from ._template import JSON, Template, possible_values, properties
 from .template_set import TemplateSet, alternatives, is_literal, items_of, template_set_of
 
 Found = list[tuple[str | None, str]]
@@ -111,11 +111,26 @@ def _service_groups(service: Mapping[str, JSON]) -> list[JSON]:
     return items_of(config.get("SecurityGroups")) if isinstance(config, dict) else []
 
 
+def _without_groups(service: Mapping[str, JSON]) -> bool:
+    """True when the service's awsvpc configuration names no security group (absent, or ``AWS::NoValue``)."""
+    network = properties(service).get("NetworkConfiguration")
+    config = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
+    if not isinstance(config, dict):
+        return False
+    values = possible_values(config.get("SecurityGroups"))
+    return isinstance(values, list) and any(v is None or v == [] for v in values)
+
+
 def check_public_ingress(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """SF.INGRESS: no security group of the service admits a public CIDR, inline or through a separate ingress
     resource in any template of the set."""
     template_set = template_set_of(template)
     messages: dict[str, None] = {}
+    if _without_groups(service):
+        messages[
+            "names no SecurityGroups: its tasks get the VPC's default security group, which admits every "
+            "resource in that group; give the service its own group"
+        ] = None
     for group in _service_groups(service):
         identity = _group_identity(template_set, template, group)
         if identity is None:

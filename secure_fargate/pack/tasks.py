@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from . import iam
 from ._template import (
+    ABSENT,
     JSON,
     Template,
     _Unknown,
@@ -198,10 +200,14 @@ def check_roles(logical_id: str, task: Mapping[str, JSON], template: Template) -
     """SF.ROLES: a task role exists and differs from the execution role."""
     props = properties(task)
     task_role, execution_role = props.get("TaskRoleArn"), props.get("ExecutionRoleArn")
-    if task_role is None:
+    values = possible_values(task_role)
+    if task_role is None or (isinstance(values, list) and ABSENT in values):  # absent, or Ref AWS::NoValue
         return [(None, "has no TaskRoleArn: the application would have no identity separate from the execution role")]
     if execution_role is not None and task_role == execution_role:
         return [(None, "TaskRoleArn is the same as ExecutionRoleArn; use a separate task role")]
+    roles = iam.task_roles(template, task)  # the same role however spelled: GetAtt, Ref, Fn::Sub, a literal ARN
+    if roles[0] is not None and roles[1] is not None and roles[0].same_as(roles[1]):
+        return [(None, "TaskRoleArn designates the same role as ExecutionRoleArn; use a separate task role")]
     return []
 
 
