@@ -125,4 +125,11 @@ def _add_entry(resource: CfnResource, entry: dict[str, str]) -> None:
         if tuple(e.get(k) for k in key) != tuple(entry.get(k) for k in key)
     ]
     entries.append(entry)
-    resource.add_metadata(METADATA_KEY, {"acknowledgements": entries})
+    resource.add_metadata(METADATA_KEY, {**current, "acknowledgements": entries})
+
+
+def declare_agent(resource: CfnResource, container: str) -> None:
+    """Record on a task definition which container the library declared as its security agent (the pack's
+    SF.PTRACE and SF.AGENT then refuse any other container that acts as one)."""
+    current = resource.get_metadata(METADATA_KEY) or {}
+    resource.add_metadata(METADATA_KEY, {**current, "agent": container})

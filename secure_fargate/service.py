@@ -34,7 +34,7 @@ from ._validation import (
     check_traffic_rules,
     check_volumes,
 )
-from .acknowledgements import ECR_TOKEN_ACKNOWLEDGEMENT, IAM_POLICY_ACKNOWLEDGEMENT, acknowledge
+from .acknowledgements import ECR_TOKEN_ACKNOWLEDGEMENT, IAM_POLICY_ACKNOWLEDGEMENT, acknowledge, declare_agent
 from .errors import Problems
 from .guardduty import grant_agent_pull
 from .images import RegistryImage
@@ -563,6 +563,9 @@ class SecureFargateService(Construct):
 
     def _record_opt_outs(self) -> None:
         """Each opt-out's warning and acknowledgement, on the resource that carries the weakened setting."""
+        agent = self.plan.agent
+        # Recorded even without an agent ("" = none declared): no container may then act as one.
+        declare_agent(self.task_definition.node.default_child, agent.name if agent else "")  # type: ignore[arg-type]
         for prop, opt_out in self._opt_outs.items():
             record(self.service if prop == "assign_public_ip" else self, prop, prop, opt_out)  # type: ignore[arg-type]
         for plan in self.plan.containers:

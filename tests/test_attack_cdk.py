@@ -454,12 +454,6 @@ OPEN: list[tuple[Route, str, str]] = [
         "sts:AssumeRole chains — see report",
     ),
     (
-        forged_agent_by_overrides,
-        "SF.PTRACE",
-        "bypass: label + Essential false + SYS_PTRACE by overrides makes a sidecar indistinguishable from the "
-        "declared agent in the template — see report",
-    ),
-    (
         efs_without_iam_added_later,
         "SF.VOLUMES",
         "bypass: EFS IAM authorization is a constructor check only; no pack control judges it — see report",
@@ -476,6 +470,12 @@ OPEN: list[tuple[Route, str, str]] = [
         "is synthesized (app.synth() / cdk synth still fail) — see report",
     ),
 ]
+
+
+def test_sidecar_forged_into_an_agent_by_overrides_is_refused() -> None:
+    """The construct records its declared agent (none here) on the task definition: overrides that make another
+    container look exactly like an agent still fail SF.PTRACE and SF.AGENT."""
+    assert {"SF.PTRACE", "SF.AGENT"} <= reported(forged_agent_by_overrides)
 
 
 @pytest.mark.parametrize(

@@ -363,3 +363,29 @@ def test_host_path_volume_off_fargate_is_not_judged() -> None:
     svc(body)["LaunchType"] = "EC2"
     task(body)["Volumes"] = [{"Name": "host", "Host": {"SourcePath": "/var/run"}}]
     assert failing(body, "SF.VOLUMES") == set()
+
+
+# ------------------------------------------------------------------------- the library's declared agent record
+
+
+def _agent_task(declared: str | None) -> dict[str, Any]:
+    agent = {
+        "Name": "agent",
+        "Essential": False,
+        "DockerLabels": {"secure-fargate.security-agent": "true"},
+        "LinuxParameters": {"Capabilities": {"Add": ["SYS_PTRACE"], "Drop": ["ALL"]}},
+    }
+    task: dict[str, Any] = {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [agent]}}
+    if declared is not None:
+        task["Metadata"] = {"secure-fargate": {"agent": declared}}
+    return {"Resources": {"Task": task}}
+
+
+@pytest.mark.parametrize(("declared", "flagged"), [(None, False), ("agent", False), ("other", True), ("", True)])
+def test_declared_agent_record_decides_who_may_act_as_the_agent(declared: str | None, flagged: bool) -> None:
+    from secure_fargate.pack import Template as PackTemplate
+    from secure_fargate.pack import evaluate as pack_evaluate
+
+    found = {(f.control, f.container) for f in pack_evaluate(PackTemplate(_agent_task(declared)))}
+    assert (("SF.PTRACE", "agent") in found) is flagged
+    assert (("SF.AGENT", "agent") in found) is flagged

@@ -195,7 +195,7 @@ CONTROLS: tuple[Control, ...] = (
         "SF.PTRACE",
         "Only the security-agent sidecar adds SYS_PTRACE",
         TASK,
-        per_container(containers.check_ptrace),
+        _all(per_container(containers.check_ptrace), tasks.check_declared_agent),
         "SYS_PTRACE lets a process read and alter other processes' memory: only the agent that watches them needs it.",
         acknowledgeable=False,
         fix="remove SYS_PTRACE from Capabilities.Add; only the security-agent sidecar (SecurityAgent: labelled, "
@@ -423,7 +423,7 @@ CONTROLS: tuple[Control, ...] = (
         "SF.AGENT",
         "At most one security agent per task, and it is a real sidecar",
         TASK,
-        tasks.check_agents,
+        _all(tasks.check_agents, tasks.check_declared_agent),
         "The agent label earns SYS_PTRACE; a labelled container that is essential or serves ports is an application "
         "wearing the agent's badge.",
         acknowledgeable=False,

@@ -21,6 +21,7 @@ from ._template import (
     shallow_values,
 )
 from .containers import (
+    added_capabilities,
     agent_count_problem,
     check_forged_agent,
     container_memory,
@@ -229,6 +230,36 @@ def check_agents(logical_id: str, task: Mapping[str, JSON], template: Template) 
         forged = check_forged_agent(container)
         if forged:
             found.append((container_name(container), forged))
+    return found
+
+
+#: Where SecureFargateService records, on the task definition, which container it declared as the security agent
+#: (``Metadata: {"secure-fargate": {"agent": "<name>"}}``), so that an override labelling another container as the
+#: agent does not earn it SYS_PTRACE.
+DECLARED_AGENT_KEY = "agent"
+
+
+def declared_agent(task: Mapping[str, JSON]) -> str | None:
+    """The agent container the library declared for this task, when it declared one."""
+    meta = task.get("Metadata")
+    block = meta.get("secure-fargate") if isinstance(meta, dict) else None
+    name = block.get(DECLARED_AGENT_KEY) if isinstance(block, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def check_declared_agent(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+    """SF.AGENT / SF.PTRACE (declared part): where the library declared the task's agent, no other container may
+    wear the agent label or add SYS_PTRACE, however its other properties look."""
+    declared = declared_agent(task)
+    if declared is None:
+        return []
+    found: list[tuple[str | None, str]] = []
+    for container in containers(task):
+        name = container_name(container)
+        impostor = name != declared and (is_agent_labelled(container) or "SYS_PTRACE" in added_capabilities(container))
+        if impostor:
+            which = f"the task's declared agent is {declared!r}" if declared else "the task declares no agent"
+            found.append((name, f"acts as the security agent (label or SYS_PTRACE), but {which}"))
     return found
 
 
