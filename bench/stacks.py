@@ -8,6 +8,9 @@ N services share one VPC and cluster; each gets its own load balancer and secret
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the reference stack lives beside app.py
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -30,6 +33,7 @@ def build(kind: str, count: int, outdir: str) -> None:
         stack = cdk.Stack(app, f"Bench{kind.title()}{count}")
         vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
         cluster = ecs.Cluster(stack, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+        cdk.Tags.of(cluster).add("team", "bench")  # ECS.14: the pack SecureFargateService registers judges the app
         for i in range(count):
             secret = sm.Secret(stack, f"Secret{i}")
             if kind == "patterns":

@@ -11,6 +11,7 @@ CloudFormation will receive, whatever construct produced it — and reuses CDK's
 from __future__ import annotations
 
 import json
+import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ from aws_cdk import (
     PolicyViolation,
     Validations,
 )
-from constructs import Construct, IConstruct
+from constructs import IConstruct
 
 from .acknowledgements import PLUGIN_NAME
 from .errors import Problems
@@ -37,9 +38,6 @@ from .pack.verdict import verdict
 @jsii.implements(IPolicyValidationPlugin)
 class SecureFargateChecks:
     """Run every control of the pack (or the given control IDs) over each synthesized template."""
-
-    #: ID of the marker construct that records, on the app, that the pack is registered.
-    MARKER_ID = "SecureFargateChecksRegistered"
 
     def __init__(self, controls: list[str] | None = None, required_tag_keys: Sequence[str] = ()) -> None:
         """Args:
@@ -67,14 +65,14 @@ class SecureFargateChecks:
         """Add the full pack to the app that holds ``scope``, once however often it is called.
 
         ``SecureFargateService`` calls it, so its guarantee covers the final templates: property overrides,
-        resources elsewhere in the app that touch the service, and containers added after construction. It
-        adds one only when no full pack is among the app's plugins (``policy_validation_beta1``, public API): a
-        construct named like the marker, or a narrowed pack registered first, does not stand in for it.
+        resources elsewhere in the app that touch the service, and containers added after construction. The apps
+        it has registered on are remembered in the library (a weak set, so nothing in the construct tree, and
+        nothing a user adds there, can stand in for the registration); a narrowed pack the user registered
+        does not replace it either.
         """
         root = scope.node.root
-        if not any(isinstance(p, cls) and p.is_full for p in _plugins_of(root)):
-            if root.node.try_find_child(cls.MARKER_ID) is None:
-                Construct(root, cls.MARKER_ID)  # type: ignore[arg-type]
+        if root not in _REGISTERED_APPS:
+            _REGISTERED_APPS.add(root)
             Validations.of(root).add_plugins(cls())
 
     @property
@@ -111,9 +109,8 @@ class SecureFargateChecks:
         )
 
 
-def _plugins_of(root: IConstruct) -> list[object]:
-    """The validation plugins registered on the app (``Stage.policy_validation_beta1``, public API)."""
-    return list(getattr(root, "policy_validation_beta1", None) or [])
+#: The apps ``register`` has added the full pack to (CDK offers no non-deprecated public way to list plugins).
+_REGISTERED_APPS: weakref.WeakSet[IConstruct] = weakref.WeakSet()
 
 
 def with_nested_templates(template_paths: list[str]) -> list[str]:

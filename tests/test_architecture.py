@@ -299,10 +299,20 @@ def test_version_is_not_restated_in_the_source() -> None:
     assert all(p.name in ("defaults.py", "services.py", "sarif.py") for p in hits), hits
 
 
-def test_cdk_app_is_not_required_for_the_plugin_marker() -> None:
-    stack = cdk.Stack()
-    from secure_fargate import SecureFargateChecks
+def test_register_is_idempotent_and_needs_no_explicit_app(tmp_path: Path) -> None:
+    from aws_cdk import aws_ecs as ecs
 
+    from secure_fargate import SecureFargateChecks
+    from tests.conftest import DIGEST_IMAGE, reported_controls
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "S")
+    task = ecs.FargateTaskDefinition(stack, "T")
+    task.add_container("c", image=ecs.ContainerImage.from_registry(DIGEST_IMAGE), privileged=True)
     SecureFargateChecks.register(stack)
-    SecureFargateChecks.register(stack)
-    assert stack.node.root.node.try_find_child(SecureFargateChecks.MARKER_ID) is not None
+    SecureFargateChecks.register(task)
+    with pytest.raises(Exception) as raised:
+        app.synth()
+    assert "ECS.4" in reported_controls(raised.value)
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    assert [r["pluginName"] for r in report["pluginReports"]] == ["secure-fargate"]

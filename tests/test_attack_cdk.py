@@ -254,7 +254,7 @@ def task_role_secret_by_prefix(app: cdk.App, stack: cdk.Stack, cluster: ecs.Clus
 
 
 def pre_created_registration_marker(app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret) -> None:
-    constructs.Construct(app, SecureFargateChecks.MARKER_ID)
+    constructs.Construct(app, "SecureFargateChecksRegistered")  # the marker an older release used
     task_l1(service(stack, cluster)).add_property_override(C0 + "Privileged", True)
 
 
