@@ -19,7 +19,11 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from ipaddress import ip_network
+from itertools import islice, product
 from typing import Any
 
 JSON = Any
@@ -31,6 +35,8 @@ ABSENT: None = None
 MAX_DEPTH = 100
 #: Most possible values kept for one expression (Fn::If inside Fn::Sub/Join multiplies them).
 MAX_VALUES = 256
+#: Most items the combinations of one list, object or Fn::Sub may hold together (bounds time and memory).
+MAX_ELEMENTS = 1 << 20
 
 
 class _Unknown:
@@ -76,13 +82,14 @@ def _unique(values: list[JSON]) -> list[JSON]:
 
 
 def _combine(options: list[list[JSON]]) -> list[list[JSON]]:
-    """Every combination of one value per position (bounded); [] when a position has no known value."""
-    combos: list[list[JSON]] = [[]]
-    for choices in options:
-        if not choices:
-            return []
-        combos = [[*combo, choice] for combo in combos for choice in choices][:MAX_VALUES]
-    return combos
+    """Every combination of one value per position (bounded); [] when a position has no known value.
+
+    Built lazily (``itertools.product``): each kept combination costs one pass over the positions, so a list of
+    many literal items is linear, not quadratic, in its length; a long list keeps fewer combinations (at most
+    ``MAX_ELEMENTS`` items in all, at least one combination), so memory stays bounded.
+    """
+    limit = max(1, min(MAX_VALUES, MAX_ELEMENTS // max(1, len(options))))
+    return [list(combo) for combo in islice(product(*options), limit)]
 
 
 def _eval(value: JSON, depth: int) -> list[JSON]:
@@ -103,8 +110,131 @@ def _eval(value: JSON, depth: int) -> list[JSON]:
     return [value]
 
 
+#: The template whose ``Mappings``, ``Parameters`` and template set resolve ``Fn::FindInMap``, a ``Ref`` to a
+#: parameter with ``AllowedValues`` and ``Fn::ImportValue`` while the engine judges it (see :func:`evaluating`).
+_SCOPE: ContextVar[Template | None] = ContextVar("secure_fargate_scope", default=None)
+
+
+@contextmanager
+def evaluating(template: Template) -> Iterator[None]:
+    """Evaluate intrinsics in the scope of ``template``: its mappings, its parameters' allowed values and the
+    exports of the set it is judged with are then literals too.
+
+    Args:
+        template: the template whose resources the rules are about to judge.
+    """
+    token = _SCOPE.set(template)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _section(name: str) -> Mapping[str, JSON]:
+    """A top-level mapping (``Mappings``, ``Parameters``) of the template in scope; {} outside a scope."""
+    template = _SCOPE.get()
+    found = template.body.get(name) if template is not None else None
+    return found if isinstance(found, dict) else {}
+
+
+#: Parameter types whose ``AllowedValues`` close the set of values a ``Ref`` can take.
+_CLOSED_PARAMETER_TYPES = frozenset({"String", "Number"})
+
+
 def _ref(argument: JSON, depth: int) -> list[JSON]:
-    return [ABSENT] if argument == "AWS::NoValue" else []
+    """``AWS::NoValue`` is ABSENT; a String/Number parameter with ``AllowedValues`` has those values (as the
+    strings ``Ref`` gives); anything else is known only at deploy time."""
+    if argument == "AWS::NoValue":
+        return [ABSENT]
+    parameter = _section("Parameters").get(argument) if isinstance(argument, str) else None
+    if not isinstance(parameter, dict) or parameter.get("Type") not in _CLOSED_PARAMETER_TYPES:
+        return []
+    allowed = parameter.get("AllowedValues")
+    if not isinstance(allowed, list) or not all(isinstance(v, (str, int, float)) for v in allowed):
+        return []
+    return [str(v).lower() if isinstance(v, bool) else str(v) for v in allowed]
+
+
+def _keys(mapping: JSON, key: JSON, depth: int) -> list[str]:
+    """The keys of ``mapping`` that ``key`` can select: its known values, or every key when it is unknown."""
+    if not isinstance(mapping, dict):
+        return []
+    known = _strings(key, depth)
+    return [k for k in known if k in mapping] if known else list(mapping)
+
+
+def _find_in_map(argument: JSON, depth: int) -> list[JSON]:
+    """``Fn::FindInMap`` over the template's ``Mappings``; an unknown key (``AWS::Region``) selects every entry,
+    as ``Fn::If`` has every branch; a ``DefaultValue`` is one more possible value."""
+    if not isinstance(argument, list) or len(argument) not in (3, 4):
+        return []
+    found: list[JSON] = []
+    mappings = _section("Mappings")
+    for name in _strings(argument[0], depth):
+        top = mappings.get(name)
+        for first in _keys(top, argument[1], depth):
+            second = top[first]  # type: ignore[index]
+            for key in _keys(second, argument[2], depth):
+                found.extend(_eval(second[key], depth))
+    default = argument[3] if len(argument) == 4 else None
+    if isinstance(default, dict) and "DefaultValue" in default:
+        found.extend(_eval(default["DefaultValue"], depth))
+    return found
+
+
+def _import_value(argument: JSON, depth: int) -> list[JSON]:
+    """``Fn::ImportValue`` of an export of the template set: the exported value, evaluated in its own template."""
+    template = _SCOPE.get()
+    template_set = template.context.get("set") if template is not None else None
+    export_of = getattr(template_set, "export_of", None)
+    found = export_of(template, argument) if export_of is not None else None
+    if found is None:
+        return []
+    exporter, value = found
+    token = _SCOPE.set(exporter)
+    try:
+        return _eval(value, depth)
+    finally:
+        _SCOPE.reset(token)
+
+
+#: Fn::Cidr's bounds: at most 256 blocks of 1 to 128 subnet bits.
+_MAX_CIDR_COUNT = 256
+
+
+def cidr_blocks(block: str, count: JSON, bits: JSON) -> list[str] | None:
+    """What ``Fn::Cidr [block, count, bits]`` returns: the first ``count`` subnets of ``block`` with ``bits``
+    subnet bits (mask ``/32 - bits`` for IPv4, ``/128 - bits`` for IPv6); None when CloudFormation would fail.
+
+    Args:
+        block: the CIDR to split.
+        count: how many subnets (1-256).
+        bits: the subnet bits of each.
+    """
+    number, subnet_bits = _index(count), _index(bits)
+    try:
+        network = ip_network(block.strip(), strict=False)
+    except ValueError:
+        return None
+    if number is None or subnet_bits is None or not 1 <= number <= _MAX_CIDR_COUNT:
+        return None
+    prefix = network.max_prefixlen - subnet_bits
+    if not network.prefixlen <= prefix <= network.max_prefixlen:
+        return None
+    return [str(net) for net in islice(network.subnets(new_prefix=prefix), number)]
+
+
+def _cidr(argument: JSON, depth: int) -> list[JSON]:
+    if not isinstance(argument, list) or len(argument) != 3:
+        return []
+    result: list[JSON] = []
+    for block in _strings(argument[0], depth):
+        for count in _eval(argument[1], depth):
+            for bits in _eval(argument[2], depth):
+                blocks = cidr_blocks(block, count, bits)
+                if blocks is not None:
+                    result.append(blocks)
+    return result
 
 
 def _if(argument: JSON, depth: int) -> list[JSON]:
@@ -153,6 +283,16 @@ def _index(value: JSON) -> int | None:
     return None
 
 
+def select_index(value: JSON) -> int | None:
+    """An ``Fn::Select`` index as CloudFormation reads it: a non-negative integer or ASCII digit string
+    (at most 9 digits); None otherwise.
+
+    Args:
+        value: the index, evaluated or rendered.
+    """
+    return _index(value)
+
+
 def _split(argument: JSON, depth: int) -> list[JSON]:
     if not isinstance(argument, list) or len(argument) != 2 or not isinstance(argument[0], str) or not argument[0]:
         return []
@@ -179,7 +319,7 @@ def _sub(argument: JSON, depth: int) -> list[JSON]:
             return []
     else:
         return []
-    texts = [""]
+    pieces: list[list[str]] = []
     position = 0
     for match in _SUB_VARIABLE.finditer(text):
         name = match.group(1)
@@ -191,10 +331,10 @@ def _sub(argument: JSON, depth: int) -> list[JSON]:
             return []  # a pseudo parameter, a resource or a parameter: known only at deploy time
         if not choices:
             return []
-        literal = text[position : match.start()]
-        texts = [t + literal + c for t in texts for c in choices][:MAX_VALUES]
+        pieces += [[text[position : match.start()]], choices]
         position = match.end()
-    return [t + text[position:] for t in texts]
+    pieces.append([text[position:]])
+    return ["".join(combo) for combo in _combine(pieces)]
 
 
 _INTRINSICS: dict[str, Callable[[JSON, int], list[JSON]]] = {
@@ -205,6 +345,9 @@ _INTRINSICS: dict[str, Callable[[JSON, int], list[JSON]]] = {
     "Fn::Split": _split,
     "Fn::Sub": _sub,
     "Fn::Base64": _base64,
+    "Fn::FindInMap": _find_in_map,
+    "Fn::ImportValue": _import_value,
+    "Fn::Cidr": _cidr,
 }
 
 
@@ -278,6 +421,15 @@ def is_true(value: JSON) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
+def may_be_true(value: JSON) -> bool:
+    """For a property that is a violation when true (``Privileged``, ``EnableExecuteCommand``): ``is_true``, or
+    ``1``/``"1"``, which a lenient reader coerces to true. Refusing them costs nothing: CloudFormation's own
+    spelling of true is ``true``."""
+    if is_true(value):
+        return True
+    return not isinstance(value, bool) and (value == 1 or (isinstance(value, str) and value.strip() == "1"))
+
+
 def referenced_logical_id(value: JSON) -> str | None:
     """The logical ID behind ``{"Ref": X}`` or ``{"Fn::GetAtt": [X, ...]}``; None otherwise."""
     if not isinstance(value, dict) or len(value) != 1:
@@ -307,7 +459,9 @@ class Template:
     def __post_init__(self) -> None:
         for logical_id, resource in self.resources.items():
             if isinstance(resource, dict):
-                self._by_type.setdefault(str(resource.get("Type", "")), []).append(logical_id)
+                # Indexed case-insensitively: CloudFormation refuses a mis-cased type, and if it ever took one, the
+                # resource would still be judged.
+                self._by_type.setdefault(str(resource.get("Type", "")).strip().lower(), []).append(logical_id)
 
     @property
     def resources(self) -> Mapping[str, JSON]:
@@ -322,7 +476,7 @@ class Template:
 
     def of_type(self, *types: str) -> Iterator[tuple[str, Mapping[str, JSON]]]:
         for resource_type in types:
-            for logical_id in self._by_type.get(resource_type, []):
+            for logical_id in self._by_type.get(resource_type.lower(), []):
                 yield logical_id, self.resources[logical_id]
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:

@@ -24,6 +24,7 @@ from ._template import (
     is_true,
     items,
     literal_value,
+    may_be_true,
     objects,
     possible_values,
     shallow_values,
@@ -50,7 +51,7 @@ def is_root_user(user: str | None) -> bool:
     name = str(user).strip().split(":", 1)[0].strip()
     if name == "" or name.lower() == "root":
         return True
-    return bool(_ATOI.fullmatch(name)) and int(name) == 0
+    return bool(_ATOI.fullmatch(name)) and name.lstrip("+-").strip("0") == ""  # any length: no int()
 
 
 class ImagePin(Enum):
@@ -376,7 +377,7 @@ def container_name(container: Mapping[str, JSON]) -> str | None:
 def check_privileged(container: Mapping[str, JSON]) -> str | None:
     """ECS.4: the container must not run privileged."""
     values = _values(container, "Privileged")
-    if not isinstance(values, _Unknown) and any(is_true(v) for v in values):
+    if not isinstance(values, _Unknown) and any(may_be_true(v) for v in values):
         return "runs privileged (Privileged: true)"
     return None
 
@@ -493,7 +494,18 @@ def _name_lists(value: JSON, absent: list[str]) -> list[list[str]] | None:
     if value is None:
         return [absent]
     options = [absent if v is None else v for v in _eval_values(value)]  # Ref AWS::NoValue: the key is absent
-    return [[str(c) for c in option] for option in options if isinstance(option, list)] or None
+    # A single name where a list belongs is judged as a one-name list, not skipped.
+    return [[str(c) for c in (o if isinstance(o, list) else [o])] for o in options] or None
+
+
+def _added_names(value: JSON) -> list[str]:
+    """Every name any item of ``Add`` can be, as one list (each item judged on its own, so a long list of
+    ``Fn::If`` items cannot push a branch beyond the evaluation bound); a single name counts as a list of one."""
+    names: list[str] = []
+    for option in shallow_values(value):
+        for item in option if isinstance(option, list) else [option]:
+            names.extend(str(v) for v in _eval_values(item) if v is not None)
+    return names
 
 
 def _eval_values(value: JSON) -> list[JSON]:
@@ -511,7 +523,7 @@ def capability_sets(container: Mapping[str, JSON]) -> list[tuple[list[str], list
         for caps in shallow_values(linux.get("Capabilities") if linux else None):
             if caps is not None and not isinstance(caps, dict):
                 continue
-            adds = _name_lists(caps.get("Add") if caps else None, []) or [[]]
+            adds = [_added_names(caps.get("Add") if caps else None)]
             drops = _name_lists(caps.get("Drop") if caps else None, []) or [["ALL"]]
             pairs.extend((add, drop) for add in adds for drop in drops)
     return pairs
@@ -542,7 +554,7 @@ def is_agent_labelled(container: Mapping[str, JSON]) -> bool:
 def is_essential(container: Mapping[str, JSON]) -> bool:
     """True unless every possible ``Essential`` is false (absent means essential)."""
     values = _eval_values(container.get("Essential"))
-    return not values or any(v is None or is_true(v) for v in values)
+    return not values or any(v is None or may_be_true(v) for v in values)
 
 
 def has_port_mappings(container: Mapping[str, JSON]) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ._template import Template
+from ._template import Template, evaluating
 from .catalog import CONTROLS, Control
 from .reasons import reason_problem
 from .template_set import TemplateSet
@@ -116,6 +116,11 @@ def evaluate(
     """
     if template_set is not None:
         template.context["set"] = template_set
+    with evaluating(template):
+        return _findings(template, controls)
+
+
+def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple[str, str, str | None, str | None, str]] = set()
     for control in controls:

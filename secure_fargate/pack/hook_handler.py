@@ -106,7 +106,7 @@ def _evaluate(event: Any, fetch: Fetch, token: str) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise MalformedRequest("requestData is missing or not an object")
     target = data.get("targetType")
-    if target not in TEMPLATE_TARGETS:
+    if not isinstance(target, str) or target not in TEMPLATE_TARGETS:
         raise MalformedRequest(
             f"targetType {target!r} is not evaluated: this hook judges whole templates ({sorted(TEMPLATE_TARGETS)}), "
             "because resource-level requests carry no Metadata and so no acknowledgements"

@@ -16,9 +16,10 @@ safe to reason about statically); a ``Deny`` removes an action only when it has 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from . import managed_policies
 from ._template import JSON, Template, properties
@@ -269,9 +270,14 @@ def _managed_policy_by_name(template_set: TemplateSet, name: str) -> ResourceKey
 
 
 def _role_resources(template_set: TemplateSet, role: Role) -> Iterator[ResourceKey]:
-    for index, logical_id, _ in template_set.of_type("AWS::IAM::Role"):
-        if placeholder("ref", str(index), logical_id).lower() in role.names:
-            yield index, logical_id
+    """The role resources of the set ``role`` is (indexed once per set: linear in the number of roles)."""
+    if "roles_by_ref" not in template_set.cache:
+        template_set.cache["roles_by_ref"] = {
+            placeholder("ref", str(index), logical_id).lower(): (index, logical_id)
+            for index, logical_id, _ in template_set.of_type("AWS::IAM::Role")
+        }
+    by_ref: dict[str, ResourceKey] = template_set.cache["roles_by_ref"]
+    yield from sorted({by_ref[name] for name in role.names if name in by_ref})
 
 
 def _managed_arns(template_set: TemplateSet, key: ResourceKey) -> Iterator[tuple[str | None, ResourceKey | None]]:
@@ -312,8 +318,24 @@ def _attached_statements(template_set: TemplateSet, role: Role) -> Iterator[Stat
                 yield from _statements(template_set, index, document, template_set.describe((index, logical_id)))
 
 
+_T = TypeVar("_T")
+
+
+def _memo(template_set: TemplateSet, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+    """``compute()`` once per set and ``key``: many task definitions share one role, and a role's permissions
+    (and what a control finds in them) are the same for each, so judging stays linear in the template's size."""
+    cache: dict[tuple[object, ...], Any] = template_set.cache.setdefault("iam_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]  # type: ignore[no-any-return]
+
+
 def permissions(role: Role, template_set: TemplateSet) -> Permissions:
     """Every statement reaching ``role`` from every source in ``template_set``, and its AWS-managed policies."""
+    return _memo(template_set, ("permissions", role.names), lambda: _permissions(role, template_set))
+
+
+def _permissions(role: Role, template_set: TemplateSet) -> Permissions:
     statements: list[Statement] = []
     aws_managed: list[str] = []
     for key in _role_resources(template_set, role):
@@ -361,7 +383,17 @@ def check_execution_role_scope(logical_id: str, task: Mapping[str, JSON], templa
     _, execution_role = task_roles(template, task)
     if execution_role is None:
         return []
-    perms = permissions(execution_role, template_set_of(template))
+    template_set = template_set_of(template)
+    return list(
+        _memo(
+            template_set,
+            ("execution_scope", execution_role.names, execution_role.label),
+            lambda: _execution_role_findings(execution_role, permissions(execution_role, template_set)),
+        )
+    )
+
+
+def _execution_role_findings(execution_role: Role, perms: Permissions) -> Found:
     found = _broad_managed(execution_role, perms)
     messages: dict[str, None] = {}
     for statement in perms.statements:
@@ -410,7 +442,11 @@ def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template:
     if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
         return []
     template_set = template_set_of(template)
-    reads = _secret_reads(permissions(task_role, template_set), template_set)
+    reads = _memo(
+        template_set,
+        ("secret_reads", task_role.names),
+        lambda: _secret_reads(permissions(task_role, template_set), template_set),
+    )
     if not reads:
         return []
     sources = sorted({s for found in reads.values() for s in found})
@@ -458,7 +494,18 @@ def check_task_role(logical_id: str, task: Mapping[str, JSON], template: Templat
     task_role, execution_role = task_roles(template, task)
     if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
         return []
-    perms = permissions(task_role, template_set_of(template))
+    template_set = template_set_of(template)
+    key = ("task_role", task_role.names, task_role.label, execution_role.names if execution_role else None)
+    return list(
+        _memo(
+            template_set,
+            key,
+            lambda: _task_role_findings(task_role, execution_role, permissions(task_role, template_set)),
+        )
+    )
+
+
+def _task_role_findings(task_role: Role, execution_role: Role | None, perms: Permissions) -> Found:
     messages: dict[str, None] = {}
     for statement in perms.statements:
         if statement.allow:

@@ -84,9 +84,27 @@ def _no_constant(name: str) -> Any:
     raise _Refused(f"{name} is not a valid JSON number")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: a duplicate key is refused, since which one CloudFormation keeps is
+    not what the pack may guess (``"User": "0", "User": "1000"``)."""
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _Refused(f"duplicate key {_duplicate([key for key, _ in pairs])[:80]!r} in one mapping")
+    return mapping
+
+
+def _duplicate(keys: list[str]) -> str:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    return ""  # pragma: no cover - only called when there is a duplicate
+
+
 def _parse(text: str) -> Any:
     try:
-        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+        return json.loads(text, parse_float=_finite, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise _Refused(f"nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as json_error:
@@ -100,6 +118,8 @@ def _parse_yaml(text: str, json_error: json.JSONDecodeError) -> Any:
         loader = _cfn_yaml_loader()(text)  # cfn-lint depends on PyYAML; plain JSON templates need nothing
     except ImportError:
         raise _Refused(f"not valid JSON ({json_error.msg} at line {json_error.lineno}); YAML needs PyYAML") from None
+    except UnicodeError:  # a lone surrogate in text handed over as a string (the hook's payload), not a file
+        raise _Refused("not valid JSON or YAML (a character that is not Unicode text)") from None
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -161,6 +181,10 @@ def _validate_template(body: Any, path: str) -> None:
             raise TemplateError(f"{path}: resource {logical_id[:80]!r} has no Type")
 
 
+#: The YAML merge key's tag (``<<``): merged keys may be overridden, the mapping's own keys may not repeat.
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _cfn_yaml_loader() -> Any:
     """A safe YAML loader that reads short-form intrinsics (!Ref, !GetAtt, !If, ...) as their long form, keeps
     keys and dates as the strings CloudFormation sees, and uses libyaml when available."""
@@ -175,6 +199,9 @@ def _cfn_yaml_loader() -> Any:
         }
 
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+            own = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.tag != _MERGE_TAG]
+            if len(set(own)) != len(own):
+                raise _Refused(f"duplicate key {_duplicate(own)[:80]!r} in one mapping")
             self.flatten_mapping(node)
             mapping: dict[str, Any] = {}
             for key_node, value_node in node.value:

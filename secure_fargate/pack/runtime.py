@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from ._template import JSON, UNKNOWN, Template, _Unknown, as_list, possible_values, properties
+from ._template import JSON, UNKNOWN, Template, _Unknown, as_list, may_be_true, possible_values, properties
 
 Found = list[tuple[str | None, str]]
 
@@ -70,7 +70,7 @@ def check_fault_injection(logical_id: str, task: Mapping[str, JSON], template: T
     """SF.FAULT_INJECTION: ``EnableFaultInjection`` lets whoever holds the task's fault-injection endpoint stall,
     drop or blackhole its traffic and stress its processes: a test feature, acknowledged where it is wanted."""
     options = possible_values(properties(task).get("EnableFaultInjection"))
-    if not isinstance(options, _Unknown) and any(v in (True, "true") for v in options):
+    if not isinstance(options, _Unknown) and any(may_be_true(v) for v in options):
         return [(None, "EnableFaultInjection is true")]
     return []
 

@@ -9,9 +9,9 @@ from ._template import (
     Template,
     _Unknown,
     as_list,
-    is_true,
     items,
     literal_value,
+    may_be_true,
     possible_values,
     properties,
 )
@@ -80,5 +80,5 @@ def exec_problem(enabled: bool) -> str | None:
 def check_exec(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """SF.EXEC: ECS Exec is off unless acknowledged (every possible value of EnableExecuteCommand)."""
     options = possible_values(properties(service).get("EnableExecuteCommand"))
-    problem = exec_problem(not isinstance(options, _Unknown) and any(is_true(v) for v in options))
+    problem = exec_problem(not isinstance(options, _Unknown) and any(may_be_true(v) for v in options))
     return [(None, problem)] if problem else []

@@ -183,18 +183,20 @@ def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Tem
     return []
 
 
-def _network_mode(task: Mapping[str, JSON]) -> JSON | _Unknown:
-    return _single(properties(task).get("NetworkMode"))
+def _may_be_host(value: JSON) -> bool:
+    """True when any possible value of a mode property is ``host`` (any case, surrounding spaces ignored)."""
+    options = possible_values(value)
+    return not isinstance(options, _Unknown) and any(str(v).strip().lower() == "host" for v in options)
 
 
 def check_host_network(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
-    """ECS.17: the task must not use the host network mode."""
-    return [(None, "uses NetworkMode host")] if _network_mode(task) == "host" else []
+    """ECS.17: the task must not use the host network mode (in any branch of an ``Fn::If``)."""
+    return [(None, "uses NetworkMode host")] if _may_be_host(properties(task).get("NetworkMode")) else []
 
 
 def check_host_pid(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
-    """ECS.3: the task must not share the host's process namespace."""
-    return [(None, "uses PidMode host")] if _single(properties(task).get("PidMode")) == "host" else []
+    """ECS.3: the task must not share the host's process namespace (in any branch of an ``Fn::If``)."""
+    return [(None, "uses PidMode host")] if _may_be_host(properties(task).get("PidMode")) else []
 
 
 def check_roles(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from ._template import JSON, Template, properties
+from ._template import JSON, Template, cidr_blocks, properties, select_index
 
 #: Placeholders are wrapped in NUL and their fields separated by US: neither occurs in a template's strings
 #: used as names, and neither is a separator CloudFormation templates split on.
@@ -117,12 +117,20 @@ class TemplateSet:
         if isinstance(value, list):
             items = [self.render(template, item, depth) for item in value]
             return None if any(i is None for i in items) else [str(i) for i in items]
+        if isinstance(value, dict) and list(value) == ["Fn::Cidr"]:
+            return self._cidr(template, value["Fn::Cidr"], depth + 1)
         if isinstance(value, dict) and list(value) == ["Fn::Split"]:
             argument = value["Fn::Split"]
             if isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str) and argument[0]:
                 whole = self.render(template, argument[1], depth + 1)
                 return None if whole is None else whole.split(argument[0])
         return None
+
+    def export_of(self, template: Template, name: JSON) -> tuple[Template, JSON] | None:
+        """The template exporting the name ``name`` renders to (in ``template``) and the exported value."""
+        rendered = self.render(template, name)
+        found = self._exports.get(rendered) if rendered is not None else None
+        return None if found is None else (self.templates[found[0]], found[1])
 
     def resource_key(self, template: Template, value: JSON) -> ResourceKey | None:
         """The resource of the set that ``value`` designates (by Ref, GetAtt, or an import of either)."""
@@ -179,9 +187,10 @@ class TemplateSet:
             return None
         index = self.render(template, argument[0], depth)
         items = self.render_list(template, argument[1], depth)
-        if index is None or items is None or not index.isdigit() or int(index) >= len(items):
+        position = select_index(index)
+        if position is None or items is None or position >= len(items):
             return None
-        return items[int(index)]
+        return items[position]
 
     def _sub(self, template: Template, argument: JSON, depth: int) -> str | None:
         text, variables = (argument, {}) if isinstance(argument, str) else _sub_parts(argument)
@@ -203,6 +212,26 @@ class TemplateSet:
 
         result = _SUB_VARIABLE.sub(substitute, text).replace("${!", "${")
         return None if failed else result
+
+    def _cidr(self, template: Template, argument: JSON, depth: int) -> list[str] | None:
+        if not (isinstance(argument, list) and len(argument) == 3):
+            return None
+        block, count, bits = (self.render(template, a, depth) for a in argument)
+        if block is None or not is_literal(block):
+            return None
+        return cidr_blocks(block, count, bits)
+
+    def _find_in_map(self, template: Template, argument: JSON, depth: int) -> str | None:
+        """``Fn::FindInMap`` with keys known from the template text (an unknown key renders to None)."""
+        if not (isinstance(argument, list) and len(argument) in (3, 4)):
+            return None
+        value: JSON = template.body.get("Mappings")
+        for key in argument[:3]:
+            rendered = self.render(template, key, depth)
+            if not isinstance(value, dict) or rendered is None or rendered not in value:
+                return None
+            value = value[rendered]
+        return self.render(template, value, depth)
 
     def _import(self, template: Template, argument: JSON, depth: int) -> str | None:
         name = self.render(template, argument, depth)
@@ -228,6 +257,7 @@ _RENDERERS: dict[str, str] = {
     "Fn::Select": "_select",
     "Fn::Sub": "_sub",
     "Fn::ImportValue": "_import",
+    "Fn::FindInMap": "_find_in_map",
 }
 
 
