@@ -302,7 +302,14 @@ def staged_stack(app: cdk.App) -> cdk.Stack:
     return stack
 
 
+# Closed by attack-pack: a String/Number parameter's AllowedValues are its possible values.
+def privileged_from_parameter_default(app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret) -> None:
+    flag = cdk.CfnParameter(stack, "Privileged", type="String", default="true", allowed_values=["true", "false"])
+    task_l1(service(stack, cluster)).add_property_override(C0 + "Privileged", flag.value_as_string)
+
+
 BLOCKED_AT_SYNTH: list[tuple[Route, str]] = [
+    (privileged_from_parameter_default, "ECS.4"),
     (drop_removed, "SF.CAPABILITIES"),
     (drop_removed_in_one_branch, "SF.CAPABILITIES"),
     (user_removed_in_one_branch, "ECS.20"),
@@ -396,11 +403,6 @@ def test_one_container_given_as_sidecars_is_refused_naming_the_property() -> Non
 # ------------------------------------------------------------------------------------- open bypasses
 
 
-def privileged_from_parameter_default(app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret) -> None:
-    flag = cdk.CfnParameter(stack, "Privileged", type="String", default="true", allowed_values=["true", "false"])
-    task_l1(service(stack, cluster)).add_property_override(C0 + "Privileged", flag.value_as_string)
-
-
 def secret_read_through_an_assumable_role(
     app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret
 ) -> None:
@@ -440,12 +442,6 @@ OPEN: list[tuple[Route, str, str]] = [
         "bypass: with context @aws-cdk/core:failSynthOnValidationErrors=false CDK only writes the report; the CDK "
         "CLI sets it on every synth (it fails from validation-report.json), so the library cannot refuse it — see "
         "report",
-    ),
-    (
-        privileged_from_parameter_default,
-        "ECS.4",
-        "bypass: a CfnParameter's Default/AllowedValues are not taken as possible values (parameters are never "
-        "guessed); needs the evaluator to see the template's Parameters — see report",
     ),
     (
         secret_read_through_an_assumable_role,
