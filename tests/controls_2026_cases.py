@@ -50,6 +50,11 @@ NEW_VIOLATIONS: list[tuple[str, str, Mutation]] = [
         lambda t: res(t, "Task").update(Volumes=[efs_volume(TransitEncryption="DISABLED")]),
     ),
     (
+        "SF.EFS_IAM",
+        "efs-no-iam-authorization",
+        lambda t: res(t, "Task").update(Volumes=[efs_volume(TransitEncryption="ENABLED")]),
+    ),
+    (
         "ECS.21",
         "unset-os-no-user",
         lambda t: (res(t, "Task").pop("RuntimePlatform"), c0(t).pop("User")),

@@ -450,11 +450,6 @@ OPEN: list[tuple[Route, str, str]] = [
         "sts:AssumeRole chains — see report",
     ),
     (
-        efs_without_iam_added_later,
-        "SF.VOLUMES",
-        "bypass: EFS IAM authorization is a constructor check only; no pack control judges it — see report",
-    ),
-    (
         password_glued_to_a_short_flag,
         "ECS.8",
         "bypass: '-p<password>' is indistinguishable from '-p8080' without knowing the program — see report",
@@ -466,6 +461,11 @@ OPEN: list[tuple[Route, str, str]] = [
         "is synthesized (app.synth() / cdk synth still fail) — see report",
     ),
 ]
+
+
+def test_efs_volume_without_iam_added_after_construction_is_judged() -> None:
+    """The constructor refuses it in ``volumes=``; added later, the pack's SF.EFS_IAM judges it."""
+    assert "SF.EFS_IAM" in reported(efs_without_iam_added_later)
 
 
 def test_sidecar_forged_into_an_agent_by_overrides_is_refused() -> None:

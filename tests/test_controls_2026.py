@@ -30,7 +30,7 @@ EXPECTED_CONTROLS = [
     "ECS.2", "ECS.3", "ECS.4", "ECS.5", "ECS.8", "ECS.9", "ECS.10", "ECS.12", "ECS.17", "ECS.20",
     "SF.CAPABILITIES", "SF.PTRACE", "SF.MEMORY", "SF.TASK_SIZE", "SF.IMAGE", "SF.ROLES", "SF.EXECUTION_ROLE",
     "SF.SECRETS", "SF.TASK_ROLE", "SF.INGRESS",
-    "ECS.13", "ECS.14", "ECS.15", "ECS.16", "ECS.18", "ECS.21", "ECR.1", "ECR.2", "ECR.3", "ECR.5",
+    "ECS.13", "ECS.14", "ECS.15", "ECS.16", "ECS.18", "SF.EFS_IAM", "ECS.21", "ECR.1", "ECR.2", "ECR.3", "ECR.5",
     "SF.FAULT_INJECTION", "SF.EBS_ENCRYPTION", "SF.VERSION_CONSISTENCY",
     "SF.EXEC", "SF.MOUNTS", "SF.AGENT", "SF.VOLUMES",  # issue 12
 ]  # fmt: skip
@@ -287,3 +287,25 @@ def test_cli_check_refuses_too_many_required_tag_keys(tmp_path: Any) -> None:
     path = tmp_path / "t.template.json"
     path.write_text(json.dumps(baseline()))
     assert main(["check", str(path), "--required-tag-keys", "a,b,c,d,e,f,g"]) == 2
+
+
+def _efs_task(authorization: object) -> dict[str, Any]:
+    efs: dict[str, Any] = {"FilesystemId": "fs-1", "TransitEncryption": "ENABLED"}
+    if authorization is not None:
+        efs["AuthorizationConfig"] = authorization
+    volume = {"Name": "data", "EFSVolumeConfiguration": efs}
+    return {"Resources": {"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Volumes": [volume]}}}}
+
+
+@pytest.mark.parametrize(
+    ("authorization", "failing"),
+    [
+        ({"IAM": "ENABLED"}, set()),
+        ({"IAM": "DISABLED"}, {("Task", None)}),
+        (None, {("Task", None)}),
+        ({"IAM": {"Ref": "Unknown"}}, set()),
+    ],
+    ids=["enabled", "disabled", "absent", "deploy-time"],
+)
+def test_sf_efs_iam_exact_resources(authorization: object, failing: set[tuple[str, str | None]]) -> None:
+    assert found(_efs_task(authorization), "SF.EFS_IAM") == failing

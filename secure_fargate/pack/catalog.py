@@ -327,6 +327,17 @@ CONTROLS: tuple[Control, ...] = (
         "'ENABLED'))",
     ),
     Control(
+        "SF.EFS_IAM",
+        "EFS volumes mount with IAM authorization",
+        TASK,
+        storage.check_efs_iam,
+        "Without IAM authorization the file system cannot tell this task from any other client that reaches its "
+        "mount targets; with it, the file system policy decides per task role.",
+        fix="set EFSVolumeConfiguration.AuthorizationConfig.IAM: ENABLED (ecs.EfsVolumeConfiguration("
+        "authorization_config=ecs.AuthorizationConfig(iam='ENABLED'), transit_encryption='ENABLED')); to accept: "
+        "acknowledge(scope, 'SF.EFS_IAM', reason)",
+    ),
+    Control(
         "ECS.21",
         "Windows containers run as a non-administrator user",
         TASK,

@@ -1,5 +1,5 @@
-"""Storage controls: EFS volumes encrypted in transit (Security Hub ECS.18) and ECS-managed EBS volumes
-encrypted at rest (SF.EBS_ENCRYPTION)."""
+"""Storage controls: EFS volumes encrypted in transit (Security Hub ECS.18) and mounted with IAM authorization
+(SF.EFS_IAM), and ECS-managed EBS volumes encrypted at rest (SF.EBS_ENCRYPTION)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,25 @@ def check_efs_transit_encryption(logical_id: str, task: Mapping[str, JSON], temp
         if any(value != "ENABLED" for value in options):
             name = volume.get("Name")
             found.append((None, f"EFS volume {name!r} has no in-transit encryption (TransitEncryption: ENABLED)"))
+    return found
+
+
+def check_efs_iam(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
+    """SF.EFS_IAM: every EFS volume of the task definition mounts with the task role's IAM identity
+    (``AuthorizationConfig.IAM: ENABLED``), so the file system's policy can tell tasks apart; absent means
+    DISABLED (any client in the VPC with network access mounts it)."""
+    found: Found = []
+    for volume in as_list(properties(task).get("Volumes")):
+        efs = volume.get("EFSVolumeConfiguration") if isinstance(volume, dict) else None
+        if not isinstance(efs, dict):
+            continue
+        authorization = efs.get("AuthorizationConfig")
+        options = possible_values(authorization.get("IAM") if isinstance(authorization, dict) else None)
+        if isinstance(options, _Unknown):
+            continue
+        if any(value != "ENABLED" for value in options):
+            name = volume.get("Name")
+            found.append((None, f"EFS volume {name!r} mounts without IAM authorization (AuthorizationConfig.IAM)"))
     return found
 
 
