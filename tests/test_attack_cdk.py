@@ -444,12 +444,6 @@ OPEN: list[tuple[Route, str, str]] = [
         "report",
     ),
     (
-        secret_read_through_an_assumable_role,
-        "SF.SECRETS",
-        "bypass: a role whose trust policy names the task role reads the secret; the IAM controls do not follow "
-        "sts:AssumeRole chains — see report",
-    ),
-    (
         password_glued_to_a_short_flag,
         "ECS.8",
         "bypass: '-p<password>' is indistinguishable from '-p8080' without knowing the program — see report",
@@ -461,6 +455,11 @@ OPEN: list[tuple[Route, str, str]] = [
         "is synthesized (app.synth() / cdk synth still fail) — see report",
     ),
 ]
+
+
+def test_secret_read_through_a_role_that_trusts_the_task_role_is_judged() -> None:
+    """Within one account a trust policy naming the task role lets it assume that role: its reads count."""
+    assert "SF.SECRETS" in reported(secret_read_through_an_assumable_role)
 
 
 def test_efs_volume_without_iam_added_after_construction_is_judged() -> None:

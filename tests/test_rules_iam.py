@@ -479,3 +479,50 @@ def test_import_loops_do_not_hang() -> None:
     b = {"Resources": {}, "Outputs": {"O": {"Value": {"Fn::ImportValue": "a"}, "Export": {"Name": "b"}}}}
     template_set = TemplateSet([Template(a), Template(b)])
     assert template_set.render(template_set.templates[0], {"Fn::ImportValue": "a"}) is None
+
+
+# ------------------------------------------------------------------------- roles that trust the task role
+
+
+def _trusting_template(trusted: str) -> dict[str, Any]:
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": trusted}}]}
+    read = {"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    ecs_trust = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ecs-tasks.amazonaws.com"}}
+        ]
+    }
+    return {
+        "Resources": {
+            "TaskRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": ecs_trust}},
+            "ExecRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": ecs_trust}},
+            "Reader": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": trust,
+                    "Policies": [{"PolicyName": "read", "PolicyDocument": read}],
+                },
+            },
+            "Task": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {
+                    "TaskRoleArn": {"Fn::GetAtt": ["TaskRole", "Arn"]},
+                    "ExecutionRoleArn": {"Fn::GetAtt": ["ExecRole", "Arn"]},
+                    "ContainerDefinitions": [],
+                },
+            },
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("trusted", "failing"),
+    [({"Fn::GetAtt": ["TaskRole", "Arn"]}, {"Task"}), ({"Fn::GetAtt": ["ExecRole", "Arn"]}, set())],
+    ids=["trusts-the-task-role", "trusts-another-role"],
+)
+def test_secret_read_by_a_role_that_trusts_the_task_role(trusted: Any, failing: set[str]) -> None:
+    from secure_fargate.pack import Template as PackTemplate
+    from secure_fargate.pack import evaluate_set
+
+    found = {f.resource for f in evaluate_set([PackTemplate(_trusting_template(trusted))]) if f.control == "SF.SECRETS"}
+    assert found == failing

@@ -435,9 +435,49 @@ def _secret_reads(perms: Permissions, template_set: TemplateSet) -> dict[str, se
     return reads
 
 
+def _principals_trusted(template_set: TemplateSet, index: int, document: JSON) -> Iterator[JSON]:
+    """The ``Principal.AWS`` values of a trust policy's Allow statements."""
+    for doc in alternatives(document):
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for statement in items_of(statements if isinstance(statements, list) else [statements]):
+            if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                continue
+            principal = statement.get("Principal")
+            trusted = principal.get("AWS") if isinstance(principal, dict) else None
+            yield from items_of(trusted if isinstance(trusted, list) else [trusted])
+
+
+def assumable_roles(role: Role, template_set: TemplateSet) -> list[Role]:
+    """Roles of the set whose trust policy names ``role`` itself: within one account that trust alone lets
+    ``role`` assume them (no identity-based ``sts:AssumeRole`` is needed), so what they may do, it may do."""
+    found: list[Role] = []
+    by_name = _roles_by_name(template_set)
+    for index, logical_id, resource in template_set.of_type("AWS::IAM::Role"):
+        candidate = by_name.get(placeholder("ref", str(index), logical_id).lower())
+        if candidate is None or candidate.same_as(role) or candidate in found:
+            continue
+        template = template_set.templates[index]
+        document = properties(resource).get("AssumeRolePolicyDocument")
+        for value in _principals_trusted(template_set, index, document):
+            trusted = role_of(template, value, template_set)
+            if trusted is not None and trusted.same_as(role):
+                found.append(candidate)
+                break
+    return found
+
+
+def _reads_with_assumable(role: Role, template_set: TemplateSet) -> dict[str, set[str]]:
+    """Secret reads of ``role`` and of every role that trusts it (one hop), sources labelled."""
+    reads = _secret_reads(permissions(role, template_set), template_set)
+    for other in assumable_roles(role, template_set):
+        for action, sources in _secret_reads(permissions(other, template_set), template_set).items():
+            reads.setdefault(action, set()).update(f"{s} via role {other.label}, which trusts it" for s in sources)
+    return reads
+
+
 def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
-    """SF.SECRETS: the task role (the application's identity) cannot read secrets or parameters; injection at
-    start goes through the execution role."""
+    """SF.SECRETS: the task role (the application's identity) cannot read secrets or parameters, itself or
+    through a role that trusts it; injection at start goes through the execution role."""
     task_role, execution_role = task_roles(template, task)
     if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
         return []
@@ -445,7 +485,7 @@ def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template:
     reads = _memo(
         template_set,
         ("secret_reads", task_role.names),
-        lambda: _secret_reads(permissions(task_role, template_set), template_set),
+        lambda: _reads_with_assumable(task_role, template_set),
     )
     if not reads:
         return []
