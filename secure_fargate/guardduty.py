@@ -13,11 +13,11 @@ from aws_cdk import Annotations, Aws, CfnMapping, Stack, Token
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from .images import grant_repository_pull
 from .pack.guardduty import (
     AGENT_REGISTRY_ACCOUNTS,
     MAPPING_KEY,
     MAPPING_NAME,
-    PULL_ACTIONS,
     REPOSITORY_NAME,
 )
 from .pack.guardduty import agent_repository_arn as literal_agent_repository_arn
@@ -52,6 +52,5 @@ def grant_agent_pull(role: iam.IRole, scope: IConstruct) -> bool:
             f"GuardDuty has no Fargate agent repository in {Stack.of(scope).region}: no pull permission added",
         )
         return False
-    role.add_to_principal_policy(iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[arn]))
-    role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+    grant_repository_pull(role, arn)
     return True

@@ -20,6 +20,7 @@ from aws_cdk import aws_iam as iam
 
 from ._tokens import is_unresolved
 from .pack.containers import ImagePin, image_pin, tag_or_digest_pin
+from .pack.guardduty import PULL_ACTIONS
 
 
 class ImageSource(abc.ABC):
@@ -103,8 +104,14 @@ _PRIVATE_ECR = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/"
     r"(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?:[:@].*)?$"
 )
-#: The actions an image pull needs on its repository (ecr:GetAuthorizationToken is granted on "*").
-PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
+
+
+def grant_repository_pull(role: iam.IRole, repository_arn: str, *extra_actions: str) -> None:
+    """The pull of one ECR repository (``PULL_ACTIONS`` plus ``extra_actions`` on that repository only), and the
+    token call, which has no resource-level permission and so is granted on ``*``."""
+    actions = [*PULL_ACTIONS, *extra_actions]
+    role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[repository_arn]))
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
 
 
 @dataclass(frozen=True)
@@ -134,8 +141,7 @@ class RegistryImage(ImageSource):
             return
         partition = "aws-cn" if match["cn"] else "aws"
         arn = f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
-        role.add_to_principal_policy(iam.PolicyStatement(actions=list(PULL_ACTIONS), resources=[arn]))
-        role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+        grant_repository_pull(role, arn)
 
 
 @dataclass(frozen=True)
@@ -206,16 +212,4 @@ class PullThroughCacheImage(ImageSource):
     def grant_pull(self, role: iam.IRole) -> None:
         """The cached repository's pull, its creation on first pull and the upstream import; the token call
         (``ecr:GetAuthorizationToken``) has no resource-level permission."""
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchGetImage",
-                    "ecr:CreateRepository",
-                    "ecr:BatchImportUpstreamImage",
-                ],
-                resources=[self.repository_arn],
-            )
-        )
-        role.add_to_principal_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+        grant_repository_pull(role, self.repository_arn, "ecr:CreateRepository", "ecr:BatchImportUpstreamImage")

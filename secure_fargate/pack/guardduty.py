@@ -61,7 +61,8 @@ AGENT_REGISTRY_ACCOUNTS: Mapping[str, str] = {
 MAPPING_NAME = "SecureFargateGuardDutyAgent"
 MAPPING_KEY = "account"
 
-#: The pull actions GuardDuty documents for the execution role (plus the unscoped token call).
+#: The pull actions an image pull needs on its repository (GuardDuty documents these for the execution role,
+#: plus the unscoped token call); secure_fargate.images grants exactly these for every kind of image.
 PULL_ACTIONS: tuple[str, ...] = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
 
 _LITERAL_ARN = re.compile(r"^arn:aws:ecr:([a-z0-9-]+):([0-9]{12}):repository/" + REPOSITORY_NAME + "$")
