@@ -21,16 +21,17 @@ from constructs import IConstruct
 
 from .errors import Problems
 from .pack import CONTROLS_BY_ID, METADATA_KEY
+from .pack.engine import PER_VARIABLE_CONTROL
 
 #: Plugin name of the guardrail pack; CDK namespaces rule IDs with it (``secure-fargate::ECS.5``).
 PLUGIN_NAME = "secure-fargate"
 
 #: Controls judged per container: an acknowledgement must name the container it covers.
 CONTAINER_CONTROLS: frozenset[str] = frozenset(
-    {"ECS.5", "ECS.8", "ECS.9", "ECS.20", "ECS.21", "SF.IMAGE", "SF.MOUNTS", "SF.LOGGING", "SF.VERSION_CONSISTENCY"}
+    {"ECS.5", "ECS.8", "ECS.9", "ECS.20", "ECS.21", "SF.IMAGE", "SF.MOUNTS", "SF.VERSION_CONSISTENCY"}
 )
 #: Controls judged per variable of a container: an acknowledgement must name the variable too.
-VARIABLE_CONTROLS: frozenset[str] = frozenset({"ECS.8"})
+VARIABLE_CONTROLS: frozenset[str] = frozenset({PER_VARIABLE_CONTROL})
 
 #: cdk-nag's NIST 800-53 pack flags every AWS::IAM::Policy as an "inline" policy. CDK's grants create exactly
 #: those, scoped to the ARNs of the resources granted; the library acknowledges it on the roles it creates.

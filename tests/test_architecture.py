@@ -316,3 +316,10 @@ def test_register_is_idempotent_and_needs_no_explicit_app(tmp_path: Path) -> Non
     assert "ECS.4" in reported_controls(raised.value)
     report = json.loads((tmp_path / "validation-report.json").read_text())
     assert [r["pluginName"] for r in report["pluginReports"]] == ["secure-fargate"]
+
+
+def test_acknowledgement_control_lists_name_real_controls() -> None:
+    from secure_fargate.acknowledgements import CONTAINER_CONTROLS, VARIABLE_CONTROLS
+    from secure_fargate.pack import CONTROLS_BY_ID
+
+    assert CONTAINER_CONTROLS | VARIABLE_CONTROLS <= set(CONTROLS_BY_ID)
