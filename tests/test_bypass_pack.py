@@ -331,3 +331,16 @@ def test_sarif_uris_are_relative_to_the_scanned_root_and_percent_encoded(tmp_pat
     location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location["uri"] == "stage%20%231/App%20%C3%BC.template.json"
     assert run["originalUriBaseIds"][location["uriBaseId"]]["uri"].endswith("/cdk%20out/")
+
+
+def test_scan_text_output_escapes_like_check() -> None:
+    """A live resource's name reaches the scan report as it does a template's: escaped, one line per finding."""
+    from secure_fargate.pack import Finding
+    from secure_fargate.pack.scan import render
+
+    forged = Finding(
+        "ECS.20", "live:eu-west-1", "arn:aws:ecs:task-definition/app\x1b[2K\rOK", "app", "runs as root", "error"
+    )
+    text = render([forged], "text")
+    assert "\x1b" not in text and "\r" not in text and "\\x1b" in text
+    assert text.count("\n") == 1  # the finding and the count line

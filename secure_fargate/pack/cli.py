@@ -10,29 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import CONTROLS, Finding, Template, TemplateError, __version__, load_template, sarif, scan
 from .catalog import Control, with_required_tag_keys
+from .report import escape, text_report
 from .verdict import ERROR, verdict
 
 #: A template file and the root it was found under (the directory given, or the file's own directory).
 Located = tuple[Path, Path]
-
-
-def escape(text: str) -> str:
-    """``text`` with control, format (bidi, zero-width), surrogate and line/paragraph separator characters
-    written as ``\\xNN``/``\\uNNNN`` escapes: one finding stays one line, and what it says is what it shows."""
-    out = []
-    for ch in text:
-        if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029":
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def template_files(path: Path) -> list[Path]:
@@ -66,25 +53,12 @@ def _verdict(templates: list[Template], controls: Sequence[Control]) -> tuple[li
         raise TemplateError(f"{names}: cannot be checked ({type(error).__name__})") from None
 
 
-def _text(findings: list[Finding]) -> str:
-    lines = []
-    for f in findings:
-        where = f"{f.resource}" + (f" container {f.container}" if f.container else "")
-        where += f" [{f.item}]" if f.item else ""
-        status = f" [acknowledged: {f.acknowledged}]" if f.acknowledged else ""
-        status += "" if f.acknowledgeable else " [not acknowledgeable]"
-        lines.append(escape(f"{f.template}: {f.control} {where}: {f.message}{status}"))
-    open_count = sum(1 for f in findings if not f.acknowledged)
-    lines.append(f"{open_count} finding(s), {len(findings) - open_count} acknowledged")
-    return "\n".join(lines)
-
-
 def _render(output_format: str, findings: list[Finding], located: list[Located]) -> str:
     if output_format == "json":
         return json.dumps([f.to_dict() for f in findings], indent=2)
     if output_format == "sarif":
         return json.dumps(sarif.report(findings, locations=sarif.artifact_locations(located)), indent=2)
-    return _text(findings)
+    return text_report(findings)
 
 
 def _write(report: str, output: str | None) -> None:

@@ -29,6 +29,7 @@ from . import sarif
 from ._template import Template
 from .engine import METADATA_KEY, Finding
 from .reasons import reason_problem
+from .report import text_report
 from .verdict import ERROR, verdict
 
 #: The only operations the scanner may call, per service; their IAM actions are ``<service>:<Operation>``.
@@ -532,14 +533,7 @@ def render(findings: Sequence[Finding], fmt: str) -> str:
         return json.dumps([f.to_dict() for f in findings], indent=2)
     if fmt == "sarif":
         return json.dumps(sarif.report(list(findings)), indent=2)
-    lines = []
-    for f in findings:
-        where = f.resource + (f" container {f.container}" if f.container else "")
-        status = f" [acknowledged: {f.acknowledged}]" if f.acknowledged else ""
-        lines.append(f"{f.template}: {f.control} {where}: {f.message}{status}")
-    open_count = sum(1 for f in findings if not f.acknowledged)
-    lines.append(f"{open_count} finding(s), {len(findings) - open_count} acknowledged")
-    return "\n".join(lines)
+    return text_report(findings)
 
 
 def run(args: argparse.Namespace, session_factory: Callable[..., Any] | None = None) -> int:
