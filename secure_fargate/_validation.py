@@ -354,11 +354,12 @@ def check_traffic_rules(rules: Sequence[tuple[str, object, object]]) -> list[Iss
 
 
 def check_task_types(cpu: object, memory_mib: object) -> list[Issue]:
-    """``cpu`` and ``memory_limit_mib`` are int (a str would reach jsii as a raw type error)."""
+    """``cpu`` and ``memory_limit_mib`` are int (a str would reach jsii as a raw type error); a deploy-time
+    number token (a float in Python) is not guessed."""
     return [
         (prop, value, "an int (e.g. 256, 512)")
         for prop, value in (("cpu", cpu), ("memory_limit_mib", memory_mib))
-        if not isinstance(value, int) or isinstance(value, bool)
+        if (not isinstance(value, int) or isinstance(value, bool)) and _known(value)
     ]
 
 
@@ -402,13 +403,8 @@ def check_unique_names(names: Sequence[str]) -> list[Issue]:
 
 def check_task_size(cpu: object, memory_mib: object) -> list[Issue]:
     """SF.TASK_SIZE through the pack's ``task_size_problem``."""
-    wrong = [
-        (prop, value, "an int (CPU units / MiB), e.g. 512")
-        for prop, value in (("cpu", cpu), ("memory_limit_mib", memory_mib))
-        if not isinstance(value, (int, float)) or isinstance(value, bool)
-    ]
-    if wrong or not isinstance(cpu, int) or not isinstance(memory_mib, int) or not (_known(cpu) and _known(memory_mib)):
-        return wrong
+    if not isinstance(cpu, int) or not isinstance(memory_mib, int) or not (_known(cpu) and _known(memory_mib)):
+        return []  # a wrong type is check_task_types' to report; a token is not guessed
     problem = task_size_problem(cpu, memory_mib)
     return [("cpu/memory_limit_mib", (cpu, memory_mib), f"a supported Fargate task size: {problem}")] if problem else []
 

@@ -70,7 +70,8 @@ def test_literal_behind_an_intrinsic_is_judged_by_the_construct(options: dict[st
 def test_deploy_time_value_is_not_guessed() -> None:
     _, stack, cluster, _ = base_stack()
     user = cdk.CfnParameter(stack, "User", type="String").value_as_string
-    service(stack, cluster, container=app_container(user=user))  # unknown until deploy: not refused
+    cpu = cdk.CfnParameter(stack, "Cpu", type="Number").value_as_number  # a float token in Python
+    service(stack, cluster, container=app_container(user=user), cpu=cpu)  # unknown until deploy: not refused
 
 
 @pytest.mark.parametrize(
