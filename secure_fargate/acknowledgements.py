@@ -62,9 +62,7 @@ def _targets(scope: IConstruct, resource_type: str) -> list[CfnResource]:
 
 
 def _has_container(scope: IConstruct, name: str) -> bool:
-    definitions = [c for c in scope.node.find_all() if isinstance(c, ecs.TaskDefinition)]
-    if isinstance(scope, ecs.TaskDefinition):
-        definitions.append(scope)
+    definitions = [c for c in scope.node.find_all() if isinstance(c, ecs.TaskDefinition)]  # scope included
     return any(d.find_container(name) is not None for d in definitions)
 
 
