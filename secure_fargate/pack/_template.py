@@ -416,6 +416,33 @@ def objects(value: JSON) -> list[Mapping[str, JSON]]:
     return [v for v in shallow_values(value) if isinstance(v, dict) and not is_intrinsic(v)]
 
 
+def values_at(value: JSON, *path: str) -> list[JSON] | _Unknown:
+    """The possible literal values at ``path`` below ``value``, through every branch of every ``Fn::If`` on the
+    way: an absent key (or ``AWS::NoValue``) at any level gives ABSENT; a branch known only at deploy time adds
+    nothing; UNKNOWN when no branch is known. The one way rules read nested properties.
+
+    Args:
+        value: an object (a resource's ``Properties``, a container definition, ...) or an intrinsic giving one.
+        path: the keys to follow, e.g. ``("NetworkConfiguration", "AwsvpcConfiguration", "AssignPublicIp")``.
+    """
+    current: list[JSON] = [value]
+    for key in path:
+        following: list[JSON] = []
+        for node in current:
+            for option in [ABSENT] if node is ABSENT else shallow_values(node):
+                if option is ABSENT:
+                    following.append(ABSENT)
+                elif isinstance(option, dict) and not is_intrinsic(option):
+                    following.append(option.get(key))
+        current = following
+    found: list[JSON] = []
+    for node in current:
+        options = [ABSENT] if node is ABSENT else _eval(node, 0)
+        found.extend(options)
+    found = _unique(found)
+    return found if found else UNKNOWN
+
+
 def is_true(value: JSON) -> bool:
     """CloudFormation's boolean true: ``true`` or the string ``"true"`` (any case)."""
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")

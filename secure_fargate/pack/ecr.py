@@ -16,9 +16,11 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 
+from . import examples as ex
 from ._template import JSON, UNKNOWN, Template, _Unknown, as_list, possible_values, properties
+from .control import FSBP, HIGH, MEDIUM, REPOSITORY, Violation, resource_control
 
-Found = list[tuple[str | None, str]]
+Found = list[Violation]
 
 
 def _single(value: JSON) -> JSON | _Unknown:
@@ -47,6 +49,19 @@ def _registry_scans(repository: Mapping[str, JSON], template: Template) -> bool:
     return False
 
 
+@resource_control(
+    "ECR.1",
+    resource_types=(REPOSITORY, "AWS::ECR::RegistryScanningConfiguration"),
+    title="Private repositories scan images",
+    severity=HIGH,
+    severity_reason="Security Hub rates ECR.1 High: known vulnerabilities ship unseen",
+    standards=(FSBP,),
+    rationale="Scanning finds known vulnerabilities in images before and while they run.",
+    remediation="set ImageScanningConfiguration.ScanOnPush: true (SecureRepository does) or registry scanning",
+    source="CON316: know your images; Security Hub ECR.1",
+    failing=ex.repository(ImageScanningConfiguration={"ScanOnPush": False}),
+    passing=ex.repository(ImageScanningConfiguration={"ScanOnPush": True}),
+)
 def check_scanning(logical_id: str, repository: Mapping[str, JSON], template: Template) -> Found:
     """ECR.1: scan on push, or registry scanning that covers the repository."""
     scanning = properties(repository).get("ImageScanningConfiguration")
@@ -55,29 +70,69 @@ def check_scanning(logical_id: str, repository: Mapping[str, JSON], template: Te
         return []
     if _registry_scans(repository, template):
         return []
-    return [(None, "no image scanning: ScanOnPush is not true and no registry scanning rule covers it")]
+    return [Violation(None, "no image scanning: ScanOnPush is not true and no registry scanning rule covers it")]
 
 
+@resource_control(
+    "ECR.2",
+    resource_types=(REPOSITORY,),
+    title="Private repositories have immutable tags",
+    severity=MEDIUM,
+    severity_reason="Security Hub rates ECR.2 Medium: a tag can be moved to another image",
+    standards=(FSBP,),
+    rationale="A mutable tag can be moved to another image under a running service.",
+    remediation="set ImageTagMutability: IMMUTABLE (SecureRepository does)",
+    source="CON316: know and pin your images; Security Hub ECR.2",
+    failing=ex.repository(ImageTagMutability="MUTABLE"),
+    passing=ex.repository(ImageTagMutability="IMMUTABLE"),
+)
 def check_tag_immutability(logical_id: str, repository: Mapping[str, JSON], template: Template) -> Found:
     """ECR.2: image tags are immutable."""
     mutability = _single(properties(repository).get("ImageTagMutability"))
     if isinstance(mutability, _Unknown) or mutability == "IMMUTABLE":
         return []
-    return [(None, f"ImageTagMutability is {mutability or 'absent (MUTABLE)'}; use IMMUTABLE")]
+    return [Violation(None, f"ImageTagMutability is {mutability or 'absent (MUTABLE)'}; use IMMUTABLE")]
 
 
+@resource_control(
+    "ECR.3",
+    resource_types=(REPOSITORY,),
+    title="Repositories have a lifecycle policy",
+    severity=MEDIUM,
+    severity_reason="Security Hub rates ECR.3 Medium: old, unpatched images stay pullable",
+    standards=(FSBP,),
+    rationale="Old images pile up and stay pullable; a lifecycle policy expires them.",
+    remediation="add a lifecycle policy (SecureRepository keeps the last 50 images, untagged ones 14 days)",
+    source="Security Hub ECR.3",
+    failing=ex.repository(),
+    passing=ex.repository(LifecyclePolicy={"LifecyclePolicyText": '{"rules": []}'}),
+)
 def check_lifecycle_policy(logical_id: str, repository: Mapping[str, JSON], template: Template) -> Found:
     """ECR.3: at least one lifecycle policy."""
     policy = properties(repository).get("LifecyclePolicy")
     text = policy.get("LifecyclePolicyText") if isinstance(policy, dict) else None
     if text:
         return []
-    return [(None, "has no lifecycle policy (LifecyclePolicy.LifecyclePolicyText)")]
+    return [Violation(None, "has no lifecycle policy (LifecyclePolicy.LifecyclePolicyText)")]
 
 
 AWS_MANAGED_ECR_KEY = "alias/aws/ecr"
 
 
+@resource_control(
+    "ECR.5",
+    resource_types=(REPOSITORY,),
+    title="Repositories are encrypted with a customer-managed KMS key",
+    severity=MEDIUM,
+    severity_reason="Security Hub rates ECR.5 Medium: the data is encrypted either way; the key policy is yours",
+    standards=(FSBP,),
+    rationale="A customer-managed key puts decryption under your key policy and audit; it cannot be added later.",
+    remediation="create the repository with EncryptionType KMS and your key (SecureRepository does); the setting "
+    "cannot change on an existing repository",
+    source="Security Hub ECR.5",
+    failing=ex.repository(EncryptionConfiguration={"EncryptionType": "AES256"}),
+    passing=ex.repository(EncryptionConfiguration={"EncryptionType": "KMS", "KmsKey": {"Fn::GetAtt": ["Key", "Arn"]}}),
+)
 def check_customer_managed_key(logical_id: str, repository: Mapping[str, JSON], template: Template) -> Found:
     """ECR.5: encrypted with a customer-managed KMS key."""
     config = properties(repository).get("EncryptionConfiguration")
@@ -87,7 +142,7 @@ def check_customer_managed_key(logical_id: str, repository: Mapping[str, JSON], 
     if isinstance(kind, _Unknown) or isinstance(key, _Unknown):
         return []
     if kind not in ("KMS", "KMS_DSSE"):
-        return [(None, f"EncryptionType is {kind or 'absent (AES256)'}; use KMS with a customer-managed key")]
+        return [Violation(None, f"EncryptionType is {kind or 'absent (AES256)'}; use KMS with a customer-managed key")]
     if key is None or (isinstance(key, str) and key.endswith(AWS_MANAGED_ECR_KEY)):
-        return [(None, "encrypted with the AWS managed key aws/ecr; set KmsKey to a customer-managed key")]
+        return [Violation(None, "encrypted with the AWS managed key aws/ecr; set KmsKey to a customer-managed key")]
     return []

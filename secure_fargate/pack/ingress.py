@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
+from . import examples as ex
 from ._template import JSON, Template, possible_values, properties
+from .control import HIGH, SERVICE, Violation, resource_control
 from .template_set import TemplateSet, alternatives, is_literal, items_of, template_set_of
 
-Found = list[tuple[str | None, str]]
+Found = list[Violation]
 
 #: Ranges no internet host can come from: RFC 1918 private, RFC 6598 shared (CGNAT), link-local, loopback,
 #: IPv6 unique-local (fc00::/7), link-local and loopback.
@@ -121,6 +123,41 @@ def _without_groups(service: Mapping[str, JSON]) -> bool:
     return isinstance(values, list) and any(v is None or v == [] for v in values)
 
 
+@resource_control(
+    "SF.INGRESS",
+    resource_types=(SERVICE,),
+    title="Service security groups admit no public address range",
+    severity=HIGH,
+    severity_reason="the tasks are reachable from the internet around the load balancer",
+    rationale="Tasks should be reached only through the load balancer's security group (or private ranges).",
+    remediation="allow ingress from the load balancer's security group (service.connections.allow_from(alb, port)) "
+    "or a private CIDR; remove rules from public ranges, in this stack and in others",
+    source="CON316: one security group per task, reached through the load balancer",
+    failing={
+        **ex.service(NetworkConfiguration=ex.awsvpc(SecurityGroups=[{"Fn::GetAtt": ["Sg", "GroupId"]}])),
+        "Sg": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "tasks",
+                "SecurityGroupIngress": [
+                    {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "CidrIp": "0.0.0.0/0"}
+                ],
+            },
+        },
+    },
+    passing={
+        **ex.service(NetworkConfiguration=ex.awsvpc(SecurityGroups=[{"Fn::GetAtt": ["Sg", "GroupId"]}])),
+        "Sg": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "tasks",
+                "SecurityGroupIngress": [
+                    {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "CidrIp": "10.0.0.0/16"}
+                ],
+            },
+        },
+    },
+)
 def check_public_ingress(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """SF.INGRESS: no security group of the service admits a public CIDR, inline or through a separate ingress
     resource in any template of the set."""
@@ -138,7 +175,7 @@ def check_public_ingress(logical_id: str, service: Mapping[str, JSON], template:
         label = identity.split(":", 1)[1] if identity.startswith("id:") else _label(template_set, identity)
         messages.update(dict.fromkeys(_inline_findings(template_set, identity, label)))
         messages.update(dict.fromkeys(_separate_findings(template_set, identity, label)))
-    return [(None, m) for m in messages]
+    return [Violation(None, m) for m in messages]
 
 
 def _label(template_set: TemplateSet, identity: str) -> str:

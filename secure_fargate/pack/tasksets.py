@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from . import examples as ex
 from ._template import JSON, Template, _Unknown, possible_values, properties
+from .control import FSBP, HIGH, TASK_SET, Violation, resource_control
 
-Found = list[tuple[str | None, str]]
+Found = list[Violation]
 
 
+@resource_control(
+    "ECS.16",
+    resource_types=(TASK_SET,),
+    title="Task sets do not assign public IP addresses",
+    severity=HIGH,
+    severity_reason="Security Hub rates ECS.16 High: each task of the set is reachable from the internet",
+    standards=(FSBP,),
+    rationale="A public IP makes each task of the set reachable from the internet, bypassing the load balancer.",
+    remediation="set NetworkConfiguration.AwsVpcConfiguration.AssignPublicIp: DISABLED and run in private subnets",
+    source="Security Hub ECS.16",
+    failing=ex.task_set(NetworkConfiguration={"AwsVpcConfiguration": {"AssignPublicIp": "ENABLED", "Subnets": ["s"]}}),
+    passing=ex.task_set(NetworkConfiguration={"AwsVpcConfiguration": {"AssignPublicIp": "DISABLED", "Subnets": ["s"]}}),
+)
 def check_task_set_public_ip(logical_id: str, task_set: Mapping[str, JSON], template: Template) -> Found:
     """ECS.16 (``ecs-taskset-assign-public-ip-disabled``, no parameters): fails when ``AssignPublicIp`` is
     ``ENABLED``. CloudFormation spells the block ``AwsVpcConfiguration`` on task sets (``Awsvpc`` on services);
@@ -21,5 +36,5 @@ def check_task_set_public_ip(logical_id: str, task_set: Mapping[str, JSON], temp
             continue
         options = possible_values(config.get("AssignPublicIp"))
         if not isinstance(options, _Unknown) and "ENABLED" in options:
-            return [(None, "the task set assigns public IP addresses (AssignPublicIp: ENABLED)")]
+            return [Violation(None, "the task set assigns public IP addresses (AssignPublicIp: ENABLED)")]
     return []
