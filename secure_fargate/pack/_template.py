@@ -388,6 +388,18 @@ def shallow_values(value: JSON, depth: int = 0) -> list[JSON]:
     return [value]
 
 
+def shallow_branches(value: JSON) -> list[JSON]:
+    """The branches of ``Fn::If`` (nested) at the top of ``value``, unevaluated; ``value`` itself when it is not an
+    ``Fn::If``; ``AWS::NoValue`` branches dropped. For rules that read the shape of an intrinsic in each branch
+    (an image built by ``Fn::Join``) rather than its value."""
+    if isinstance(value, dict) and len(value) == 1 and "Fn::If" in value:
+        branches = value["Fn::If"]
+        if isinstance(branches, list) and len(branches) == 3:
+            return [b for branch in branches[1:] for b in shallow_branches(branch)]
+        return []
+    return [] if value == {"Ref": "AWS::NoValue"} else [value]
+
+
 def _shallow_select(argument: JSON, depth: int) -> list[JSON]:
     if not isinstance(argument, list) or len(argument) != 2:
         return []
@@ -441,6 +453,15 @@ def values_at(value: JSON, *path: str) -> list[JSON] | _Unknown:
         found.extend(options)
     found = _unique(found)
     return found if found else UNKNOWN
+
+
+def objects_at(value: JSON, *path: str) -> list[Mapping[str, JSON]]:
+    """The objects found at ``path`` below ``value`` through every branch of every ``Fn::If`` on the way (their
+    contents unevaluated, for rules that walk further); absent or deploy-time levels give none."""
+    current: list[Mapping[str, JSON]] = objects(value)
+    for key in path:
+        current = [found for node in current for found in objects(node.get(key))]
+    return current
 
 
 def is_true(value: JSON) -> bool:

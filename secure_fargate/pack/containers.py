@@ -28,6 +28,7 @@ from ._template import (
     may_be_true,
     objects,
     possible_values,
+    shallow_branches,
     shallow_values,
 )
 from .control import FSBP, HIGH, MEDIUM, Scope, container_control
@@ -757,15 +758,14 @@ def _join_tail_pin(image: JSON) -> ImagePin | None:
 )
 def check_image(container: Mapping[str, JSON]) -> str | None:
     """SF.IMAGE: the image must be pinned (a tag other than latest, or better a digest)."""
-    image = container.get("Image")
-    images = _strings(image)
-    for candidate in images:
-        pin = image_pin(candidate)
-        if pin in (ImagePin.LATEST, ImagePin.UNTAGGED):
-            return f"image {candidate} is {pin.value}; pin a digest (@sha256:...)"
-    pin_of_tail = None if images else _join_tail_pin(image)
-    if pin_of_tail in (ImagePin.LATEST, ImagePin.UNTAGGED):
-        return f"image (ECR) is {pin_of_tail.value}; pin a digest (@sha256:...)"  # type: ignore[union-attr]
+    for branch in shallow_branches(container.get("Image")):
+        for candidate in _strings(branch):
+            pin = image_pin(candidate)
+            if pin in (ImagePin.LATEST, ImagePin.UNTAGGED):
+                return f"image {candidate} is {pin.value}; pin a digest (@sha256:...)"
+        pin_of_tail = None if _strings(branch) else _join_tail_pin(branch)
+        if pin_of_tail in (ImagePin.LATEST, ImagePin.UNTAGGED):
+            return f"image (ECR) is {pin_of_tail.value}; pin a digest (@sha256:...)"  # type: ignore[union-attr]
     return None
 
 

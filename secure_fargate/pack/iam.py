@@ -208,9 +208,22 @@ def role_of(template: Template, value: JSON, template_set: TemplateSet | None = 
 
 
 def task_roles(template: Template, task: Mapping[str, JSON]) -> tuple[Role | None, Role | None]:
-    """(task role, execution role) of a task definition, wherever in the set they are defined."""
+    """(task role, execution role) of a task definition, wherever in the set they are defined (the first
+    branch of each; :func:`role_pairs` gives every branch)."""
+    return role_pairs(template, task)[0]
+
+
+def role_pairs(template: Template, task: Mapping[str, JSON]) -> list[tuple[Role | None, Role | None]]:
+    """Every (task role, execution role) a task definition may deploy with: each branch of an ``Fn::If`` over
+    either ARN (None where the role is absent or unknown)."""
     props = properties(task)
-    return role_of(template, props.get("TaskRoleArn")), role_of(template, props.get("ExecutionRoleArn"))
+    pairs: list[tuple[Role | None, Role | None]] = []
+    for task_value in alternatives(props.get("TaskRoleArn")) or [None]:
+        for execution_value in alternatives(props.get("ExecutionRoleArn")) or [None]:
+            pair = (role_of(template, task_value), role_of(template, execution_value))
+            if pair not in pairs:
+                pairs.append(pair)
+    return pairs
 
 
 # --- what the role may do ------------------------------------------------------------------------------
@@ -220,9 +233,10 @@ def _statements(template_set: TemplateSet, index: int, document: JSON, source: s
     template = template_set.templates[index]
     for doc in alternatives(document):
         statements = doc.get("Statement") if isinstance(doc, dict) else None
-        for statement in items_of(statements if isinstance(statements, list) else [statements]):
-            if isinstance(statement, dict):
-                yield _statement(template_set, template, statement, source)
+        for option in alternatives(statements):  # a list, or a single statement object
+            for statement in items_of(option) if isinstance(option, list) else [option]:
+                if isinstance(statement, dict):
+                    yield _statement(template_set, template, statement, source)
 
 
 def _rendered(template_set: TemplateSet, template: Template, value: JSON) -> tuple[str | None, ...]:
@@ -407,7 +421,13 @@ def check_execution_role_scope(logical_id: str, task: Mapping[str, JSON], templa
     resources (``*``, ``arn:...:secret:*``) but for ``ecr:GetAuthorizationToken``, no service-wide action
     (``s3:*``), no ``NotAction``/``NotResource``, no broad AWS managed policy. CDK's grants scoped to one resource
     (``s3:GetObject*`` on one object) pass."""
-    _, execution_role = task_roles(template, task)
+    found: Found = []
+    for execution_role in dict.fromkeys(pair[1] for pair in role_pairs(template, task)):
+        found += _execution_role_scope(template, execution_role)
+    return found
+
+
+def _execution_role_scope(template: Template, execution_role: Role | None) -> Found:
     if execution_role is None:
         return []
     template_set = template_set_of(template)
@@ -529,7 +549,10 @@ def _reads_with_assumable(role: Role, template_set: TemplateSet) -> dict[str, se
 def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.SECRETS: the task role (the application's identity) cannot read secrets or parameters, itself or
     through a role that trusts it; injection at start goes through the execution role."""
-    task_role, execution_role = task_roles(template, task)
+    return [v for pair in role_pairs(template, task) for v in _task_role_secrets(template, *pair)]
+
+
+def _task_role_secrets(template: Template, task_role: Role | None, execution_role: Role | None) -> Found:
     if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
         return []
     template_set = template_set_of(template)
@@ -598,7 +621,10 @@ def _task_statement_problems(statement: Statement) -> Iterator[str]:
 def check_task_role(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.TASK_ROLE: the application's role has no ``*`` action, no ``NotAction``/``NotResource`` statement, no
     broad AWS managed policy, and cannot assume or pass the execution role (or any role, via ``*``)."""
-    task_role, execution_role = task_roles(template, task)
+    return [v for pair in role_pairs(template, task) for v in _task_role_problems(template, *pair)]
+
+
+def _task_role_problems(template: Template, task_role: Role | None, execution_role: Role | None) -> Found:
     if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
         return []
     template_set = template_set_of(template)

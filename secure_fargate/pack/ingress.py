@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from . import examples as ex
-from ._template import JSON, Template, possible_values, properties
+from ._template import JSON, Template, objects_at, possible_values, properties
 from .control import HIGH, SERVICE, Violation, resource_control
 from .template_set import TemplateSet, alternatives, is_literal, items_of, template_set_of
 
@@ -107,20 +107,22 @@ def _separate_findings(template_set: TemplateSet, identity: str, label: str) -> 
             yield f"security group {label} allows ingress from {cidr} ({template_set.describe((index, logical_id))})"
 
 
+def _awsvpc_configurations(service: Mapping[str, JSON]) -> list[Mapping[str, JSON]]:
+    """Every awsvpc configuration the service may deploy with (each branch of an ``Fn::If`` on the way)."""
+    return objects_at(properties(service), "NetworkConfiguration", "AwsvpcConfiguration")
+
+
 def _service_groups(service: Mapping[str, JSON]) -> list[JSON]:
-    network = properties(service).get("NetworkConfiguration")
-    config = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
-    return items_of(config.get("SecurityGroups")) if isinstance(config, dict) else []
+    return [group for config in _awsvpc_configurations(service) for group in items_of(config.get("SecurityGroups"))]
 
 
 def _without_groups(service: Mapping[str, JSON]) -> bool:
-    """True when the service's awsvpc configuration names no security group (absent, or ``AWS::NoValue``)."""
-    network = properties(service).get("NetworkConfiguration")
-    config = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
-    if not isinstance(config, dict):
-        return False
-    values = possible_values(config.get("SecurityGroups"))
-    return isinstance(values, list) and any(v is None or v == [] for v in values)
+    """True when an awsvpc configuration of the service names no security group (absent, or ``AWS::NoValue``)."""
+    for config in _awsvpc_configurations(service):
+        values = possible_values(config.get("SecurityGroups"))
+        if isinstance(values, list) and any(v is None or v == [] for v in values):
+            return True
+    return False
 
 
 @resource_control(

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterator, Mapping
 
 from . import examples as ex
-from ._template import JSON, UNKNOWN, Template, _Unknown, may_be_true, possible_values, properties
+from ._template import JSON, Template, _Unknown, may_be_true, possible_values, properties, values_at
+from .containers import container_name
 from .control import FSBP, MEDIUM, TASK, Scope, Violation, resource_control
 from .tasks import containers
 
@@ -17,30 +18,26 @@ Found = list[Violation]
 WINDOWS_ADMINISTRATOR = "containeradministrator"
 
 
-def _single(value: JSON) -> JSON | _Unknown:
-    options = possible_values(value)
-    if isinstance(options, _Unknown) or len(options) != 1:
-        return UNKNOWN
-    return options[0]
-
-
 def _containers(task: Mapping[str, JSON]) -> Iterator[Mapping[str, JSON]]:
     yield from containers(task)  # every container of every branch
 
 
 def _name(container: Mapping[str, JSON]) -> str | None:
-    name = container.get("Name")
-    return name if isinstance(name, str) else None
+    return container_name(container)
 
 
-def operating_system_family(task: Mapping[str, JSON]) -> JSON | _Unknown:
-    """The task definition's ``RuntimePlatform.OperatingSystemFamily`` (None when unset)."""
-    platform = properties(task).get("RuntimePlatform")
-    if platform is None:
-        return None
-    if not isinstance(platform, dict):
-        return UNKNOWN
-    return _single(platform.get("OperatingSystemFamily"))
+def operating_system_families(task: Mapping[str, JSON]) -> list[JSON] | _Unknown:
+    """Every value the task definition's ``RuntimePlatform.OperatingSystemFamily`` may take (None when unset)."""
+    return values_at(properties(task), "RuntimePlatform", "OperatingSystemFamily")
+
+
+def may_run_windows(task: Mapping[str, JSON]) -> bool:
+    """True when the task may run as Windows, as Security Hub ECS.21 reads it: a ``WINDOWS_SERVER_*`` family or
+    none at all, in any branch."""
+    families = operating_system_families(task)
+    if isinstance(families, _Unknown):
+        return False
+    return any(f is None or str(f).startswith("WINDOWS_SERVER") for f in families)
 
 
 @resource_control(
@@ -68,23 +65,19 @@ def check_windows_user(logical_id: str, task: Mapping[str, JSON], template: Temp
     """ECS.21 (``ecs-task-definition-windows-user-non-admin``, no parameters): evaluated when the OS family is
     a ``WINDOWS_SERVER_*`` family *or unset*; fails for a container whose ``User`` is absent or the default
     administrator ``containeradministrator``. Say ``LINUX`` explicitly and Linux tasks are out of its scope."""
-    family = operating_system_family(task)
-    if isinstance(family, _Unknown) or (family is not None and not str(family).startswith("WINDOWS_SERVER")):
+    if not may_run_windows(task):
         return []
     found: Found = []
     for container in _containers(task):
-        user = _single(container.get("User"))
-        if isinstance(user, _Unknown):
+        users = possible_values(container.get("User"))
+        if isinstance(users, _Unknown):
             continue
-        if user is None or str(user).strip() == "":
-            found.append(
-                Violation(
-                    _name(container),
-                    "no User: a Windows container (or one of unset OS family) runs as the default administrator",
-                )
-            )
-        elif str(user).strip().lower() == WINDOWS_ADMINISTRATOR:
-            found.append(Violation(_name(container), f"runs as the Windows administrator {user!r}"))
+        if any(u is None or str(u).strip() == "" for u in users):
+            message = "no User: a Windows container (or one of unset OS family) runs as the default administrator"
+            found.append(Violation(_name(container), message))
+        elif any(str(u).strip().lower() == WINDOWS_ADMINISTRATOR for u in users):
+            admin = next(u for u in users if str(u).strip().lower() == WINDOWS_ADMINISTRATOR)
+            found.append(Violation(_name(container), f"runs as the Windows administrator {admin!r}"))
     return found
 
 
@@ -149,8 +142,9 @@ def check_version_consistency(logical_id: str, task: Mapping[str, JSON], templat
     Accepted only for CDK asset images, whose tag is their content hash."""
     found: Found = []
     for container in _containers(task):
-        setting = _single(container.get("VersionConsistency"))
-        if setting == "disabled" and not is_asset_image(container.get("Image")):
+        settings = possible_values(container.get("VersionConsistency"))
+        disabled = not isinstance(settings, _Unknown) and "disabled" in settings
+        if disabled and not is_asset_image(container.get("Image")):
             message = "VersionConsistency is disabled for an image that is not a CDK asset"
             found.append(Violation(_name(container), message))
     return found

@@ -6,15 +6,18 @@ from collections.abc import Mapping
 
 from . import examples as ex
 from ._template import (
+    ABSENT,
     JSON,
+    UNKNOWN,
     Template,
     _Unknown,
-    as_list,
     items,
     literal_value,
     may_be_true,
     possible_values,
     properties,
+    shallow_values,
+    values_at,
 )
 from .control import CLUSTER, FSBP, HIGH, MEDIUM, SERVICE, Violation, resource_control
 
@@ -24,10 +27,14 @@ Found = list[Violation]
 LATEST_PLATFORM_VERSIONS: frozenset[str] = frozenset({"LATEST", "1.4.0"})
 
 
-def _awsvpc(service: Mapping[str, JSON]) -> Mapping[str, JSON]:
-    network = properties(service).get("NetworkConfiguration")
-    config = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
-    return config if isinstance(config, dict) else {}
+def assign_public_ip(resource: Mapping[str, JSON]) -> list[JSON] | _Unknown:
+    """Every value a service's or task set's ``AssignPublicIp`` may take, through every branch (task sets spell
+    the block ``AwsVpcConfiguration``, services ``AwsvpcConfiguration``: both are read)."""
+    found: list[JSON] = []
+    for block in ("AwsvpcConfiguration", "AwsVpcConfiguration"):
+        values = values_at(properties(resource), "NetworkConfiguration", block, "AssignPublicIp")
+        found += [] if isinstance(values, _Unknown) else values
+    return found or UNKNOWN
 
 
 @resource_control(
@@ -46,7 +53,7 @@ def _awsvpc(service: Mapping[str, JSON]) -> Mapping[str, JSON]:
 )
 def check_public_ip(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """ECS.2: the service must not assign public IPs to its tasks."""
-    options = possible_values(_awsvpc(service).get("AssignPublicIp"))
+    options = assign_public_ip(service)
     if not isinstance(options, _Unknown) and any(str(v).upper() == "ENABLED" for v in options):
         return [Violation(None, "assigns public IP addresses to its tasks (AssignPublicIp: ENABLED)")]
     return []
@@ -54,11 +61,14 @@ def check_public_ip(logical_id: str, service: Mapping[str, JSON], template: Temp
 
 def _runs_on_fargate(service: Mapping[str, JSON]) -> bool:
     props = properties(service)
-    if literal_value(props.get("LaunchType")) == "FARGATE":
+    launch_types = possible_values(props.get("LaunchType"))
+    if not isinstance(launch_types, _Unknown) and "FARGATE" in launch_types:
         return True
-    strategy = items(props.get("CapacityProviderStrategy"))
-    providers = [literal_value(s.get("CapacityProvider")) for s in strategy if isinstance(s, dict)]
-    return any(p in ("FARGATE", "FARGATE_SPOT") for p in providers)
+    for strategy in items(props.get("CapacityProviderStrategy")):
+        providers = values_at(strategy, "CapacityProvider")
+        if not isinstance(providers, _Unknown) and {"FARGATE", "FARGATE_SPOT"} & set(map(str, providers)):
+            return True
+    return False
 
 
 @resource_control(
@@ -102,12 +112,21 @@ def check_platform_version(logical_id: str, service: Mapping[str, JSON], templat
 )
 def check_container_insights(logical_id: str, cluster: Mapping[str, JSON], template: Template) -> Found:
     """ECS.12: the cluster has Container Insights enabled (or enhanced)."""
-    for setting in as_list(properties(cluster).get("ClusterSettings")):
-        if isinstance(setting, dict) and setting.get("Name") == "containerInsights":
-            options = possible_values(setting.get("Value"))
-            if isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options):
-                return []
-    return [Violation(None, "Container Insights is not enabled (ClusterSettings containerInsights)")]
+    for settings in shallow_values(properties(cluster).get("ClusterSettings")) or [ABSENT]:
+        if not _insights_on(settings):
+            return [Violation(None, "Container Insights is not enabled (ClusterSettings containerInsights)")]
+    return []
+
+
+def _insights_on(settings: JSON) -> bool:
+    """True when one possible ``ClusterSettings`` list enables Container Insights (or may, at deploy time)."""
+    for setting in items([settings]) if isinstance(settings, list) else []:
+        for candidate in shallow_values(setting):
+            if isinstance(candidate, dict) and literal_value(candidate.get("Name")) == "containerInsights":
+                options = possible_values(candidate.get("Value"))
+                if isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options):
+                    return True
+    return False
 
 
 def exec_problem(enabled: bool) -> str | None:

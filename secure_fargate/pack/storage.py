@@ -7,15 +7,14 @@ from collections.abc import Mapping
 
 from . import examples as ex
 from ._template import (
-    ABSENT,
     JSON,
-    UNKNOWN,
     Template,
     _Unknown,
     is_true,
     items,
     literal_value,
     objects,
+    possible_values,
     properties,
     values_at,
 )
@@ -111,6 +110,10 @@ def check_efs_iam(logical_id: str, task: Mapping[str, JSON], template: Template)
     ]
 
 
+def _known(values: list[JSON] | _Unknown) -> list[JSON]:
+    return [] if isinstance(values, _Unknown) else values
+
+
 @resource_control(
     "SF.EBS_ENCRYPTION",
     resource_types=(SERVICE,),
@@ -136,12 +139,9 @@ def check_ebs_encryption(logical_id: str, service: Mapping[str, JSON], template:
     account's EBS default says at that time (the template is what an auditor can see)."""
     found: Found = []
     for config in items(properties(service).get("VolumeConfigurations")):
-        if not isinstance(config, dict) or values_at(config, "ManagedEBSVolume") in ([ABSENT], UNKNOWN):
-            continue
-        options = values_at(config, "ManagedEBSVolume", "Encrypted")
-        if isinstance(options, _Unknown):
-            continue
-        if any(value is not ABSENT and not is_true(value) for value in options) or ABSENT in options:
+        volumes = objects(config.get("ManagedEBSVolume")) if isinstance(config, dict) else []
+        options = [v for volume in volumes for v in _known(possible_values(volume.get("Encrypted")))]
+        if any(not is_true(value) for value in options):
             name = literal_value(config.get("Name"))
             message = f"managed EBS volume {name!r} is not encrypted (ManagedEBSVolume.Encrypted: true)"
             found.append(Violation(None, message))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from . import examples as ex
-from ._template import ABSENT, JSON, Template, literal_value, objects, properties, shallow_values
+from ._template import ABSENT, JSON, Template, _Unknown, properties, shallow_values, values_at
 from .control import CLUSTER, LOW, SERVICE, TAGGING, TASK, Violation, resource_control
 
 Found = list[Violation]
@@ -40,22 +40,29 @@ def tag_key_options(resource: Mapping[str, JSON]) -> list[set[str]]:
     for option in shallow_values(properties(resource).get("Tags")):
         if option is not ABSENT and not isinstance(option, list):
             continue
-        keys = _literal_keys(option or [])
+        keys = _certain_keys(option or [])
         if keys is not None:
             options.append(keys)
     return options
 
 
-def _literal_keys(tags: list[JSON]) -> set[str] | None:
-    """The non-system keys of a list of tags; None when a key is known only at deploy time."""
+def _certain_keys(tags: list[JSON]) -> set[str] | None:
+    """The non-system keys a list of tags carries in its least-tagged branch: a tag counts only when every
+    alternative of its slot (an ``Fn::If`` item, ``AWS::NoValue`` included) carries the same non-system key.
+    None when a key is known only at deploy time (never guessed)."""
     keys: set[str] = set()
     for tag in tags:
-        for candidate in objects(tag):
-            key = literal_value(candidate.get("Key"))
-            if not isinstance(key, str):
+        alternatives = shallow_values(tag)
+        if not alternatives:
+            return None
+        slot: set[str] = set()
+        for candidate in alternatives:
+            values = values_at(candidate, "Key") if isinstance(candidate, dict) else [ABSENT]
+            if isinstance(values, _Unknown):
                 return None
-            if not key.startswith(SYSTEM_TAG_PREFIX):
-                keys.add(key)
+            slot.update(str(v) if isinstance(v, str) and not v.startswith(SYSTEM_TAG_PREFIX) else "" for v in values)
+        if len(slot) == 1 and "" not in slot:
+            keys |= slot
     return keys
 
 

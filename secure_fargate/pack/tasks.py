@@ -279,9 +279,11 @@ def check_roles(logical_id: str, task: Mapping[str, JSON], template: Template) -
         return [Violation(None, message)]
     if execution_role is not None and task_role == execution_role:
         return [Violation(None, "TaskRoleArn is the same as ExecutionRoleArn; use a separate task role")]
-    roles = iam.task_roles(template, task)  # the same role however spelled: GetAtt, Ref, Fn::Sub, a literal ARN
-    if roles[0] is not None and roles[1] is not None and roles[0].same_as(roles[1]):
-        return [Violation(None, "TaskRoleArn designates the same role as ExecutionRoleArn; use a separate task role")]
+    # The same role however spelled (GetAtt, Ref, Fn::Sub, a literal ARN), in any branch of an Fn::If.
+    for task_role, execution_role in iam.role_pairs(template, task):
+        if task_role is not None and execution_role is not None and task_role.same_as(execution_role):
+            message = "TaskRoleArn designates the same role as ExecutionRoleArn; use a separate task role"
+            return [Violation(None, message)]
     return []
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import examples as ex
-from ._template import JSON, Template, _Unknown, possible_values, properties
+from ._template import JSON, Template, _Unknown
 from .control import FSBP, HIGH, TASK_SET, Violation, resource_control
+from .services import assign_public_ip
 
 Found = list[Violation]
 
@@ -28,13 +29,7 @@ def check_task_set_public_ip(logical_id: str, task_set: Mapping[str, JSON], temp
     """ECS.16 (``ecs-taskset-assign-public-ip-disabled``, no parameters): fails when ``AssignPublicIp`` is
     ``ENABLED``. CloudFormation spells the block ``AwsVpcConfiguration`` on task sets (``Awsvpc`` on services);
     both spellings are read."""
-    network = properties(task_set).get("NetworkConfiguration")
-    network = network if isinstance(network, dict) else {}
-    for key in ("AwsVpcConfiguration", "AwsvpcConfiguration"):
-        config = network.get(key)
-        if not isinstance(config, dict):
-            continue
-        options = possible_values(config.get("AssignPublicIp"))
-        if not isinstance(options, _Unknown) and "ENABLED" in options:
-            return [Violation(None, "the task set assigns public IP addresses (AssignPublicIp: ENABLED)")]
+    options = assign_public_ip(task_set)
+    if not isinstance(options, _Unknown) and any(str(v).upper() == "ENABLED" for v in options):
+        return [Violation(None, "the task set assigns public IP addresses (AssignPublicIp: ENABLED)")]
     return []
