@@ -13,6 +13,7 @@ from ._template import (
     _Unknown,
     items,
     literal_value,
+    may_be_true,
     possible_values,
     properties,
     shallow_values,
@@ -132,3 +133,32 @@ def _enables_insights(setting: JSON) -> bool:
         return False
     options = possible_values(setting.get("Value"))
     return isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options)
+
+
+def exec_problem(enabled: bool) -> str | None:
+    """SF.EXEC: None unless ECS Exec is enabled (a shell into running tasks, which needs an acknowledgement)."""
+    if enabled:
+        return (
+            "enables ECS Exec (EnableExecuteCommand: true): anyone allowed ecs:ExecuteCommand gets a shell in the tasks"
+        )
+    return None
+
+
+@resource_control(
+    "SF.EXEC",
+    resource_types=(SERVICE,),
+    title="ECS Exec is off unless acknowledged",
+    severity=MEDIUM,
+    severity_reason="a shell in running tasks for every holder of ecs:ExecuteCommand; IAM still gates it",
+    rationale="ECS Exec opens a shell in running tasks to anyone allowed ecs:ExecuteCommand, bypassing the image's "
+    "entry point; it is a deliberate, reasoned exception.",
+    remediation="EnableExecuteCommand: false (SecureFargateService leaves it off)",
+    source="CON316: know what runs; least privilege",
+    failing=ex.service(EnableExecuteCommand=True),
+    passing=ex.service(EnableExecuteCommand=False),
+)
+def check_exec(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
+    """SF.EXEC: ECS Exec is off unless acknowledged (every possible value of EnableExecuteCommand)."""
+    options = possible_values(properties(service).get("EnableExecuteCommand"))
+    problem = exec_problem(not isinstance(options, _Unknown) and any(may_be_true(v) for v in options))
+    return [Violation(None, problem)] if problem else []
