@@ -108,9 +108,8 @@ def test_hook_construct_passes_its_settings_to_the_function() -> None:
     functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
     environments = [f["Properties"].get("Environment") for f in functions.values()]
     assert None in environments
-    assert {"Variables": {"SECURE_FARGATE_FAIL_ON": "HIGH", "SECURE_FARGATE_STANDARDS": "fsbp,secure-fargate,tagging"}} in (
-        environments
-    )
+    strict = {"SECURE_FARGATE_FAIL_ON": "HIGH", "SECURE_FARGATE_STANDARDS": "fsbp,secure-fargate,tagging"}
+    assert {"Variables": strict} in environments
 
 
 @pytest.mark.parametrize(("kwargs", "named"), [({"standards": ["pci"]}, "standards"), ({"fail_on": "x"}, "fail_on")])
