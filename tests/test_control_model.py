@@ -28,7 +28,7 @@ EXAMPLE_CONTROL = ROOT / "examples" / "controls" / "owner_label.py"
 
 @pytest.mark.parametrize("control", CONTROLS, ids=[c.id for c in CONTROLS])
 def test_every_declaration_is_complete(control) -> None:  # type: ignore[no-untyped-def]
-    assert control.title and control.rationale and control.remediation and control.source
+    assert control.title and control.rationale and control.requirement and control.remediation and control.source
     assert isinstance(control.severity, Severity) and control.severity_reason
     assert control.standards and set(control.standards) <= set(STANDARDS)
     assert control.failing and control.passing

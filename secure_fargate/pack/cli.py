@@ -139,6 +139,7 @@ def control_record(control: Control) -> dict[str, object]:
         "standards": list(control.standards),
         "security_hub": control.security_hub,
         "rationale": control.rationale,
+        "requirement": control.requirement,
         "remediation": control.remediation,
         "fix": control.fix,
         "source": control.source,
