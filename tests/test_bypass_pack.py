@@ -249,8 +249,9 @@ CLI_ROUTES: list[tuple[str, str, int]] = [
     ("nan.json", '{"Resources": {"X": {"Type": "T", "Properties": {"A": NaN}}}}', 2),
     ("no-type.json", '{"Resources": {"X": {"Properties": {}}}}', 2),
     ("empty.json", '{"Resources": {}}', 0),
-    ("task-memory.json", _with(lambda t: task(t).update(Memory="1.2.3 GB")), 0),
-    ("cpu-dot.json", _with(lambda t: task(t).update(Cpu=". vCPU")), 0),
+    # issue 21 class 8: a malformed task size is a finding (SF.TASK_SIZE), never clean
+    ("task-memory.json", _with(lambda t: task(t).update(Memory="1.2.3 GB")), 1),
+    ("cpu-dot.json", _with(lambda t: task(t).update(Cpu=". vCPU")), 1),
     (
         "cidr-list.json",
         _with(lambda t: t["Resources"]["Sg"]["Properties"].update(SecurityGroupIngress=[{"CidrIp": ["0.0.0.0/0"]}])),

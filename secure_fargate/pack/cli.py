@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -25,16 +26,48 @@ from .verdict import ERROR, verdict
 Located = tuple[Path, Path]
 
 
+#: Files of a cdk.out that are never templates (the assembly's manifest, construct tree and asset manifests).
+_NOT_TEMPLATES = ("manifest.json", "tree.json", "cdk.out")
+#: A YAML document whose top level declares a template section (possibly quoted): a CloudFormation template.
+_YAML_TEMPLATE = re.compile(r"^[\"']?(?:Resources|AWSTemplateFormatVersion)[\"']?\s*:", re.MULTILINE)
+
+
 def template_files(path: Path) -> list[Path]:
-    """A template file itself, or every ``*.template.json`` under a cdk.out directory (nested stages too)."""
+    """A template file itself, or every template under a directory: CDK's ``*.template.json`` (nested stages
+    too), and the hand-written templates beside them (``*.yaml``, ``*.yml``, ``*.template``, ``*.json`` whose top
+    level is a template). Asset directories (``asset.*``), hidden directories and ``node_modules`` hold the app's
+    files, not templates, and are skipped; a YAML file that declares ``Resources`` but does not parse is an
+    error (exit 2), never skipped."""
     if path.is_dir():
-        found = sorted(path.rglob("*.template.json"))
+        found = sorted(f for f in path.rglob("*") if f.is_file() and _in_scope(f, path) and _is_template_file(f))
         if not found:
-            raise TemplateError(f"{path}: no *.template.json in this directory")
+            raise TemplateError(f"{path}: no CloudFormation template (*.template.json, *.yaml, ...) in this directory")
         return found
     if not path.exists():
         raise TemplateError(f"{path}: no such file or directory")
     return [path]
+
+
+def _in_scope(file: Path, root: Path) -> bool:
+    parts = file.relative_to(root).parts[:-1]
+    return not any(p.startswith(("asset.", ".")) or p == "node_modules" for p in parts)
+
+
+def _is_template_file(file: Path) -> bool:
+    name = file.name
+    if name.endswith(".template.json"):
+        return True
+    if name in _NOT_TEMPLATES or name.endswith((".assets.json", ".metadata.json")):
+        return False
+    try:
+        if name.endswith((".yaml", ".yml", ".template")):
+            return bool(_YAML_TEMPLATE.search(file.read_text(encoding="utf-8-sig", errors="replace")))
+        if name.endswith(".json"):
+            body = json.loads(file.read_text(encoding="utf-8-sig", errors="replace"))
+            return isinstance(body, dict) and "Resources" in body
+    except (OSError, ValueError, RecursionError):
+        return name.endswith((".yaml", ".yml", ".template"))  # unreadable YAML: load_template reports it
+    return False
 
 
 def located_files(paths: Sequence[str]) -> list[Located]:

@@ -171,23 +171,28 @@ def is_secret_looking_name(name: str) -> bool:
 
 
 #: Shapes of credentials in a value (never echoed: a finding names the variable or argument only).
+#: Every shape runs in linear time, whatever the value (a hostile template must not stall the hook or CI): each
+#: starts at a fixed literal (``://``, ``-----BEGIN``, a token prefix at a word boundary), ends with a bounded
+#: count (``{32}``, not ``{32,}``: the first 32 characters decide, the rest adds nothing) and takes its runs
+#: possessively (``*+``, ``++``) where what follows the run cannot be part of it. ``bench/hostile_bench.py``
+#: measures it on 1 MB templates built to make a backtracking pattern quadratic.
 _SECRET_VALUE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "credentials in a URL (scheme://user:password@host)",
-        re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*:[^/\s@]+@"),
+        re.compile(r"(?<=[A-Za-z0-9+.\-])://[^/\s:@]*+:[^/\s@]++@"),
     ),
     ("an AWS access key ID", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
-    ("a private key (PEM)", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
-    ("a Slack webhook", re.compile(r"hooks\.slack\.com/services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+")),
-    ("a Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}")),
+    ("a private key (PEM)", re.compile(r"-----BEGIN (?:[A-Z0-9]++ )*PRIVATE KEY(?: BLOCK)?-----")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22})")),
+    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20}")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10}")),
+    ("a Slack webhook", re.compile(r"hooks\.slack\.com/services/T[A-Za-z0-9]++/B[A-Za-z0-9]++/[A-Za-z0-9]")),
+    ("a Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16}")),
     ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
     ("an npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}")),
-    ("an OpenAI-style key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{32,}")),
-    ("a JSON web token", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")),
-    ("an HTTP authorization credential", re.compile(r"(?i)\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{16,}")),
+    ("an OpenAI-style key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{32}")),
+    ("a JSON web token", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+\.[A-Za-z0-9_\-]{8}")),
+    ("an HTTP authorization credential", re.compile(r"(?i)\b(?:bearer|basic)\s++[A-Za-z0-9._~+/=\-]{16}")),
 )
 
 

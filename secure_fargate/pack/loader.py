@@ -4,7 +4,9 @@ Anything outside the bounds is refused with a ``TemplateError`` (the CLI exits 2
 traceback: files above ``MAX_FILE_BYTES``, nesting deeper than ``MAX_DEPTH`` (so every rule evaluates a loaded
 template completely, within Python's recursion limit), numbers that are not finite (``1e999``), YAML whose
 aliases expand beyond ``MAX_YAML_NODES`` nodes (an alias bomb is refused before it is built), mapping keys that
-are not strings, and resources without a ``Type``. A template with ``Resources: {}`` is fine: CDK writes those.
+are not strings, and resources without a ``Type``. ``Fn::ForEach`` is expanded and every other transform (a macro,
+``AWS::Serverless``, ``Fn::Transform``/``AWS::Include``) refused: see ``_transforms``. A template with
+``Resources: {}`` is fine: CDK writes those.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._template import MAX_DEPTH, Template
+from ._transforms import TransformRefused, expand
 
 #: Largest template file read (CloudFormation's own limit is 1 MB; cdk.out templates stay far below this).
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -56,7 +59,8 @@ def parse_template(text: str, name: str) -> Template:
     try:
         body = _parse(text)
         _validate_tree(body)
-    except _Refused as refused:
+        body = expand(body)
+    except (_Refused, TransformRefused) as refused:
         raise TemplateError(f"{name}: {refused}") from None
     _validate_template(body, name)
     return Template(body, name=name)
