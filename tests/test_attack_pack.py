@@ -224,10 +224,21 @@ def test_deploy_time_availability_zone_is_not_guessed() -> None:
     assert "ECS.20" not in open_controls(body)
 
 
-def test_parameter_without_allowed_values_is_not_guessed() -> None:
+def test_parameter_default_is_judged() -> None:
+    # Issue 21 class 1 reverses the old rule: the default is what deploys when nobody passes a value.
     body = _body(
         _then(
             lambda t: t.update(Parameters={"Uid": {"Type": "String", "Default": "0"}}),
+            lambda t: c0(t).update(User={"Ref": "Uid"}),
+        )
+    )
+    assert "ECS.20" in open_controls(body)
+
+
+def test_parameter_without_default_or_allowed_values_is_not_guessed() -> None:
+    body = _body(
+        _then(
+            lambda t: t.update(Parameters={"Uid": {"Type": "String"}}),
             lambda t: c0(t).update(User={"Ref": "Uid"}),
         )
     )

@@ -173,3 +173,116 @@ def test_for_each_near_miss_compliant_loop_passes(tmp_path: Path) -> None:
     fragment = {"Task${Name}": copy.deepcopy(body["Resources"]["Task"])}
     body["Resources"]["Fn::ForEach::Tasks"] = ["Name", ["A", "B"], fragment]
     assert main(["check", str(_write(tmp_path, "foreach.json", body))]) == 0
+
+
+# ---------------------------------------------------------------------- class 1: partly known values
+
+PARAMS = {"Gid": {"Type": "String"}, "Idx": {"Type": "String"}, "Tag": {"Type": "String"}}
+
+
+def _with_params(mutate: Mutation, **extra: Any) -> Mutation:
+    def apply(t: dict[str, Any]) -> None:
+        t["Parameters"] = {**PARAMS, **extra}
+        mutate(t)
+
+    return apply
+
+
+REPORTED: list[tuple[str, str, Mutation]] = [
+    ("ECS.20", "user-join-literal-0-and-parameter", lambda t: c0(t).update(User={"Fn::Join": [":", ["0", {"Ref": "Gid"}]]})),
+    ("ECS.20", "user-sub-literal-0-and-pseudo", lambda t: c0(t).update(User={"Fn::Sub": "0:${AWS::AccountId}"})),
+    (
+        "ECS.20",
+        "user-select-unknown-index-over-literals",
+        lambda t: c0(t).update(User={"Fn::Select": [{"Ref": "Idx"}, ["1000", "0"]]}),
+    ),
+    ("ECS.20", "user-parameter-default", lambda t: t["Parameters"].update(U={"Type": "String", "Default": "root"})
+     or c0(t).update(User={"Ref": "U"})),
+    ("ECS.20", "user-sub-parameter-default", lambda t: t["Parameters"].update(U={"Type": "Number", "Default": 0})
+     or c0(t).update(User={"Fn::Sub": "${U}:1000"})),
+    (
+        "SF.IMAGE",
+        "image-sub-ecr-latest",
+        lambda t: c0(t).update(Image={"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:latest"}),
+    ),
+    ("SF.IMAGE", "image-sub-uri-latest", lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:latest"})),
+    ("SF.IMAGE", "image-registry-parameter-untagged", lambda t: c0(t).update(Image={"Fn::Sub": "${Tag}/app"})),
+    ("SF.IMAGE", "image-tag-parameter-default-latest", lambda t: t["Parameters"].update(
+        T={"Type": "String", "Default": "latest"}) or c0(t).update(Image={"Fn::Sub": "nginx:${T}"})),
+    ("ECS.4", "privileged-parameter-default", lambda t: t["Parameters"].update(P={"Type": "String", "Default": "true"})
+     or c0(t).update(Privileged={"Ref": "P"})),
+    (
+        "SF.INGRESS",
+        "ingress-cidr-parameter-default",
+        lambda t: t["Parameters"].update(C={"Type": "String", "Default": "0.0.0.0/0"})
+        or t["Resources"]["Sg"]["Properties"].update(SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 443,
+                                                                            "ToPort": 443, "CidrIp": {"Ref": "C"}}]),
+    ),
+    (
+        "SF.INGRESS",
+        "ingress-cidr-select-unknown-index",
+        lambda t: t["Resources"]["Sg"]["Properties"].update(SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 443,
+            "ToPort": 443, "CidrIp": {"Fn::Select": [{"Ref": "Idx"}, ["10.0.0.0/8", "0.0.0.0/0"]]}}]),
+    ),
+]
+
+PASSING: list[tuple[str, str, Mutation]] = [
+    ("ECS.20", "user-join-literal-1000-and-parameter", lambda t: c0(t).update(User={"Fn::Join": [":", ["1000", {"Ref": "Gid"}]]})),
+    ("ECS.20", "user-wholly-parameter", lambda t: c0(t).update(User={"Ref": "Gid"})),
+    ("ECS.20", "user-parameter-prefix", lambda t: c0(t).update(User={"Fn::Sub": "${Gid}0"})),
+    ("ECS.20", "user-select-unknown-index-all-nonroot", lambda t: c0(t).update(User={"Fn::Select": [{"Ref": "Idx"}, ["1000", "1001"]]})),
+    ("ECS.20", "user-parameter-default-nonroot", lambda t: t["Parameters"].update(U={"Type": "String", "Default": "1000"})
+     or c0(t).update(User={"Ref": "U"})),
+    ("ECS.20", "user-ssm-parameter-default-is-a-name", lambda t: t["Parameters"].update(
+        U={"Type": "AWS::SSM::Parameter::Value<String>", "Default": "root"}) or c0(t).update(User={"Ref": "U"})),
+    ("SF.IMAGE", "image-sub-tag-parameter", lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:${Tag}"})),
+    ("SF.IMAGE", "image-sub-digest", lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}@sha256:" + "a" * 64})),
+    ("SF.IMAGE", "image-wholly-parameter", lambda t: c0(t).update(Image={"Ref": "Tag"})),
+    ("SF.IMAGE", "image-parameter-suffix", lambda t: c0(t).update(Image={"Fn::Sub": "nginx${Tag}"})),
+    ("SF.IMAGE", "image-sub-fixed-tag", lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:1.27.0"})),
+    (
+        "SF.INGRESS",
+        "ingress-cidr-select-unknown-index-private",
+        lambda t: t["Resources"]["Sg"]["Properties"].update(SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 443,
+            "ToPort": 443, "CidrIp": {"Fn::Select": [{"Ref": "Idx"}, ["10.0.0.0/8", "192.168.0.0/16"]]}}]),
+    ),
+]
+
+
+@pytest.mark.parametrize(("control", "route", "mutate"), REPORTED, ids=[f"{c}-{r}" for c, r, _ in REPORTED])
+def test_partly_known_value_is_judged(control: str, route: str, mutate: Mutation) -> None:
+    assert control in open_controls(_body(_with_params(mutate)))
+
+
+@pytest.mark.parametrize(("control", "route", "mutate"), PASSING, ids=[f"{c}-{r}" for c, r, _ in PASSING])
+def test_partly_known_near_miss_passes(control: str, route: str, mutate: Mutation) -> None:
+    assert control not in open_controls(_body(_with_params(mutate)))
+
+
+OPEN_443 = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]
+
+
+def _service_groups(groups: Any) -> Mutation:
+    def apply(t: dict[str, Any]) -> None:
+        t["Resources"]["Sg"]["Properties"]["SecurityGroupIngress"] = OPEN_443
+        config = t["Resources"]["Service"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+        config["SecurityGroups"] = groups
+
+    return apply
+
+
+def test_security_groups_in_a_split_list_are_judged() -> None:
+    joined = {"Fn::Join": [",", [{"Fn::GetAtt": ["Sg", "GroupId"]}, "sg-0123456789abcdef0"]]}
+    assert "SF.INGRESS" in open_controls(_body(_service_groups({"Fn::Split": [",", joined]})))
+
+
+def test_managed_policy_arns_in_a_split_list_are_judged() -> None:
+    arns = {"Fn::Split": [",", "arn:aws:iam::aws:policy/ReadOnlyAccess,arn:aws:iam::aws:policy/AdministratorAccess"]}
+    body = _body(lambda t: t["Resources"]["TaskRole"]["Properties"].update(ManagedPolicyArns=arns))
+    assert "SF.TASK_ROLE" in open_controls(body)
+
+
+def test_managed_policy_arns_split_near_miss_passes() -> None:
+    arns = {"Fn::Split": [",", {"Fn::Join": [",", ["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"]]}]}
+    body = _body(lambda t: t["Resources"]["TaskRole"]["Properties"].update(ManagedPolicyArns=arns))
+    assert "SF.TASK_ROLE" not in open_controls(body)

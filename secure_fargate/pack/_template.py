@@ -55,6 +55,12 @@ class _Unknown:
 
 UNKNOWN = _Unknown()
 
+#: In :func:`partial_strings`, what stands for the part of a string known only at deploy time.
+UNKNOWN_PART = "\ufffc"
+#: On while :func:`partial_strings` evaluates: a deploy-time part becomes ``UNKNOWN_PART`` instead of unknowing
+#: the whole value.
+_PARTIAL: ContextVar[bool] = ContextVar("secure_fargate_partial", default=False)
+
 
 def is_intrinsic(value: JSON) -> bool:
     """True for ``{"Ref": ...}`` and ``{"Fn::...": ...}`` (and ``Condition``) objects."""
@@ -99,7 +105,8 @@ def _eval(value: JSON, depth: int) -> list[JSON]:
     if is_intrinsic(value):
         ((key, argument),) = value.items()
         handler = _INTRINSICS.get(key)
-        return _unique(handler(argument, depth + 1)) if handler else []
+        found = _unique(handler(argument, depth + 1)) if handler else []
+        return found if found or not _PARTIAL.get() else [UNKNOWN_PART]
     if isinstance(value, dict):
         keys = list(value)
         combos = _combine([_eval(value[k], depth + 1) for k in keys])
@@ -143,16 +150,32 @@ _CLOSED_PARAMETER_TYPES = frozenset({"String", "Number"})
 
 def _ref(argument: JSON, depth: int) -> list[JSON]:
     """``AWS::NoValue`` is ABSENT; a String/Number parameter with ``AllowedValues`` has those values (as the
-    strings ``Ref`` gives); anything else is known only at deploy time."""
+    strings ``Ref`` gives); a parameter's ``Default`` is what deploys when nobody passes a value, so it is one
+    possible value (a list for ``CommaDelimitedList``/``List<...>``); anything else is known only at deploy time.
+    An SSM parameter type's default names a parameter, not its value: not judged."""
     if argument == "AWS::NoValue":
         return [ABSENT]
     parameter = _section("Parameters").get(argument) if isinstance(argument, str) else None
-    if not isinstance(parameter, dict) or parameter.get("Type") not in _CLOSED_PARAMETER_TYPES:
+    if not isinstance(parameter, dict):
         return []
+    kind = str(parameter.get("Type", ""))
     allowed = parameter.get("AllowedValues")
-    if not isinstance(allowed, list) or not all(isinstance(v, (str, int, float)) for v in allowed):
+    closed = isinstance(allowed, list) and allowed and all(isinstance(v, (str, int, float)) for v in allowed)
+    if kind in _CLOSED_PARAMETER_TYPES and closed:
+        return [_text(v) for v in allowed]  # type: ignore[union-attr]
+    return _default(kind, parameter.get("Default"))
+
+
+def _text(value: JSON) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _default(kind: str, default: JSON) -> list[JSON]:
+    if not isinstance(default, (str, int, float)) or kind.startswith("AWS::SSM::Parameter::"):
         return []
-    return [str(v).lower() if isinstance(v, bool) else str(v) for v in allowed]
+    if kind == "CommaDelimitedList" or kind.startswith("List<"):
+        return [[item.strip() for item in _text(default).split(",")]]
+    return [_text(default)]
 
 
 def _keys(mapping: JSON, key: JSON, depth: int) -> list[str]:
@@ -265,12 +288,19 @@ def _select(argument: JSON, depth: int) -> list[JSON]:
     if not isinstance(argument, list) or len(argument) != 2:
         return []
     result: list[JSON] = []
-    for index in _eval(argument[0], depth):
-        position = _index(index)
+    for position in _positions(argument[0], depth):
         for items in _eval(argument[1], depth):
-            if position is not None and isinstance(items, list) and position < len(items):
-                result.append(items[position])
+            if isinstance(items, list):
+                result.extend(items[position : position + 1] if position is not None else items)
     return result
+
+
+def _positions(index: JSON, depth: int) -> list[int | None]:
+    """The indexes an ``Fn::Select`` index can be; ``[None]`` (every item: each is a candidate, as each branch
+    of an ``Fn::If`` is) when the index is known only at deploy time."""
+    indexes = [_index(i) for i in _eval(index, depth) if i is not UNKNOWN_PART]
+    known: list[int | None] = [i for i in indexes if i is not None]
+    return known if indexes else [None]
 
 
 def _index(value: JSON) -> int | None:
@@ -328,7 +358,10 @@ def _sub(argument: JSON, depth: int) -> list[JSON]:
         elif name.strip() in variables:
             choices = _strings(variables[name.strip()], depth)
         else:
-            return []  # a pseudo parameter, a resource or a parameter: known only at deploy time
+            choices = _ref(name.strip(), depth) if "." not in name else []
+            choices = [c for c in choices if isinstance(c, str)]
+            if not choices and _PARTIAL.get():
+                choices = [UNKNOWN_PART]  # a pseudo parameter, a resource or a parameter: known at deploy time
         if not choices:
             return []
         pieces += [[text[position : match.start()]], choices]
@@ -359,6 +392,17 @@ def possible_values(value: JSON) -> list[JSON] | _Unknown:
     """
     values = _eval(value, 0)
     return values if values else UNKNOWN
+
+
+def partial_strings(value: JSON) -> list[str]:
+    """The strings ``value`` can be with every deploy-time part written ``UNKNOWN_PART``: ``Join(":", ["0",
+    Ref P])`` is ``"0:\ufffc"``, so a rule judges each literal part (the uid ``0``, the tag ``latest`` at the end
+    of an image) and says "cannot judge" about the rest. [] when nothing of it is a string."""
+    token = _PARTIAL.set(True)
+    try:
+        return [v for v in _eval(value, 0) if isinstance(v, str)]
+    finally:
+        _PARTIAL.reset(token)
 
 
 def literal_value(value: JSON) -> JSON | _Unknown:
@@ -404,11 +448,11 @@ def _shallow_select(argument: JSON, depth: int) -> list[JSON]:
     if not isinstance(argument, list) or len(argument) != 2:
         return []
     result: list[JSON] = []
-    for index in _eval(argument[0], depth):
-        position = _index(index)
+    for position in _positions(argument[0], depth):
         for items in shallow_values(argument[1], depth):
-            if position is not None and isinstance(items, list) and position < len(items):
-                result.extend(shallow_values(items[position], depth))
+            if isinstance(items, list):
+                for item in items[position : position + 1] if position is not None else items:
+                    result.extend(shallow_values(item, depth))
     return result
 
 

@@ -21,12 +21,14 @@ from . import examples as ex
 from ._template import (
     JSON,
     UNKNOWN,
+    UNKNOWN_PART,
     _Unknown,
     is_true,
     items,
     literal_value,
     may_be_true,
     objects,
+    partial_strings,
     possible_values,
     shallow_branches,
     shallow_values,
@@ -578,11 +580,16 @@ def check_user(container: Mapping[str, JSON]) -> str | None:
     """ECS.20: the container must name a non-root User; absent counts as root."""
     values = _values(container, "User")
     if isinstance(values, _Unknown):
-        return None
+        values = []
     roots = [v for v in values if is_root_user(None if v is None else str(v))]
     if roots:
         shown = "absent" if roots[0] is None else repr(roots[0])
         return f"runs as root (User is {shown}); set a non-root user such as 1000:1000"
+    for partial in partial_strings(container.get("User")):
+        uid = partial.split(":", 1)[0]
+        if UNKNOWN_PART in partial and UNKNOWN_PART not in uid and is_root_user(uid):
+            shown = partial.replace(UNKNOWN_PART, "<deploy-time>")
+            return f"runs as root (User is {shown!r}: the uid is literal, only the group is known at deploy time)"
     return None
 
 
@@ -785,7 +792,26 @@ def check_image(container: Mapping[str, JSON]) -> str | None:
         pin_of_tail = None if _strings(branch) else _join_tail_pin(branch)
         if pin_of_tail in (ImagePin.LATEST, ImagePin.UNTAGGED):
             return f"image (ECR) is {pin_of_tail.value}; pin a digest (@sha256:...)"  # type: ignore[union-attr]
+        for partial in partial_strings(branch):
+            partial_pin = _partial_pin(partial)
+            if partial_pin in (ImagePin.LATEST, ImagePin.UNTAGGED):
+                shown = partial.replace(UNKNOWN_PART, "<deploy-time>")
+                return f"image {shown} is {partial_pin.value} (its literal tail decides); pin a digest (@sha256:...)"  # type: ignore[union-attr]
     return None
+
+
+def _partial_pin(image: str) -> ImagePin | None:
+    """The pin of an image with deploy-time parts (``UNKNOWN_PART``) when its literal tail decides it: the last
+    path segment wholly literal, or a literal ``:tag`` after the last deploy-time part; None otherwise."""
+    if UNKNOWN_PART not in image:
+        return None  # wholly literal: judged above
+    tail = image.rsplit("/", 1)[-1]
+    if "@" in tail:
+        return None
+    if UNKNOWN_PART not in tail:
+        return image_pin(image)
+    after = tail.rsplit(UNKNOWN_PART, 1)[1]
+    return image_pin("x:" + after.rsplit(":", 1)[1]) if ":" in after else None
 
 
 @container_control(

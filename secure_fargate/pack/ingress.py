@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from . import examples as ex
-from ._template import JSON, Template, objects_at, possible_values, properties
+from ._template import JSON, Template, _Unknown, evaluating, objects_at, possible_values, properties
 from .control import HIGH, SERVICE, Violation, resource_control
 from .template_set import TemplateSet, alternatives, is_literal, items_of, template_set_of
 
@@ -68,8 +68,21 @@ def _public_cidrs(template_set: TemplateSet, template: Template, rule: JSON) -> 
         for value in alternatives(rule.get(key)):
             for item in value if isinstance(value, list) else [value]:
                 rendered = template_set.render(template, item)
-                if rendered is not None and is_literal(rendered) and is_public_cidr(rendered):
-                    yield rendered
+                if rendered is not None and is_literal(rendered):
+                    if is_public_cidr(rendered):
+                        yield rendered
+                    continue
+                yield from _public_candidates(template, item)
+
+
+def _public_candidates(template: Template, value: JSON) -> Iterator[str]:
+    """Public ranges among the candidates of a partly known CIDR, evaluated in its own template: a parameter's
+    default or allowed values, each item an ``Fn::Select`` with a deploy-time index may pick."""
+    with evaluating(template):
+        candidates = possible_values(value)
+    for candidate in [] if isinstance(candidates, _Unknown) else candidates:
+        if isinstance(candidate, str) and is_public_cidr(candidate):
+            yield candidate
 
 
 def _separate_rules(template_set: TemplateSet) -> dict[str, list[tuple[int, str]]]:

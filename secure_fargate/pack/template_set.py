@@ -273,10 +273,19 @@ def alternatives(value: JSON) -> list[JSON]:
     return [value]
 
 
+#: Most items read from one ``Fn::Split`` list (security groups per ENI: 5; managed policies per role: 20).
+MAX_SPLIT_ITEMS = 64
+
+
 def items_of(value: JSON) -> list[JSON]:
-    """The items of a list-valued property, through ``Fn::If`` over the list and over each item."""
+    """The items of a list-valued property, through ``Fn::If`` over the list and over each item; an ``Fn::Split``
+    list gives ``Fn::Select`` of each position, which :meth:`TemplateSet.render` evaluates (an index beyond the
+    list renders to None, as an unknown item does), so groups and policy ARNs joined into a string are judged."""
     found: list[JSON] = []
     for options in alternatives(value):
+        if isinstance(options, dict) and list(options) == ["Fn::Split"]:
+            found.extend({"Fn::Select": [i, options]} for i in range(MAX_SPLIT_ITEMS))
+            continue
         for option in options if isinstance(options, list) else []:
             found.extend(alternatives(option))
     return found

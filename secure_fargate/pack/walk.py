@@ -7,6 +7,7 @@ intrinsics over literals evaluated, deploy-time values never guessed.
     values_at(value, *path)   the literal values at a nested path (ABSENT where absent; UNKNOWN if none known)
     objects_at(value, *path)  the objects at a nested path, unevaluated, to walk further
     possible_values(value)    the literal values of an expression (UNKNOWN if none known)
+    partial_strings(value)    the strings it can be, deploy-time parts written UNKNOWN_PART (judge literal parts)
     shallow_branches(value)   the unevaluated branches of an Fn::If (for rules reading an intrinsic's shape)
     is_true / may_be_true     CloudFormation's booleans, strict and lenient
 
@@ -19,12 +20,14 @@ from __future__ import annotations
 from ._template import (
     ABSENT,
     UNKNOWN,
+    UNKNOWN_PART,
     is_true,
     items,
     literal_value,
     may_be_true,
     objects,
     objects_at,
+    partial_strings,
     possible_values,
     shallow_branches,
     shallow_values,
@@ -34,12 +37,14 @@ from ._template import (
 __all__ = [
     "ABSENT",
     "UNKNOWN",
+    "UNKNOWN_PART",
     "is_true",
     "items",
     "literal_value",
     "may_be_true",
     "objects",
     "objects_at",
+    "partial_strings",
     "possible_values",
     "shallow_branches",
     "shallow_values",
