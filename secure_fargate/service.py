@@ -575,6 +575,21 @@ class SecureFargateService(Construct):
                     acknowledge(self.task_definition, "ECS.8", reason, container=plan.name, variable=name)
             for prop, opt_out in given(plan.options, Level.CONTAINER).items():
                 record(self.task_definition, f"{plan.name}.{prop}", prop, opt_out, plan.name)  # type: ignore[arg-type]
+            self._record_system_paths(plan)
+
+    def _record_system_paths(self, plan: ContainerPlan) -> None:
+        """Each writable system path: a warning and an SF.MOUNTS acknowledgement for that container and path only,
+        so a later mount over another system path, or the same path in another container, is judged afresh."""
+        for path, opt_out in plan.options.writable_system_paths.items():
+            label = f"{plan.name}.writable_system_paths[{path}]"
+            reason = opt_out.reason.strip()
+            Annotations.of(self.task_definition).add_warning_v2(
+                "secure-fargate:writable_system_paths",
+                f"{label}: {path} is writable (a task volume) under the read-only root (SF.MOUNTS): {reason}",
+            )
+            acknowledge(
+                self.task_definition, "SF.MOUNTS", f"opt-out {label}: {reason}", container=plan.name, item=path
+            )
 
     def _acknowledge_ecosystem_findings(self) -> None:
         """cdk-nag findings this construct answers by design, acknowledged with the reason (README lists them)."""
