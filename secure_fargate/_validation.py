@@ -323,10 +323,10 @@ def _system_path_issue(raw: object, opt_out: object, taken: Sequence[str]) -> st
     if not isinstance(raw, str) or not raw.startswith("/"):
         return "absolute paths such as /etc/datadog-agent"
     path = posixpath.normpath(raw)
-    if path != raw.rstrip("/") or "//" in raw or raw.endswith("/"):
-        return "a normalized absolute path (no '..', '.', '//' or trailing '/')"
     if path == "/":
         return "a directory below /: a writable / is writable_root_filesystem=OptOut(...), not a path"
+    if path != raw.rstrip("/") or "//" in raw or raw.endswith("/"):
+        return "a normalized absolute path (no '..', '.', '//' or trailing '/')"
     if system_path_problem(path) is None:
         return "a path under a system directory (/etc, /usr, /lib*, ...: SF.MOUNTS); others go in writable_paths"
     for other in taken:

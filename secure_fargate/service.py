@@ -587,9 +587,7 @@ class SecureFargateService(Construct):
                 "secure-fargate:writable_system_paths",
                 f"{label}: {path} is writable (a task volume) under the read-only root (SF.MOUNTS): {reason}",
             )
-            acknowledge(
-                self.task_definition, "SF.MOUNTS", f"opt-out {label}: {reason}", container=plan.name, item=path
-            )
+            acknowledge(self.task_definition, "SF.MOUNTS", f"opt-out {label}: {reason}", container=plan.name, item=path)
 
     def _acknowledge_ecosystem_findings(self) -> None:
         """cdk-nag findings this construct answers by design, acknowledged with the reason (README lists them)."""
