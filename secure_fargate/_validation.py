@@ -273,7 +273,8 @@ def check_mount_points(options: Any, agent: bool) -> list[Issue]:
     """SF.MOUNTS through the pack's ``system_path_problem``: mounts are absolute; a writable one never lands on a
     system path."""
     issues: list[Issue] = []
-    declared = options.writable_system_paths if isinstance(options.writable_system_paths, Mapping) else {}
+    declared = getattr(options, "writable_system_paths", None)
+    declared = declared if isinstance(declared, Mapping) else {}
     for i, mount in enumerate(options.mount_points):
         path = getattr(mount, "container_path", None)
         if not isinstance(path, str) or not path.startswith("/"):
