@@ -119,14 +119,20 @@ def check_container_insights(logical_id: str, cluster: Mapping[str, JSON], templ
 
 
 def _insights_on(settings: JSON) -> bool:
-    """True when one possible ``ClusterSettings`` list enables Container Insights (or may, at deploy time)."""
-    for setting in items([settings]) if isinstance(settings, list) else []:
-        for candidate in shallow_values(setting):
-            if isinstance(candidate, dict) and literal_value(candidate.get("Name")) == "containerInsights":
-                options = possible_values(candidate.get("Value"))
-                if isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options):
-                    return True
+    """True when one possible ``ClusterSettings`` list enables Container Insights in every branch of its item (or
+    may, at deploy time)."""
+    for setting in settings if isinstance(settings, list) else []:
+        alternatives = shallow_values(setting)
+        if alternatives and all(_enables_insights(candidate) for candidate in alternatives):
+            return True
     return False
+
+
+def _enables_insights(setting: JSON) -> bool:
+    if not isinstance(setting, dict) or literal_value(setting.get("Name")) != "containerInsights":
+        return False
+    options = possible_values(setting.get("Value"))
+    return isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options)
 
 
 def exec_problem(enabled: bool) -> str | None:
