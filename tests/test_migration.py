@@ -8,6 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Template
 
 from examples.migration.app import KEEP, AfterStack, BeforeStack
 from secure_fargate import SecureFargateError, keep_logical_id
@@ -82,3 +83,22 @@ def test_a_kept_id_that_clashes_fails_the_synth() -> None:
 
 def test_keep_logical_id_is_public() -> None:
     assert migration_module.keep_logical_id is keep_logical_id
+
+
+def test_with_a_certificate_the_redirect_listener_can_be_kept_too() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    from secure_fargate import SecureLoadBalancer
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    ingress = SecureLoadBalancer(
+        stack,
+        "Ingress",
+        vpc=ec2.Vpc(stack, "Vpc", max_azs=2),
+        certificate_arn="arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-example",
+    )
+    assert ingress.redirect_listener is not None
+    keep_logical_id(ingress.redirect_listener, "WebLBPublicRedirectListener")
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    assert resources["WebLBPublicRedirectListener"]["Properties"]["Port"] == 80

@@ -108,15 +108,21 @@ def test_the_migrated_app_is_ours(migration: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("kept", ["load_balancer", "listener", "log_group"])
-def test_kept_resources_keep_logical_and_physical_ids(migration: dict[str, Any], kept: str) -> None:
-    logical = KEEP[kept]
-    before, after = migration["before"], migration["after"]
-    assert logical in after["template"]["Resources"]
-    assert before["physical"][logical]
-    # moto forgets the physical ID of a resource it could not update (no handler) but keeps the resource itself:
-    # where it still reports one, it is the same
-    if after["physical"].get(logical):
-        assert after["physical"][logical] == before["physical"][logical]
+def test_kept_resources_keep_their_logical_ids(migration: dict[str, Any], kept: str) -> None:
+    assert KEEP[kept] in migration["after"]["template"]["Resources"]
+    assert migration["before"]["physical"][KEEP[kept]]
+
+
+def test_the_listener_keeps_its_physical_id_in_the_stack(migration: dict[str, Any]) -> None:
+    logical = KEEP["listener"]
+    assert migration["after"]["physical"][logical] == migration["before"]["physical"][logical]
+
+
+@pytest.mark.parametrize("kept", ["load_balancer", "log_group"])
+def test_moto_forgets_the_physical_id_of_what_it_cannot_update(migration: dict[str, Any], kept: str) -> None:
+    # moto 5.2.5 has no CloudFormation update handler for these types: the resource stays as it was, but the stack
+    # no longer reports its physical ID. The next tests read the resources themselves through their own APIs.
+    assert migration["after"]["physical"].get(KEEP[kept]) in (None, migration["before"]["physical"][KEEP[kept]])
 
 
 @pytest.mark.parametrize("kept", ["load_balancer", "listener", "log_group"])
