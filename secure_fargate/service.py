@@ -425,6 +425,12 @@ class SecureFargateService(Construct):
         options.image.grant_pull(self.execution_role)
         self._grant_environment_files(definition)
         self._mount(plan, definition)
+        if options.user == defaults.USER:
+            # Not a problem, but a surprise when the image was built for another uid (issue 22): say it at synth.
+            Annotations.of(definition).add_info(
+                f"container {options.name}: runs as {defaults.USER}, the library's default user, which replaces the "
+                "image's own USER; set ContainerOptions.user to the uid the image expects if it differs"
+            )
         if options.image.pin() is ImagePin.TAG:
             Annotations.of(definition).add_warning_v2(
                 "secure-fargate:image-tag",

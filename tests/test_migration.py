@@ -87,6 +87,7 @@ def test_keep_logical_id_is_public() -> None:
 
 def test_with_a_certificate_the_redirect_listener_can_be_kept_too() -> None:
     from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
     from secure_fargate import SecureLoadBalancer
 
@@ -99,6 +100,7 @@ def test_with_a_certificate_the_redirect_listener_can_be_kept_too() -> None:
         certificate_arn="arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-example",
     )
     assert ingress.redirect_listener is not None
+    ingress.listener.add_action("Default", action=elbv2.ListenerAction.fixed_response(404))
     keep_logical_id(ingress.redirect_listener, "WebLBPublicRedirectListener")
     resources = Template.from_stack(stack).to_json()["Resources"]
     assert resources["WebLBPublicRedirectListener"]["Properties"]["Port"] == 80

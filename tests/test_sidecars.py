@@ -173,3 +173,14 @@ def test_acknowledge_item_needs_a_container() -> None:
     service = SecureFargateService(stack, "S", cluster=cluster, container=app_container())
     with pytest.raises(SecureFargateError, match=r"item='/etc/x'"):
         acknowledge(service.task_definition, "SF.MOUNTS", REASON, item="/etc/x")
+
+
+def test_the_default_user_is_announced_at_synth_and_an_explicit_one_is_not() -> None:
+    from aws_cdk.assertions import Annotations, Match
+
+    _, stack, cluster, _ = base_stack("Users")
+    SecureFargateService(stack, "Default", cluster=cluster, container=app_container())
+    SecureFargateService(stack, "Explicit", cluster=cluster, container=app_container(user="101:101"))
+    annotations = Annotations.from_stack(stack)
+    annotations.has_info("/Users/Default/TaskDefinition/app", Match.string_like_regexp("replaces the image's own USER"))
+    assert not annotations.find_info("/Users/Explicit/*", Match.string_like_regexp("replaces the image's own USER"))
