@@ -2,7 +2,7 @@
 
     python -m secure_fargate.pack.control_docs docs/controls     # (re)write the pages; `make docs-controls`
 
-``tests/test_control_docs.py`` fails when a committed page differs from what this module renders, so a page
+``tests/test_control_model.py`` fails when a committed page differs from what this module renders, so a page
 cannot drift from its control's declaration.
 """
 
@@ -76,6 +76,10 @@ def render_page(control: Control) -> str:
             "## What and why",
             "",
             control.rationale,
+            "",
+            "## What it requires",
+            "",
+            control.requirement[:1].upper() + control.requirement[1:] + ".",
             "",
             "## Fails",
             "",
