@@ -38,7 +38,7 @@ from .acknowledgements import ECR_TOKEN_ACKNOWLEDGEMENT, IAM_POLICY_ACKNOWLEDGEM
 from .errors import Problems
 from .guardduty import grant_agent_pull
 from .images import RegistryImage
-from .opt_outs import Level, given, reason_issues, record
+from .opt_outs import Level, given, reason_issues, record, record_path
 from .options import ContainerOptions, LogRouter, NotSecret, OptOut, SecurityAgent, TrafficRule, plain_environment
 from .pack._template import UNKNOWN, literal_value
 from .pack.containers import ImagePin, capability_name
@@ -587,13 +587,7 @@ class SecureFargateService(Construct):
         """Each writable system path: a warning and an SF.MOUNTS acknowledgement for that container and path only,
         so a later mount over another system path, or the same path in another container, is judged afresh."""
         for path, opt_out in plan.options.writable_system_paths.items():
-            label = f"{plan.name}.writable_system_paths[{path}]"
-            reason = opt_out.reason.strip()
-            Annotations.of(self.task_definition).add_warning_v2(
-                "secure-fargate:writable_system_paths",
-                f"{label}: {path} is writable (a task volume) under the read-only root (SF.MOUNTS): {reason}",
-            )
-            acknowledge(self.task_definition, "SF.MOUNTS", f"opt-out {label}: {reason}", container=plan.name, item=path)
+            record_path(self.task_definition, plan.name, path, opt_out)
 
     def _acknowledge_ecosystem_findings(self) -> None:
         """cdk-nag findings this construct answers by design, acknowledged with the reason (README lists them)."""
