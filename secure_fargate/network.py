@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import jsii
 from aws_cdk import Acknowledgment, Annotations, Aws, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from . import defaults
 from ._tokens import is_unresolved
@@ -187,6 +188,7 @@ class SecureNetwork(Construct):
         }
         self.ecr_endpoints = [self.endpoints["EcrApi"], self.endpoints["EcrDocker"]]
         self._restrict_endpoints()
+        self.node.add_validation(_ImagesWithinEndpoints(self))
 
     def _check_image_sources(self, accounts: object, organization_id: object) -> None:
         problems = Problems(self.node.path)
@@ -218,23 +220,31 @@ class SecureNetwork(Construct):
 
     def _check_images(self, service: SecureFargateService) -> None:
         problems = Problems(self.node.path)
+        for prop, image, problem in self.image_problems(service):
+            problems.add(f"allow_service({service.node.path}).{prop}", image.reference, problem)
+        problems.raise_if_any()
+        if self.nat_gateways == 0:
+            for plan in service.plan.containers:
+                if plan.options.image.ecr_location() is None:
+                    Annotations.of(self).add_warning_v2(
+                        "secure-fargate:image-outside-endpoints",
+                        f"image {plan.options.image.reference!r} is not in ECR: isolated task subnets cannot reach "
+                        "its registry (use a pull-through cache, ECR, or nat_gateways)",
+                    )
+
+    def image_problems(self, service: SecureFargateService) -> list[tuple[str, ImageSource, str]]:
+        """(where, image, why) for each ECR image of ``service`` that the endpoint policies would refuse."""
+        found = []
         for plan in service.plan.containers:
-            prop = f"allow_service({service.node.path}).{plan.prop}.image"
             problem = self._image_problem(plan.options.image)
             if problem:
-                problems.add(prop, plan.options.image.reference, problem)
-        problems.raise_if_any()
+                found.append((f"{plan.prop}.image", plan.options.image, problem))
+        return found
 
     def _image_problem(self, image: ImageSource) -> str | None:
         """Why the endpoints would refuse this image's pull, or None (also None when it cannot be known)."""
         location = image.ecr_location()
         if location is None:
-            if self.nat_gateways == 0:
-                Annotations.of(self).add_warning_v2(
-                    "secure-fargate:image-outside-endpoints",
-                    f"image {image.reference!r} is not in ECR: isolated task subnets cannot reach its registry "
-                    "(use a pull-through cache, ECR, or nat_gateways)",
-                )
             return None
         account, region = location
         stack = Stack.of(self)
@@ -252,6 +262,15 @@ class SecureNetwork(Construct):
             "SecureNetwork(image_accounts=[...]) or of SecureNetwork(image_organization_id=...): the endpoint "
             f"policies refuse pulls from account {account}"
         )
+
+    def services_in_vpc(self) -> list[SecureFargateService]:
+        """Every ``SecureFargateService`` of the app whose cluster runs in this network's VPC."""
+        vpc = self.vpc.node.path
+        return [
+            c
+            for c in self.node.root.node.find_all()
+            if isinstance(c, SecureFargateService) and c.service.cluster.vpc.node.path == vpc
+        ]
 
     def add_s3_read(self, *object_arns: str) -> None:
         """Let the task subnets read these S3 objects (ARN patterns) through the gateway endpoint."""
@@ -301,3 +320,20 @@ class SecureNetwork(Construct):
         )
         # ECR serves image layers from this bucket (ECR user guide, "Amazon S3 gateway endpoint").
         self.add_s3_read(f"arn:{Aws.PARTITION}:s3:::prod-{Aws.REGION}-starport-layer-bucket/*")
+
+
+@jsii.implements(IValidation)
+class _ImagesWithinEndpoints:
+    """At synth: every SecureFargateService in the network's VPC pulls only what the ECR endpoints admit, however
+    it was let in (``allow_service`` checks at once; this catches a service admitted by a rule added straight to
+    ``endpoint_security_group``, or built after)."""
+
+    def __init__(self, network: SecureNetwork) -> None:
+        self._network = network
+
+    def validate(self) -> list[str]:
+        return [
+            f"{service.node.path}: {prop}={image.reference!r} is not allowed: {problem}"
+            for service in self._network.services_in_vpc()
+            for prop, image, problem in self._network.image_problems(service)
+        ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
@@ -139,6 +140,16 @@ def test_image_of_another_account_is_refused_when_allowing_the_service(image: An
     service = _service(stack, cluster, net, image(stack))
     with pytest.raises(SecureFargateError, match=rf"allow_service\(S/Api\)\.container\.image=.*account {STRANGER}"):
         net.allow_service(service)
+
+
+def test_a_service_let_in_around_allow_service_still_fails_the_synth() -> None:
+    # GIVEN a service admitted by a rule added straight to the endpoints' security group (no allow_service)
+    app, stack, net, cluster = _setup("Around", image_accounts=[BUILD])
+    service = _service(stack, cluster, net, ImageSource.from_registry(_uri(STRANGER)))
+    net.endpoint_security_group.add_ingress_rule(service.security_group, ec2.Port.tcp(443), "around")
+    # WHEN the app is synthesized THEN the network's validation names the service, the container and the account
+    with pytest.raises(Exception, match=rf"Around/Api: container\.image=.*account {STRANGER}"):
+        app.synth()
 
 
 def test_image_of_another_region_is_refused_in_isolated_subnets() -> None:
