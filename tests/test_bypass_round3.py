@@ -189,62 +189,137 @@ def _with_params(mutate: Mutation, **extra: Any) -> Mutation:
 
 
 REPORTED: list[tuple[str, str, Mutation]] = [
-    ("ECS.20", "user-join-literal-0-and-parameter", lambda t: c0(t).update(User={"Fn::Join": [":", ["0", {"Ref": "Gid"}]]})),
+    (
+        "ECS.20",
+        "user-join-literal-0-and-parameter",
+        lambda t: c0(t).update(User={"Fn::Join": [":", ["0", {"Ref": "Gid"}]]}),
+    ),
     ("ECS.20", "user-sub-literal-0-and-pseudo", lambda t: c0(t).update(User={"Fn::Sub": "0:${AWS::AccountId}"})),
     (
         "ECS.20",
         "user-select-unknown-index-over-literals",
         lambda t: c0(t).update(User={"Fn::Select": [{"Ref": "Idx"}, ["1000", "0"]]}),
     ),
-    ("ECS.20", "user-parameter-default", lambda t: t["Parameters"].update(U={"Type": "String", "Default": "root"})
-     or c0(t).update(User={"Ref": "U"})),
-    ("ECS.20", "user-sub-parameter-default", lambda t: t["Parameters"].update(U={"Type": "Number", "Default": 0})
-     or c0(t).update(User={"Fn::Sub": "${U}:1000"})),
+    (
+        "ECS.20",
+        "user-parameter-default",
+        lambda t: t["Parameters"].update(U={"Type": "String", "Default": "root"}) or c0(t).update(User={"Ref": "U"}),
+    ),
+    (
+        "ECS.20",
+        "user-sub-parameter-default",
+        lambda t: (
+            t["Parameters"].update(U={"Type": "Number", "Default": 0}) or c0(t).update(User={"Fn::Sub": "${U}:1000"})
+        ),
+    ),
     (
         "SF.IMAGE",
         "image-sub-ecr-latest",
         lambda t: c0(t).update(Image={"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:latest"}),
     ),
-    ("SF.IMAGE", "image-sub-uri-latest", lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:latest"})),
+    (
+        "SF.IMAGE",
+        "image-sub-uri-latest",
+        lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:latest"}),
+    ),
     ("SF.IMAGE", "image-registry-parameter-untagged", lambda t: c0(t).update(Image={"Fn::Sub": "${Tag}/app"})),
-    ("SF.IMAGE", "image-tag-parameter-default-latest", lambda t: t["Parameters"].update(
-        T={"Type": "String", "Default": "latest"}) or c0(t).update(Image={"Fn::Sub": "nginx:${T}"})),
-    ("ECS.4", "privileged-parameter-default", lambda t: t["Parameters"].update(P={"Type": "String", "Default": "true"})
-     or c0(t).update(Privileged={"Ref": "P"})),
+    (
+        "SF.IMAGE",
+        "image-tag-parameter-default-latest",
+        lambda t: (
+            t["Parameters"].update(T={"Type": "String", "Default": "latest"})
+            or c0(t).update(Image={"Fn::Sub": "nginx:${T}"})
+        ),
+    ),
+    (
+        "ECS.4",
+        "privileged-parameter-default",
+        lambda t: (
+            t["Parameters"].update(P={"Type": "String", "Default": "true"}) or c0(t).update(Privileged={"Ref": "P"})
+        ),
+    ),
     (
         "SF.INGRESS",
         "ingress-cidr-parameter-default",
-        lambda t: t["Parameters"].update(C={"Type": "String", "Default": "0.0.0.0/0"})
-        or t["Resources"]["Sg"]["Properties"].update(SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 443,
-                                                                            "ToPort": 443, "CidrIp": {"Ref": "C"}}]),
+        lambda t: (
+            t["Parameters"].update(C={"Type": "String", "Default": "0.0.0.0/0"})
+            or t["Resources"]["Sg"]["Properties"].update(
+                SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": {"Ref": "C"}}]
+            )
+        ),
     ),
     (
         "SF.INGRESS",
         "ingress-cidr-select-unknown-index",
-        lambda t: t["Resources"]["Sg"]["Properties"].update(SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 443,
-            "ToPort": 443, "CidrIp": {"Fn::Select": [{"Ref": "Idx"}, ["10.0.0.0/8", "0.0.0.0/0"]]}}]),
+        lambda t: t["Resources"]["Sg"]["Properties"].update(
+            SecurityGroupIngress=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "CidrIp": {"Fn::Select": [{"Ref": "Idx"}, ["10.0.0.0/8", "0.0.0.0/0"]]},
+                }
+            ]
+        ),
     ),
 ]
 
 PASSING: list[tuple[str, str, Mutation]] = [
-    ("ECS.20", "user-join-literal-1000-and-parameter", lambda t: c0(t).update(User={"Fn::Join": [":", ["1000", {"Ref": "Gid"}]]})),
+    (
+        "ECS.20",
+        "user-join-literal-1000-and-parameter",
+        lambda t: c0(t).update(User={"Fn::Join": [":", ["1000", {"Ref": "Gid"}]]}),
+    ),
     ("ECS.20", "user-wholly-parameter", lambda t: c0(t).update(User={"Ref": "Gid"})),
     ("ECS.20", "user-parameter-prefix", lambda t: c0(t).update(User={"Fn::Sub": "${Gid}0"})),
-    ("ECS.20", "user-select-unknown-index-all-nonroot", lambda t: c0(t).update(User={"Fn::Select": [{"Ref": "Idx"}, ["1000", "1001"]]})),
-    ("ECS.20", "user-parameter-default-nonroot", lambda t: t["Parameters"].update(U={"Type": "String", "Default": "1000"})
-     or c0(t).update(User={"Ref": "U"})),
-    ("ECS.20", "user-ssm-parameter-default-is-a-name", lambda t: t["Parameters"].update(
-        U={"Type": "AWS::SSM::Parameter::Value<String>", "Default": "root"}) or c0(t).update(User={"Ref": "U"})),
-    ("SF.IMAGE", "image-sub-tag-parameter", lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:${Tag}"})),
-    ("SF.IMAGE", "image-sub-digest", lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}@sha256:" + "a" * 64})),
+    (
+        "ECS.20",
+        "user-select-unknown-index-all-nonroot",
+        lambda t: c0(t).update(User={"Fn::Select": [{"Ref": "Idx"}, ["1000", "1001"]]}),
+    ),
+    (
+        "ECS.20",
+        "user-parameter-default-nonroot",
+        lambda t: t["Parameters"].update(U={"Type": "String", "Default": "1000"}) or c0(t).update(User={"Ref": "U"}),
+    ),
+    (
+        "ECS.20",
+        "user-ssm-parameter-default-is-a-name",
+        lambda t: (
+            t["Parameters"].update(U={"Type": "AWS::SSM::Parameter::Value<String>", "Default": "root"})
+            or c0(t).update(User={"Ref": "U"})
+        ),
+    ),
+    (
+        "SF.IMAGE",
+        "image-sub-tag-parameter",
+        lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:${Tag}"}),
+    ),
+    (
+        "SF.IMAGE",
+        "image-sub-digest",
+        lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}@sha256:" + "a" * 64}),
+    ),
     ("SF.IMAGE", "image-wholly-parameter", lambda t: c0(t).update(Image={"Ref": "Tag"})),
     ("SF.IMAGE", "image-parameter-suffix", lambda t: c0(t).update(Image={"Fn::Sub": "nginx${Tag}"})),
-    ("SF.IMAGE", "image-sub-fixed-tag", lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:1.27.0"})),
+    (
+        "SF.IMAGE",
+        "image-sub-fixed-tag",
+        lambda t: c0(t).update(Image={"Fn::Sub": "${Repository.RepositoryUri}:1.27.0"}),
+    ),
     (
         "SF.INGRESS",
         "ingress-cidr-select-unknown-index-private",
-        lambda t: t["Resources"]["Sg"]["Properties"].update(SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 443,
-            "ToPort": 443, "CidrIp": {"Fn::Select": [{"Ref": "Idx"}, ["10.0.0.0/8", "192.168.0.0/16"]]}}]),
+        lambda t: t["Resources"]["Sg"]["Properties"].update(
+            SecurityGroupIngress=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "CidrIp": {"Fn::Select": [{"Ref": "Idx"}, ["10.0.0.0/8", "192.168.0.0/16"]]},
+                }
+            ]
+        ),
     ),
 ]
 
