@@ -361,3 +361,185 @@ def test_managed_policy_arns_split_near_miss_passes() -> None:
     arns = {"Fn::Split": [",", {"Fn::Join": [",", ["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"]]}]}
     body = _body(lambda t: t["Resources"]["TaskRole"]["Properties"].update(ManagedPolicyArns=arns))
     assert "SF.TASK_ROLE" not in open_controls(body)
+
+
+# ---------------------------------------------------------------------- class 4: secrets beyond Environment
+
+SECRET_REF = "{{resolve:secretsmanager:prod/db:SecretString:password}}"
+FIRELENS = {"LogDriver": "awsfirelens", "Options": {"Name": "datadog", "Host": "http-intake.logs.datadoghq.com"}}
+
+
+def _log_options(**options: Any) -> Mutation:
+    return lambda t: c0(t).update(LogConfiguration={"LogDriver": "awsfirelens", "Options": options})
+
+
+SECRETS_REPORTED: list[tuple[str, str, Mutation]] = [
+    (
+        "ECS.8",
+        "dynamic-reference-in-environment",
+        lambda t: c0(t)["Environment"].append({"Name": "DB", "Value": SECRET_REF}),
+    ),
+    ("ECS.8", "dynamic-reference-in-command", lambda t: c0(t).update(Command=["app", "--db", SECRET_REF])),
+    (
+        "ECS.8",
+        "dynamic-reference-ssm-secure-in-sub",
+        lambda t: c0(t).update(EntryPoint=[{"Fn::Sub": "app --key={{resolve:ssm-secure:/app/key:1}}"}]),
+    ),
+    ("ECS.8", "dynamic-reference-in-label", lambda t: c0(t).update(DockerLabels={"db": SECRET_REF})),
+    (
+        "ECS.8",
+        "datadog-apikey-in-firelens-options",
+        _log_options(Name="datadog", apikey="0123456789abcdef0123456789abcdef"),
+    ),
+    (
+        "ECS.8",
+        "splunk-token-in-log-options",
+        lambda t: c0(t).update(
+            LogConfiguration={
+                "LogDriver": "splunk",
+                "Options": {
+                    "splunk-url": "https://splunk:8088",
+                    "splunk-token": "00000000-1111-2222-3333-444444444444",
+                },
+            }
+        ),
+    ),
+    (
+        "ECS.8",
+        "credential-shaped-log-option",
+        _log_options(Name="http", Header="Authorization Bearer abcdefghijklmnopqrstu"),
+    ),
+    ("ECS.8", "secret-looking-label", lambda t: c0(t).update(DockerLabels={"com.example.api-key": "k-123456"})),
+    ("ECS.8", "credential-shaped-label", lambda t: c0(t).update(DockerLabels={"note": "AKIAIOSFODNN7EXAMPLE"})),
+    (
+        "ECS.8",
+        "secret-from-template-made-ssm-parameter",
+        lambda t: (
+            t["Resources"].update(
+                DbPass={"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "hunter2-prod"}}
+            )
+            or c0(t).update(Secrets=[{"Name": "DB_PASSWORD", "ValueFrom": {"Ref": "DbPass"}}])
+        ),
+    ),
+    (
+        "ECS.8",
+        "secret-from-template-made-ssm-parameter-arn-sub",
+        lambda t: (
+            t["Resources"].update(
+                DbPass={"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "hunter2-prod"}}
+            )
+            or c0(t).update(
+                Secrets=[
+                    {
+                        "Name": "DB_PASSWORD",
+                        "ValueFrom": {
+                            "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${DbPass}"
+                        },
+                    }
+                ]
+            )
+        ),
+    ),
+    ("ECS.9", "firelens-null-output", _log_options(Name="null")),
+    ("ECS.9", "firelens-counter-output", _log_options(Name="Counter")),
+]
+
+SECRETS_PASSING: list[tuple[str, str, Mutation]] = [
+    (
+        "ECS.8",
+        "dynamic-reference-ssm-plain",
+        lambda t: c0(t)["Environment"].append({"Name": "STAGE", "Value": "{{resolve:ssm:/app/stage}}"}),
+    ),
+    (
+        "ECS.8",
+        "firelens-datadog-apikey-from-secret-options",
+        lambda t: c0(t).update(
+            LogConfiguration={
+                **FIRELENS,
+                "SecretOptions": [{"Name": "apikey", "ValueFrom": "arn:aws:secretsmanager:eu-west-1:1:secret:dd"}],
+            }
+        ),
+    ),
+    (
+        "ECS.8",
+        "log-options-that-name-no-secret",
+        _log_options(Name="cloudwatch_logs", region="eu-west-1", log_group_name="/app", auto_create_group="true"),
+    ),
+    (
+        "ECS.8",
+        "splunk-url-only",
+        lambda t: c0(t).update(
+            LogConfiguration={
+                "LogDriver": "splunk",
+                "Options": {"splunk-url": "https://splunk:8088", "splunk-token-file": "/run/token"},
+            }
+        ),
+    ),
+    (
+        "ECS.8",
+        "labels-that-name-no-secret",
+        lambda t: c0(t).update(
+            DockerLabels={
+                "com.datadoghq.tags.env": "prod",
+                "secure-fargate.security-agent": "false",
+                "org.opencontainers.image.revision": "abc123",
+            }
+        ),
+    ),
+    (
+        "ECS.8",
+        "secret-from-secrets-manager",
+        lambda t: c0(t).update(Secrets=[{"Name": "DB_PASSWORD", "ValueFrom": {"Ref": "Secret"}}]),
+    ),
+    (
+        "ECS.8",
+        "label-deploy-time-value-non-secret-key",
+        lambda t: c0(t).update(DockerLabels={"build-id": {"Ref": "Gid"}, "api-key": ""}),
+    ),
+    ("ECS.9", "firelens-datadog-output", lambda t: c0(t).update(LogConfiguration=FIRELENS)),
+    ("ECS.9", "firelens-without-options", lambda t: c0(t).update(LogConfiguration={"LogDriver": "awsfirelens"})),
+]
+
+
+@pytest.mark.parametrize(
+    ("control", "route", "mutate"), SECRETS_REPORTED, ids=[f"{c}-{r}" for c, r, _ in SECRETS_REPORTED]
+)
+def test_secret_beyond_environment_is_reported(control: str, route: str, mutate: Mutation) -> None:
+    assert control in open_controls(_body(_with_params(mutate)))
+
+
+@pytest.mark.parametrize(
+    ("control", "route", "mutate"), SECRETS_PASSING, ids=[f"{c}-{r}" for c, r, _ in SECRETS_PASSING]
+)
+def test_secret_beyond_environment_near_miss_passes(control: str, route: str, mutate: Mutation) -> None:
+    assert control not in open_controls(_body(_with_params(mutate)))
+
+
+def _env_file_app(tmp_path: Path, content: str) -> Path:
+    digest = "ab" * 32
+    body = baseline()
+    c0(body)["EnvironmentFiles"] = [
+        {
+            "Type": "s3",
+            "Value": {
+                "Fn::Join": [
+                    "",
+                    ["arn:aws:s3:::", {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}"}, f"/{digest}.env"],
+                ]
+            },
+        }
+    ]
+    out = tmp_path / "cdk.out"
+    _write(out, "App.template.json", body)
+    _write(out, f"asset.{digest}.env", content)
+    return out
+
+
+def test_secret_in_an_environment_file_asset_is_reported(tmp_path: Path) -> None:
+    out = _env_file_app(tmp_path, "# app settings\nSTAGE=prod\nDB_PASSWORD=hunter2-prod\n")
+    assert main(["check", str(out)]) == 1
+
+
+def test_environment_file_asset_near_miss_passes(tmp_path: Path) -> None:
+    out = _env_file_app(tmp_path, "STAGE=prod\nDB_PASSWORD_FILE=/run/secrets/db\nLOG_LEVEL=info\n")
+    assert main(["check", str(out)]) == 0

@@ -137,6 +137,12 @@ def evaluating(template: Template) -> Iterator[None]:
         _SCOPE.reset(token)
 
 
+def judged_template() -> Template | None:
+    """The template the engine is judging (see :func:`evaluating`), for rules that read beside it (its cloud
+    assembly's asset files, its own resources); None outside a judgement."""
+    return _SCOPE.get()
+
+
 def _section(name: str) -> Mapping[str, JSON]:
     """A top-level mapping (``Mappings``, ``Parameters``) of the template in scope; {} outside a scope."""
     template = _SCOPE.get()

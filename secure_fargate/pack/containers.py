@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 
+from . import _secret_places as places
 from . import examples as ex
 from ._template import (
     JSON,
@@ -491,8 +492,11 @@ def command_problems(container: Mapping[str, JSON]) -> Items:
     requirement="no secret in plain `Environment` (by name: `*PASSWORD*` (also glued, `PGPASSWORD`), `*SECRET*`, "
     "`*TOKEN*`, `*_PASS`, `*_PWD`, `*_KEY`; by value: `scheme://user:pass@`, `AKIA…`/`ASIA…`, PEM private "
     "keys, GitHub/GitLab/Slack/Stripe/Google/npm tokens, JWTs, bearer/basic credentials) nor on the "
-    "`Command`/`EntryPoint` (`--password=…`, `DB_PASSWORD=…`, also inside `sh -c`); one finding per "
-    "variable, values never echoed",
+    "`Command`/`EntryPoint` (`--password=…`, `DB_PASSWORD=…`, also inside `sh -c`); nor a "
+    "`{{resolve:secretsmanager:…}}`/`{{resolve:ssm-secure:…}}` dynamic reference in any field, a secret-looking "
+    "log option or docker label with a value (or a credential-shaped one), a secret in an environment "
+    "file that is an asset of the cloud assembly, a `Secrets` entry read from an `AWS::SSM::Parameter` the "
+    "template itself declares (a plain String); one finding per variable or place, values never echoed",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.8 High: a plaintext credential is readable by every "
     "DescribeTaskDefinition caller",
@@ -511,8 +515,16 @@ def command_problems(container: Mapping[str, JSON]) -> Items:
     ),
 )
 def check_environment(container: Mapping[str, JSON]) -> Items:
-    """ECS.8: no secret in plain environment variables (by name or by value) or on the command line."""
-    return environment_problems(container) + command_problems(container)
+    """ECS.8: no secret in plain environment variables (by name or by value), on the command line, in a dynamic
+    reference, a log option, a docker label, an environment file asset or a template-made SSM parameter."""
+    return (
+        environment_problems(container)
+        + command_problems(container)
+        + places.dynamic_reference_problems(container)
+        + places.option_problems(container, is_secret_looking_name, secret_value_problem)
+        + places.environment_file_problems(container, _variable_problem)
+        + places.plain_parameter_problems(container)
+    )
 
 
 def _log_problem(config: JSON) -> str | None:
@@ -525,11 +537,28 @@ def _log_problem(config: JSON) -> str | None:
     if config.get("Options") is not None and not options:
         return None  # options known only at deploy time
     names = [k for k, v in (options[0] if options else {}).items() if v is not None and v != ""]
+    if "awsfirelens" in drivers and _discarding_output(options):
+        return "routes its logs through FireLens to an output that discards them (Name null/counter)"
     for driver in drivers:
         problem = log_configuration_problem(driver, names)
         if problem:
             return problem
     return None
+
+
+#: Fluent Bit outputs that keep nothing: ``null`` discards records, ``counter`` only counts them.
+_DISCARDING_OUTPUTS = frozenset({"null", "counter"})
+
+
+def _discarding_output(options: list[Mapping[str, JSON]]) -> bool:
+    """True when an ``awsfirelens`` option set may name a discarding Fluent Bit output (``Name: null``)."""
+    return any(
+        name.strip().lower() in _DISCARDING_OUTPUTS
+        for option in options
+        for key, value in option.items()
+        if key.lower() == "name"
+        for name in _strings(value)
+    )
 
 
 @container_control(
@@ -538,7 +567,7 @@ def _log_problem(config: JSON) -> str | None:
     requirement="every container ships its logs: a real driver with its destination (`awslogs` + `awslogs-group`, "
     "`splunk` + `splunk-url`, `fluentd` + `fluentd-address`, `gelf` + `gelf-address`, `syslog` + "
     "`syslog-address`, or `awsfirelens`); `none`, `json-file`, `journald`, `local` and unknown drivers "
-    "fail",
+    "fail, and so does `awsfirelens` whose output `Name` is `null` or `counter` (Fluent Bit discards the records)",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.9 High: without logs there is no trail for detection or response",
     standards=(FSBP,),
