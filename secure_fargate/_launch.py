@@ -73,7 +73,11 @@ def private_subnets(cluster: ecs.ICluster, selection: ec2.SubnetSelection | None
 
 
 def no_private_subnets(cluster: ecs.ICluster) -> Issue:
-    return ("cluster.vpc", cluster.vpc.node.path, "a VPC with private subnets (PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED)")
+    return (
+        "cluster.vpc",
+        cluster.vpc.node.path,
+        "a VPC with private subnets (PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED)",
+    )
 
 
 def job_security_group(scope: Construct, vpc: ec2.IVpc, egress: Sequence[TrafficRule] | None) -> ec2.SecurityGroup:
