@@ -22,6 +22,7 @@ import boto3
 
 #: Seconds kept back from the Lambda's remaining time to stop the task and answer CloudFormation.
 MARGIN_SECONDS = 30
+STOP_REASON = "secure-fargate: one-off task timed out"
 ROLLBACK_STATUSES = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"})
 
 
@@ -51,7 +52,7 @@ def run(event: dict[str, Any], context: Any) -> dict[str, str]:
     budget = min(int(props["TimeoutSeconds"]), remaining_seconds(context) - MARGIN_SECONDS)
     task = wait(ecs, props["Cluster"], task_arn, time.monotonic() + budget, float(props["PollSeconds"]))
     if task is None:
-        ecs.stop_task(cluster=props["Cluster"], task=task_arn, reason="secure-fargate: one-off task timed out")
+        ecs.stop_task(cluster=props["Cluster"], task=task_arn, reason=STOP_REASON)
         raise RunFailed(f"{task_arn} did not stop within {budget} seconds; it was stopped")
     exit_code = verdict(task, props["Container"])
     return {"TaskArn": task_arn, "ExitCode": str(exit_code)}
