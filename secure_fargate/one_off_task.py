@@ -59,11 +59,11 @@ class SecureOneOffTask(Construct):
     """Runs a ``SecureTaskDefinition`` once per deployment and fails the deployment unless it exits 0.
 
     For database migrations and other deploy-time jobs. A custom resource (``Custom::SecureOneOffTask``) runs the
-    task when it is created and whenever its task definition revision (image, command, environment, ...) or
-    ``run_key`` changes, waits for it to stop, and answers CloudFormation with success only when the main
-    container exited 0; a non-zero exit, a task that cannot start or a run longer than ``timeout`` (the task is
-    then stopped) fails the deployment, which rolls back. During that rollback the previous task definition is
-    not run again. Deleting the stack runs nothing.
+    task when it is created and whenever one of its properties changes: the task definition revision (image,
+    command, environment, ...), its network, ``timeout`` or ``run_key``. It waits for the task to stop and answers
+    CloudFormation with success only when the main container exited 0; a non-zero exit, a task that cannot start or
+    a run longer than ``timeout`` (the task is then stopped) fails the deployment, which rolls back. During that
+    rollback the previous task definition is not run again. Deleting the stack runs nothing.
 
     The task runs like a service's: Fargate, latest platform, private subnets, no public IP, a security group of
     its own (no ingress, HTTPS egress unless ``egress`` says otherwise), no ECS Exec. The runner (a Lambda

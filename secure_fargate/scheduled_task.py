@@ -17,7 +17,7 @@ from constructs import Construct
 from . import defaults
 from ._launch import grant_run, job_security_group, launcher_issues, no_private_subnets, private_subnets, seconds
 from ._tokens import is_unresolved
-from ._validation import Issue
+from ._validation import Issue, check_capacity_providers
 from .options import TrafficRule
 from .plugin import SecureFargateChecks
 from .task_definition import SecureTaskDefinition, raise_issues
@@ -111,6 +111,7 @@ class SecureScheduledTask(Construct):
         super().__init__(scope, construct_id)
         issues = launcher_issues(self, cluster, task_definition, vpc_subnets, egress)
         issues += self._schedule_issues(schedule, time_window, retry_attempts, max_event_age, dead_letter_queue)
+        issues += self._setting_issues(cluster, enabled, schedule_name, description, capacity_provider_strategies)
         subnets = private_subnets(cluster, vpc_subnets) if not issues else vpc_subnets
         if not issues and subnets is None:
             issues.append(no_private_subnets(cluster))
@@ -175,6 +176,22 @@ class SecureScheduledTask(Construct):
         if dlq is not None and not hasattr(dlq, "queue_arn"):
             issues.append(("dead_letter_queue", dlq, "an sqs.IQueue"))
         return issues
+
+    @staticmethod
+    def _setting_issues(
+        cluster: object, enabled: object, name: object, description: object, strategies: Sequence[object]
+    ) -> list[Issue]:
+        issues: list[Issue] = [
+            (prop, value, "a str")
+            for prop, value in (("schedule_name", name), ("description", description))
+            if value is not None and not isinstance(value, str)
+        ]
+        if not isinstance(enabled, bool):
+            issues.append(("enabled", enabled, "True or False"))
+        if isinstance(strategies, (str, ecs.CapacityProviderStrategy)):
+            return [*issues, ("capacity_provider_strategies", strategies, "a list of ecs.CapacityProviderStrategy")]
+        enabled_providers = list(cluster.capacity_provider_names) if isinstance(cluster, ecs.Cluster) else None
+        return issues + check_capacity_providers(list(strategies), enabled_providers)
 
     def _dead_letter_queue(self) -> sqs.Queue:
         return sqs.Queue(

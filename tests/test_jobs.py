@@ -405,6 +405,14 @@ SCHEDULED_BAD: list[tuple[str, dict[str, Any], str, str]] = [
     ("egress-as-rule", {"egress": TrafficRule(ec2.Peer.any_ipv4(), 443)}, "egress", "a list of TrafficRule"),
     ("egress-bad-port", {"egress": [TrafficRule(ec2.Peer.any_ipv4(), 70000)]}, "egress[0].port", "1-65535"),
     ("cluster-not-cluster", {"cluster": "default"}, "cluster", "ecs.ICluster"),
+    ("enabled-as-text", {"enabled": "yes"}, "enabled", "True or False"),
+    ("name-not-text", {"schedule_name": 7}, "schedule_name", "a str"),
+    (
+        "spot-not-enabled",
+        {"capacity_provider_strategies": [ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)]},
+        "capacity_provider_strategies",
+        "enable_fargate_capacity_providers",
+    ),
 ]
 
 

@@ -77,9 +77,9 @@ def role(logical_id: str, *statements: dict[str, JSON]) -> dict[str, JSON]:
     return {logical_id: {"Type": "AWS::IAM::Role", "Properties": properties}}
 
 
-def roles_task(task_statements: tuple[dict[str, JSON], ...] = (), execution: tuple[dict[str, JSON], ...] = ()) -> dict[
-    str, JSON
-]:
+def roles_task(
+    task_statements: tuple[dict[str, JSON], ...] = (), execution: tuple[dict[str, JSON], ...] = ()
+) -> dict[str, JSON]:
     """``Resources``: a task definition with a task role and an execution role carrying these statements."""
     return {
         **task(

@@ -391,9 +391,7 @@ def _binds_host_path(volume: Mapping[str, JSON]) -> bool:
     failing=ex.task(Volumes=[{"Name": "host", "Host": {"SourcePath": "/var/run"}}]),
     passing=ex.task(Volumes=[{"Name": "scratch"}]),
 )
-def check_volumes(
-    logical_id: str, task: Mapping[str, JSON], template: Template
-) -> list[Violation]:
+def check_volumes(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.VOLUMES: (None, message, volume name) for each host-path volume of a task that runs on Fargate."""
     if not runs_on_fargate(logical_id, task, template):
         return []
