@@ -211,3 +211,37 @@ def test_an_unexpected_error_is_still_answered(monkeypatch: pytest.MonkeyPatch, 
     del broken["ResourceProperties"]["Cluster"]
     index.handler(broken, Context())
     assert answers[0]["Status"] == "FAILED" and "KeyError" in answers[0]["Reason"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AssignPublicIp", "ENABLED"),
+        ("PlatformVersion", "1.3.0"),
+        ("SecurityGroups", []),
+        ("Subnets", []),
+        ("CapacityProviderStrategy", [{"capacityProvider": "my-ec2-asg", "weight": "1"}]),
+    ],
+)
+def test_an_escape_hatch_on_the_network_properties_is_refused(
+    monkeypatch: pytest.MonkeyPatch, answers: list[Any], name: str, value: object
+) -> None:
+    # GIVEN a custom resource whose properties were overridden (add_property_override) to weaken the task
+    ecs = FakeEcs([stopped(0)])
+    use(monkeypatch, ecs)
+    # WHEN the runner is invoked THEN it starts nothing and fails the deployment, naming the property
+    index.handler(event(ResourceProperties={**PROPS, name: value}), Context())
+    assert ecs.requests == [] and answers[0]["Status"] == "FAILED"
+    assert name in answers[0]["Reason"]
+
+
+def test_a_fargate_capacity_provider_strategy_replaces_the_launch_type(
+    monkeypatch: pytest.MonkeyPatch, answers: list[Any]
+) -> None:
+    ecs = FakeEcs([stopped(0)])
+    use(monkeypatch, ecs)
+    strategy = [{"capacityProvider": "FARGATE", "weight": "1", "base": "1"}]
+    index.handler(event(ResourceProperties={**PROPS, "CapacityProviderStrategy": strategy}), Context())
+    (request,) = ecs.requests
+    assert "launchType" not in request
+    assert request["capacityProviderStrategy"] == [{"capacityProvider": "FARGATE", "weight": 1, "base": 1}]

@@ -68,7 +68,24 @@ def remaining_seconds(context: Any) -> int:
     return int(remaining() / 1000) if callable(remaining) else 900
 
 
+#: What the construct writes, re-checked here: an escape hatch on the custom resource's properties cannot give the
+#: task a public IP, an old platform or ECS Exec.
+REQUIRED = {"AssignPublicIp": "DISABLED", "PlatformVersion": "LATEST"}
+
+
+def refuse_weakened(props: dict[str, Any]) -> None:
+    for name, required in REQUIRED.items():
+        if props.get(name) != required:
+            raise RunFailed(f"{name}={props.get(name)!r} refused: SecureOneOffTask runs tasks with {name}={required}")
+    providers = {s.get("capacityProvider") for s in props.get("CapacityProviderStrategy") or ()}
+    if not providers <= {"FARGATE", "FARGATE_SPOT"}:
+        raise RunFailed(f"CapacityProviderStrategy {sorted(map(str, providers))} refused: FARGATE/FARGATE_SPOT only")
+    if not props.get("Subnets") or not props.get("SecurityGroups"):
+        raise RunFailed("Subnets and SecurityGroups are required (the construct's private subnets and its group)")
+
+
 def start(ecs: Any, props: dict[str, Any]) -> str:
+    refuse_weakened(props)
     request: dict[str, Any] = {
         "cluster": props["Cluster"],
         "taskDefinition": props["TaskDefinition"],
