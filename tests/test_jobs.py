@@ -507,3 +507,14 @@ def test_all_problems_of_a_launcher_are_reported_together(bad: dict[str, Any]) -
             dead_letter_queue=sqs,  # type: ignore[arg-type]
         )
     assert {p.prop for p in raised.value.problems} == {"schedule", "retry_attempts", "dead_letter_queue"}
+
+
+# -------------------------------------------------------------------------------------------- snapshot
+
+
+def test_jobs_snapshot(jobs: Jobs, snapshot: Any) -> None:
+    from syrupy.extensions.json import JSONSnapshotExtension
+
+    from tests.test_snapshots import normalize
+
+    assert normalize(jobs.template) == snapshot.use_extension(JSONSnapshotExtension)
