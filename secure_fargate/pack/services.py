@@ -41,6 +41,7 @@ def assign_public_ip(resource: Mapping[str, JSON]) -> list[JSON] | _Unknown:
     "ECS.2",
     resource_types=(SERVICE,),
     title="Services do not assign public IP addresses",
+    requirement="services do not assign public IPs",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.2 High: each task's ENI is reachable from the internet",
     standards=(FSBP,),
@@ -75,6 +76,7 @@ def _runs_on_fargate(service: Mapping[str, JSON]) -> bool:
     "ECS.10",
     resource_types=(SERVICE,),
     title="Fargate services run the latest platform version",
+    requirement="Fargate services on `LATEST` or `1.4.0` (absent = LATEST)",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.10 Medium: an old platform misses kernel and runtime patches",
     standards=(FSBP,),
@@ -101,6 +103,7 @@ def check_platform_version(logical_id: str, service: Mapping[str, JSON], templat
     "ECS.12",
     resource_types=(CLUSTER,),
     title="Clusters have Container Insights enabled",
+    requirement="cluster `containerInsights` enabled or enhanced",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.12 Medium: less to detect and respond with, no direct exposure",
     standards=(FSBP,),
@@ -119,14 +122,20 @@ def check_container_insights(logical_id: str, cluster: Mapping[str, JSON], templ
 
 
 def _insights_on(settings: JSON) -> bool:
-    """True when one possible ``ClusterSettings`` list enables Container Insights (or may, at deploy time)."""
-    for setting in items([settings]) if isinstance(settings, list) else []:
-        for candidate in shallow_values(setting):
-            if isinstance(candidate, dict) and literal_value(candidate.get("Name")) == "containerInsights":
-                options = possible_values(candidate.get("Value"))
-                if isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options):
-                    return True
+    """True when one possible ``ClusterSettings`` list enables Container Insights in every branch of its item (or
+    may, at deploy time)."""
+    for setting in settings if isinstance(settings, list) else []:
+        alternatives = shallow_values(setting)
+        if alternatives and all(_enables_insights(candidate) for candidate in alternatives):
+            return True
     return False
+
+
+def _enables_insights(setting: JSON) -> bool:
+    if not isinstance(setting, dict) or literal_value(setting.get("Name")) != "containerInsights":
+        return False
+    options = possible_values(setting.get("Value"))
+    return isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options)
 
 
 def exec_problem(enabled: bool) -> str | None:
@@ -142,6 +151,7 @@ def exec_problem(enabled: bool) -> str | None:
     "SF.EXEC",
     resource_types=(SERVICE,),
     title="ECS Exec is off unless acknowledged",
+    requirement="`EnableExecuteCommand` is not true unless acknowledged",
     severity=MEDIUM,
     severity_reason="a shell in running tasks for every holder of ecs:ExecuteCommand; IAM still gates it",
     rationale="ECS Exec opens a shell in running tasks to anyone allowed ecs:ExecuteCommand, bypassing the image's "
