@@ -60,9 +60,10 @@ class SecureFargateService(Construct):
     """A Fargate service secure by default: see README "Defaults" for each control and its reason.
 
     Exposes everything it creates (``service``, ``task_definition``, ``task_role``, ``execution_role``,
-    ``security_group``, ``container``, ``containers``, ``log_group``, ``connections``) so callers extend rather
-    than fork. It also registers the guardrail pack (``SecureFargateChecks``) on its app once, so the final
-    templates, escape hatches and other stacks included, are judged at synth.
+    ``security_group``, ``container``, ``containers``, ``log_group``, ``connections``, and ``task``: the
+    ``SecureTaskDefinition`` they form, which a ``SecureScheduledTask`` or ``SecureOneOffTask`` can run too) so
+    callers extend rather than fork. It also registers the guardrail pack (``SecureFargateChecks``) on its app
+    once, so the final templates, escape hatches and other stacks included, are judged at synth.
 
     Args:
         scope: the parent construct.

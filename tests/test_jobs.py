@@ -142,6 +142,20 @@ def test_standalone_task_role_has_no_permission_and_execution_role_reads_the_sec
     assert reads[0]["Resource"] == {"Ref": jobs.logical_id(jobs.secret)}
 
 
+def test_standalone_task_role_trusts_ecs_tasks_of_this_account_only(jobs: Jobs) -> None:
+    role = jobs.template["Resources"][jobs.logical_id(jobs.report.task_role)]["Properties"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert jobs.report.task_role is not jobs.report.execution_role
+
+
+def test_standalone_task_warns_on_its_own_path_when_guardduty_has_no_headroom() -> None:
+    _, stack, _, _ = base_stack("Headroom")
+    SecureTaskDefinition(stack, "T", container=app_container(memory_limit_mib=512))
+    Annotations.from_stack(stack).has_warning("/Headroom/T", Match.string_like_regexp("GuardDuty Runtime Monitoring"))
+
+
 def test_standalone_task_definition_logs_with_retention(jobs: Jobs) -> None:
     logs = resources_of(jobs.template, "AWS::Logs::LogGroup")
     assert logs[next(k for k in logs if k.startswith("ReportLogs"))]["Properties"]["RetentionInDays"] == 365
