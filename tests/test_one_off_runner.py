@@ -28,15 +28,27 @@ PROPS = {
 }
 
 
+class Denied(Exception):
+    """What botocore raises for an AccessDeniedException (its ``response`` carries the code)."""
+
+    response = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
+
+
 class FakeEcs:
-    def __init__(self, states: list[dict[str, Any]], failures: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self, states: list[dict[str, Any]], failures: list[dict[str, str]] | None = None, denials: int = 0
+    ) -> None:
         self.states = states
         self.failures = failures or []
+        self.denials = denials
         self.requests: list[dict[str, Any]] = []
         self.stopped: list[dict[str, Any]] = []
 
     def run_task(self, **request: Any) -> dict[str, Any]:
         self.requests.append(request)
+        if self.denials:
+            self.denials -= 1
+            raise Denied()
         if self.failures:
             return {"tasks": [], "failures": self.failures}
         return {"tasks": [{"taskArn": TASK_ARN}], "failures": []}
@@ -245,3 +257,18 @@ def test_a_fargate_capacity_provider_strategy_replaces_the_launch_type(
     (request,) = ecs.requests
     assert "launchType" not in request
     assert request["capacityProviderStrategy"] == [{"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
+
+
+def test_access_denied_while_iam_propagates_is_retried(monkeypatch: pytest.MonkeyPatch, answers: list[Any]) -> None:
+    ecs = FakeEcs([stopped(0)], denials=2)
+    use(monkeypatch, ecs)
+    index.handler(event(), Context())
+    assert len(ecs.requests) == 3 and answers[0]["Status"] == "SUCCESS"
+
+
+def test_access_denied_for_good_fails_the_deployment(monkeypatch: pytest.MonkeyPatch, answers: list[Any]) -> None:
+    ecs = FakeEcs([stopped(0)], denials=99)
+    use(monkeypatch, ecs)
+    index.handler(event(), Context())
+    assert len(ecs.requests) == index.ACCESS_RETRIES
+    assert answers[0]["Status"] == "FAILED" and "Denied" in answers[0]["Reason"]

@@ -109,10 +109,29 @@ def start(ecs: Any, props: dict[str, Any]) -> str:
         ]
     else:
         request["launchType"] = "FARGATE"
-    answer = ecs.run_task(**request)
+    answer = run_task(ecs, request)
     if answer.get("failures") or not answer.get("tasks"):
         raise RunFailed(f"RunTask failed: {json.dumps(answer.get('failures'), default=str)}")
     return str(answer["tasks"][0]["taskArn"])
+
+
+#: IAM is eventually consistent: the runner's fresh role policy may not be in force on the first call.
+ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied"})
+ACCESS_RETRIES, ACCESS_RETRY_SECONDS = 6, 10.0
+
+
+def run_task(ecs: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """RunTask, retried while access is denied for a minute at most (a new role policy propagating)."""
+    for attempt in range(ACCESS_RETRIES):
+        try:
+            return dict(ecs.run_task(**request))
+        except Exception as error:
+            code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code")
+            if code not in ACCESS_DENIED or attempt == ACCESS_RETRIES - 1:
+                raise
+            print(f"RunTask denied ({code}), retrying: IAM may still be propagating the runner's policy")
+            time.sleep(ACCESS_RETRY_SECONDS)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def wait(ecs: Any, cluster: str, task_arn: str, deadline: float, poll: float) -> dict[str, Any] | None:
