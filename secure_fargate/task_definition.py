@@ -140,7 +140,10 @@ class SecureTaskDefinition(Construct):
 
     Launch it with ``SecureFargateService`` (long-running), ``SecureScheduledTask`` (EventBridge Scheduler) or
     ``SecureOneOffTask`` (once per deployment); each launcher keeps the network rules (private subnets, no
-    public IP, its own security group, latest platform).
+    public IP, its own security group, latest platform). A service's own task (``service.task``) keeps its
+    resources as the service's direct children, so services deployed before this class existed keep their
+    logical IDs: tag or acknowledge them through the service or ``service.task.task_definition``, not through
+    ``service.task``, whose construct node is empty.
 
     Args:
         scope: the parent construct.
