@@ -34,7 +34,7 @@ def launcher_issues(
     if not hasattr(cluster, "cluster_arn") or not hasattr(cluster, "vpc"):
         issues.append(("cluster", cluster, "an ecs.ICluster (ecs.Cluster or SecureCluster(...).cluster)"))
     else:
-        issues += _environment_issues(scope, cluster)  # type: ignore[arg-type]
+        issues += environment_issues(scope, cluster)  # type: ignore[arg-type]
     if not isinstance(task_definition, SecureTaskDefinition):
         allowed = "a secure_fargate.SecureTaskDefinition (a plain ecs.TaskDefinition carries none of its hardening)"
         issues.append(("task_definition", task_definition, allowed))
@@ -51,7 +51,8 @@ def launcher_issues(
     return issues
 
 
-def _environment_issues(scope: Construct, cluster: ecs.ICluster) -> list[Issue]:
+def environment_issues(scope: Construct, cluster: ecs.ICluster) -> list[Issue]:
+    """A cluster of another region or account cannot host the tasks; CDK would fail later, obscurely."""
     here, there = Stack.of(scope), cluster.env
     return [
         (f"cluster ({prop})", theirs, f"a cluster in this stack's {prop} {mine}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import Duration, RemovalPolicy, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
@@ -13,8 +13,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from . import defaults
+from ._launch import environment_issues, no_private_subnets, private_subnets
 from ._plan import TaskPlan
-from ._tokens import is_unresolved
 from ._validation import (
     Issue,
     check_capacity_providers,
@@ -25,7 +25,6 @@ from ._validation import (
     check_traffic_rules,
 )
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
-from .errors import Problems
 from .opt_outs import Level, given, reason_issues, record
 from .options import ContainerOptions, LogRouter, OptOut, SecurityAgent, TrafficRule
 from .plugin import SecureFargateChecks
@@ -237,7 +236,7 @@ class SecureFargateService(Construct):
         issues += check_traffic_rules(self._traffic_rules)
         issues += reason_issues("", self._opt_outs)
         issues += self._day2.issues(cluster)
-        issues += self._environment_issues(cluster)
+        issues += environment_issues(self, cluster)
         issues += self._service_connect_issues(cluster, plan)
         raise_issues(self.node.path, issues)
         return plan
@@ -249,31 +248,14 @@ class SecureFargateService(Construct):
         names = [n for c in plan.containers for m in c.port_mappings if isinstance(n := getattr(m, "name", None), str)]
         return check_service_connect(props, names, cluster.default_cloud_map_namespace is not None)
 
-    def _environment_issues(self, cluster: ecs.ICluster) -> list[Issue]:
-        """A cluster of another region or account cannot host this service; CDK would fail later, obscurely."""
-        here, there = Stack.of(self), cluster.env
-        return [
-            (f"cluster ({prop})", theirs, f"a cluster in this stack's {prop} {mine}")
-            for prop, mine, theirs in (("region", here.region, there.region), ("account", here.account, there.account))
-            if not is_unresolved(mine) and not is_unresolved(theirs) and mine != theirs
-        ]
-
     def _subnets(self, cluster: ecs.ICluster, selection: ec2.SubnetSelection | None) -> ec2.SubnetSelection:
-        if selection is not None:
-            return selection
-        if "assign_public_ip" in self._opt_outs:
+        if selection is None and "assign_public_ip" in self._opt_outs:
             return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
-        vpc = cluster.vpc
-        if vpc.private_subnets:
-            return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        if vpc.isolated_subnets:
-            return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        problems = Problems(self.node.path)
-        problems.add(
-            "cluster.vpc", vpc.node.path, "a VPC with private subnets (PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED)"
-        )
-        problems.raise_if_any()
-        raise AssertionError("unreachable")  # pragma: no cover
+        found = private_subnets(cluster, selection)
+        if found is None:
+            raise_issues(self.node.path, [no_private_subnets(cluster)])
+        assert found is not None
+        return found
 
     # ------------------------------------------------------------------------------------ construction
 
