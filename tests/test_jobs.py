@@ -564,3 +564,16 @@ def test_an_escape_hatch_on_a_launcher_fails_the_synth(launcher: str, path: str,
     # (the one-off runner refuses the weakened run at deploy: tests/test_one_off_runner.py)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
+
+
+def test_launchers_refuse_a_cluster_of_another_region() -> None:
+    app = cdk.App()
+    there = cdk.Stack(app, "There", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    cluster = ecs.Cluster(there, "Cluster", vpc=ec2.Vpc(there, "Vpc", max_azs=2, nat_gateways=1))
+    here = cdk.Stack(app, "Here", env=cdk.Environment(account="111111111111", region="us-east-1"))
+    task = SecureTaskDefinition(here, "T", container=app_container())
+    expected = r"cluster \(region\)='eu-west-1' is not allowed: a cluster in this stack's region us-east-1"
+    with pytest.raises(SecureFargateError, match=expected):
+        SecureScheduledTask(here, "S", cluster=cluster, task_definition=task, schedule=NIGHTLY)
+    with pytest.raises(SecureFargateError, match=expected):
+        SecureOneOffTask(here, "O", cluster=cluster, task_definition=task)
