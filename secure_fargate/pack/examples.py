@@ -34,6 +34,11 @@ def task(*containers: dict[str, JSON], **properties: JSON) -> dict[str, JSON]:
     return {"Task": {"Type": TASK, "Properties": body}}
 
 
+def efs_volume(**configuration: JSON) -> dict[str, JSON]:
+    """A task volume ``shared`` on EFS file system ``fs-1`` with ``configuration`` added."""
+    return {"Name": "shared", "EFSVolumeConfiguration": {"FilesystemId": "fs-1", **configuration}}
+
+
 def service(**properties: JSON) -> dict[str, JSON]:
     """``Resources`` with a Fargate service ``Service`` running ``Task`` (``properties`` added)."""
     body: dict[str, JSON] = {"LaunchType": "FARGATE", "TaskDefinition": {"Ref": "Task"}}
