@@ -35,6 +35,7 @@ _EXPORTS = {
     "SecureFargateError": "errors",
     "Problem": "errors",
     "acknowledge": "acknowledgements",
+    "keep_logical_id": "migration",
     "SecureFargateChecks": "plugin",
     "SecureFargateHook": "hook",
     "CONTROLS": "pack",
@@ -71,6 +72,7 @@ __all__ = [
     "enable_rotation",
     "encryption_key",
     "evaluate",
+    "keep_logical_id",
     "load_template",
 ]
 assert sorted(__all__) == sorted(_EXPORTS)
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
     from .images import ImageSource
     from .keys import encryption_key
     from .load_balancer import SecureLoadBalancer
+    from .migration import keep_logical_id
     from .network import SecureNetwork
     from .one_off_task import SecureOneOffTask
     from .options import ContainerOptions, LogRouter, NotSecret, OptOut, SecurityAgent, TrafficRule

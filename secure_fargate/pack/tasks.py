@@ -461,8 +461,7 @@ def check_memory_rules(logical_id: str, task: Mapping[str, JSON], template: Temp
     resource_types=(TASK,),
     scope=Scope.CONTAINER,
     title="At most one security agent per task, and it is a real sidecar",
-    requirement="at most one container per task carries the agent label, and it is non-essential with no port "
-    "mappings",
+    requirement="at most one container per task carries the agent label, and it is non-essential with no port mappings",
     severity=HIGH,
     severity_reason="the agent label earns SYS_PTRACE: a forged one hands it to the application",
     acknowledgeable=False,
