@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import pytest
 
 from secure_fargate.pack import CONTROLS, Template
 from secure_fargate.pack.catalog import selection
+from secure_fargate.pack.control import Severity
 from secure_fargate.pack.engine import evaluate_set
 from secure_fargate.pack.hook_handler import settings
 
@@ -770,29 +772,46 @@ def test_external_controls_that_exit_do_not_pass_the_run(tmp_path: Path, failing
     assert result.returncode == 2 and "--external-controls" in result.stderr
 
 
-EXTERNAL_BAD = {
-    "severity-as-text": 'severity="high"',
-    "no-resource-types": "severity=HIGH",
-}
-
-
-@pytest.mark.parametrize("kind", sorted(EXTERNAL_BAD))
-@pytest.mark.xfail(
-    strict=True,
-    reason="a malformed external declaration (severity as text, resource_types=()) is accepted at load and then "
-    "reported as '<template>: cannot be checked (AttributeError/IndexError)': the option is not named",
-)
-def test_malformed_external_declaration_names_the_option(tmp_path: Path, failing_template: Path, kind: str) -> None:
-    types = "()" if kind == "no-resource-types" else '("AWS::ECS::TaskDefinition",)'
+def _bad_external(tmp_path: Path, resource_types: str, severity: str, returns: str = "[]") -> None:
     (tmp_path / "bad_control.py").write_text(
         "from secure_fargate.pack.control import resource_control, HIGH\n"
-        f"@resource_control('ACME.BAD', resource_types={types}, title='t', {EXTERNAL_BAD[kind]}, "
+        f"@resource_control('ACME.BAD', resource_types={resource_types}, title='t', severity={severity}, "
         "severity_reason='r', rationale='r')\n"
-        "def check(logical_id, resource, template):\n    return []\n"
+        f"def check(logical_id, resource, template):\n    return {returns}\n"
     )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an external control declared with severity='high' (text) and no finding crashes the SARIF writer "
+    "(sarif.rule: KeyError 'high') with a Python traceback, exit 1",
+)
+def test_sarif_never_crashes_on_a_malformed_external_declaration(tmp_path: Path, failing_template: Path) -> None:
+    _bad_external(tmp_path, '("AWS::ECS::TaskDefinition",)', '"high"')
     result = _cli(
         tmp_path, "check", str(failing_template), "--external-controls", "bad_control.py", "--format", "sarif"
     )
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2 and "--external-controls" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("resource_types", "severity", "returns"),
+    [
+        pytest.param('("AWS::ECS::TaskDefinition",)', '"high"', '[("app", "m")]', id="severity-as-text-with-finding"),
+        pytest.param("()", "HIGH", "[]", id="no-resource-types"),
+    ],
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="a malformed external declaration is accepted at load, then reported as '<template>: cannot be checked "
+    "(AttributeError/IndexError)': the message blames the template and does not name --external-controls",
+)
+def test_malformed_external_declaration_names_the_option(
+    tmp_path: Path, failing_template: Path, resource_types: str, severity: str, returns: str
+) -> None:
+    _bad_external(tmp_path, resource_types, severity, returns)
+    result = _cli(tmp_path, "check", str(failing_template), "--external-controls", "bad_control.py")
     assert result.returncode == 2 and "--external-controls" in result.stderr, result.stderr
 
 
@@ -859,3 +878,75 @@ def test_sarif_start_line_yaml(tmp_path: Path) -> None:
     text = "# a comment\n" + yaml.safe_dump(_failing_body(), sort_keys=False)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if row == "  Task:")
     assert _start_line(tmp_path, "t.yaml", text) == line
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ([], 1),
+        (["--fail-on", "high"], 0),
+        (["--standard", "tagging"], 1),
+        (["--standard", "tagging", "--fail-on", "high"], 0),
+    ],
+)
+def test_external_controls_always_run_and_follow_fail_on(tmp_path: Path, args: list[str], code: int) -> None:
+    (tmp_path / "clean.template.json").write_text(json.dumps(BASELINE))
+    owner = str(ROOT / "examples/controls/owner_label.py")
+    result = _cli(tmp_path, "check", "clean.template.json", "--external-controls", owner, *args)
+    assert result.returncode == code and "ACME.OWNER_LABEL" in result.stdout
+
+
+def test_language_extensions_foreach_is_refused_not_skipped(tmp_path: Path) -> None:
+    body = base()
+    task = body["Resources"].pop("Task")
+    task["Properties"]["ContainerDefinitions"][0]["Privileged"] = True
+    body["Transform"] = "AWS::LanguageExtensions"
+    body["Resources"]["Fn::ForEach::Tasks"] = ["Name", ["A"], {"Task${Name}": task}]
+    props(body, "Service")["TaskDefinition"] = {"Ref": "TaskA"}
+    (tmp_path / "foreach.template.json").write_text(json.dumps(body))
+    result = _cli(tmp_path, "check", "foreach.template.json")
+    assert result.returncode == 2 and "Fn::ForEach::Tasks" in result.stderr
+
+
+# --- SecureFargateChecks (needs aws_cdk; one jsii start) -------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SecureFargateChecks(fail_on=...) refuses a bad label with 'allowed: CRITICAL, HIGH, MEDIUM, LOW or INFO', "
+    "but 'INFO' itself is refused (the label is INFORMATIONAL)",
+)
+def test_plugin_fail_on_error_suggests_only_valid_labels() -> None:
+    pytest.importorskip("aws_cdk")
+    from secure_fargate.plugin import SecureFargateChecks
+
+    with pytest.raises(Exception, match="fail_on") as refused:
+        SecureFargateChecks(fail_on="loud")
+    allowed = str(refused.value).split("is not allowed: ", 1)[1].split(" (", 1)[0]  # "CRITICAL, ... or INFO"
+    for label in re.split(r", | or ", allowed):
+        Severity.parse(label)  # every label the message suggests must be accepted
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SecureFargateChecks(extra_controls=[...]) accepts a declaration with severity='high' (text, not a "
+    "Severity); it fails only later, inside validation",
+)
+def test_plugin_refuses_a_malformed_extra_control() -> None:
+    pytest.importorskip("aws_cdk")
+    from secure_fargate.pack.control import resource_control
+    from secure_fargate.plugin import SecureFargateChecks
+
+    @resource_control(
+        "ACME.BAD",
+        resource_types=("AWS::ECS::TaskDefinition",),
+        title="t",
+        severity="high",
+        severity_reason="r",
+        rationale="r",
+    )
+    def bad(logical_id: str, resource: Any, template: Any) -> list[Any]:
+        return []
+
+    with pytest.raises(Exception, match="extra_controls"):
+        SecureFargateChecks(extra_controls=[bad])
