@@ -950,3 +950,52 @@ def test_plugin_refuses_a_malformed_extra_control() -> None:
 
     with pytest.raises(Exception, match="extra_controls"):
         SecureFargateChecks(extra_controls=[bad])
+
+
+# --- the evaluation bound: the 257th possible value is never judged ------------------------------------------
+
+
+def _if_tree(values: list[Any]) -> Any:
+    if len(values) == 1:
+        return values[0]
+    middle = len(values) // 2
+    return IF(_if_tree(values[:middle]), _if_tree(values[middle:]))
+
+
+def _user_findinmap_two_unknown_keys(body: dict[str, Any]) -> None:
+    users = {f"r{i}": {f"a{j}": str(1000 + 20 * i + j) for j in range(20)} for i in range(20)}
+    users["r19"]["a19"] = "0"  # 400 candidates (within CloudFormation's mapping quotas); root is the last
+    body["Mappings"]["Users"] = users
+    app(body)["User"] = {"Fn::FindInMap": ["Users", {"Ref": "AWS::Region"}, {"Ref": "AWS::AccountId"}]}
+
+
+def _privileged_sub_combinations(body: dict[str, Any]) -> None:
+    first = _if_tree([str(i) for i in range(1, 17)] + ["t"])
+    second = _if_tree([str(i) for i in range(1, 17)] + ["rue"])
+    app(body)["Privileged"] = {"Fn::Sub": ["${A}${B}", {"A": first, "B": second}]}
+
+
+BOUND_REASON = (
+    "_template.MAX_VALUES: beyond 256 possible values the rest are dropped unjudged, so a violating value placed "
+    "after 256 compliant ones passes (the bound should make the value unknown-but-possibly-violating, not drop it)"
+)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "control"),
+    [
+        pytest.param(
+            _set(app, "User", _if_tree([str(1000 + i) for i in range(300)] + ["0"])), "ECS.20", id="user-if-tree-301"
+        ),
+        pytest.param(_user_findinmap_two_unknown_keys, "ECS.20", id="user-findinmap-region-account-400"),
+        pytest.param(_privileged_sub_combinations, "ECS.4", id="privileged-sub-289-combinations"),
+    ],
+)
+@pytest.mark.xfail(strict=True, reason=BOUND_REASON)
+def test_a_violation_beyond_the_evaluation_bound_is_found(mutate: Mutate, control: str) -> None:
+    assert control in open_controls(patched(mutate))
+
+
+def test_a_violation_within_the_bound_is_found() -> None:
+    body = patched(_set(app, "User", _if_tree([str(1000 + i) for i in range(200)] + ["0"])))
+    assert "ECS.20" in open_controls(body)
