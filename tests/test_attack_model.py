@@ -999,3 +999,40 @@ def test_a_violation_beyond_the_evaluation_bound_is_found(mutate: Mutate, contro
 def test_a_violation_within_the_bound_is_found() -> None:
     body = patched(_set(app, "User", _if_tree([str(1000 + i) for i in range(200)] + ["0"])))
     assert "ECS.20" in open_controls(body)
+
+
+# --- acknowledge(): the subject must fit the control's derived scope ---------------------------------------------
+
+
+def test_a_container_entry_does_not_acknowledge_a_resource_scope_finding() -> None:
+    body = patched(task_policy({"Effect": "Allow", "Action": "*", "Resource": "*"}))
+    body["Resources"]["Task"]["Metadata"] = {
+        "secure-fargate": {"acknowledgements": [{"control": "SF.TASK_ROLE", "reason": REASON, "container": "app"}]}
+    }
+    assert "SF.TASK_ROLE" in open_controls(body)
+
+
+@pytest.mark.parametrize(
+    ("control", "subject"),
+    [
+        pytest.param("SF.TASK_ROLE", {"container": "app"}, id="container-for-a-resource-scope-control"),
+        pytest.param("SF.MEMORY", {"container": "app", "variable": "X"}, id="variable-for-a-container-scope-control"),
+    ],
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="acknowledge() accepts a subject the control's scope does not have: container= for a resource-scope "
+    "control writes an entry the engine never matches (a silent no-op, though the module says an acknowledgement "
+    "that matches nothing is a mistake); variable= for a container-scope control is stored and ignored",
+)
+def test_acknowledge_refuses_a_subject_outside_the_scope(control: str, subject: dict[str, str]) -> None:
+    cdk = pytest.importorskip("aws_cdk")
+    from aws_cdk import aws_ecs as ecs
+
+    from secure_fargate import acknowledge
+
+    stack = cdk.Stack(cdk.App(), "S")
+    task_definition = ecs.FargateTaskDefinition(stack, "T")
+    task_definition.add_container("app", image=ecs.ContainerImage.from_registry("nginx" + DIGEST))
+    with pytest.raises(Exception, match=r"container|variable"):
+        acknowledge(task_definition, control, REASON, **subject)
