@@ -1036,3 +1036,41 @@ def test_acknowledge_refuses_a_subject_outside_the_scope(control: str, subject: 
     task_definition.add_container("app", image=ecs.ContainerImage.from_registry("nginx" + DIGEST))
     with pytest.raises(Exception, match=r"container|variable"):
         acknowledge(task_definition, control, REASON, **subject)
+
+
+# --- SF.SECRETS one hop: a role of the set whose trust policy names the task role ---------------------------------
+
+
+def _trusting_reader(principal: Any, effect: Any = "Allow") -> Mutate:
+    def mutate(body: dict[str, Any]) -> None:
+        body["Resources"]["Reader"] = {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [{"Effect": effect, "Principal": principal, "Action": "sts:AssumeRole"}]
+                },
+                "Policies": [{"PolicyName": "r", "PolicyDocument": {"Statement": [SECRET_READ]}}],
+            },
+        }
+
+    return mutate
+
+
+TRUST_ROUTES: dict[str, tuple[Mutate, str | None]] = {
+    "trust-plain": (_trusting_reader({"AWS": TASK_ROLE_ARN}), None),
+    "trust-aws-value-behind-if": (_trusting_reader({"AWS": IF(TASK_ROLE_ARN, "arn:aws:iam::1:role/x")}), None),
+    "trust-aws-list-item-if-novalue": (_trusting_reader({"AWS": [IF(TASK_ROLE_ARN, NV)]}), None),
+    "trust-principal-object-behind-if": (
+        _trusting_reader(IF({"AWS": TASK_ROLE_ARN}, {"Service": "ecs-tasks.amazonaws.com"})),
+        "_principals_trusted reads Principal raw: an Fn::If around the whole Principal hides the trust",
+    ),
+    "trust-effect-behind-if": (
+        _trusting_reader({"AWS": TASK_ROLE_ARN}, effect=IF("Allow", "Deny")),
+        "_principals_trusted compares the raw Effect to 'Allow': an Fn::If Effect (Allow in one branch) is skipped",
+    ),
+}
+
+
+@pytest.mark.parametrize("mutate", _params(TRUST_ROUTES))
+def test_one_hop_trust_is_followed(mutate: Mutate) -> None:
+    assert "SF.SECRETS" in open_controls(patched(mutate))
