@@ -1,4 +1,5 @@
-"""SF.INGRESS: no security group of a service admits a public address range, wherever the rule is declared.
+"""Service security groups: SF.INGRESS (no public range admitted, wherever the rule is declared) and SF.EGRESS
+(no egress on all ports to anywhere).
 
 A service's groups are followed through the template set: a group of the same template, a group imported from
 another stack (``Fn::ImportValue`` of its ``GroupId``), or a literal ``sg-...`` ID. Their ingress rules are read
@@ -9,7 +10,8 @@ designates the group, including one in another stack that imported the group (CD
 A CIDR passes only when it lies wholly inside a non-public range (:data:`NON_PUBLIC_NETWORKS`); everything else
 fails whatever its prefix length, so ``0.0.0.0/1`` + ``128.0.0.0/1`` or ``8.8.8.0/24`` do. (``ipaddress``'s
 ``is_private`` is not used on networks: ``0.0.0.0/1`` counts as private there, since both its first address and
-its last, 127.255.255.255, are.) Rules from a security group or a prefix list pass. A CIDR that only deploy time
+its last, 127.255.255.255, are.) Rules from a security group pass, and so do prefix lists, except one declared in
+the set (``AWS::EC2::PrefixList``), which is judged by its entries. A CIDR that only deploy time
 knows is not guessed; a malformed one is not judged (CloudFormation refuses it).
 """
 
@@ -20,7 +22,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from . import examples as ex
 from ._template import JSON, Template, _Unknown, evaluating, objects_at, possible_values, properties
-from .control import HIGH, SERVICE, Violation, resource_control
+from .control import HIGH, MEDIUM, SERVICE, Violation, resource_control
 from .template_set import TemplateSet, alternatives, is_literal, items_of, template_set_of
 
 Found = list[Violation]
@@ -73,6 +75,8 @@ def _public_cidrs(template_set: TemplateSet, template: Template, rule: JSON) -> 
                         yield rendered
                     continue
                 yield from _public_candidates(template, item)
+    for value in alternatives(rule.get("SourcePrefixListId")):
+        yield from (c for c in prefix_list_entries(template_set, template, value) if is_public_cidr(c))
 
 
 def _public_candidates(template: Template, value: JSON) -> Iterator[str]:
@@ -200,3 +204,147 @@ def check_public_ingress(logical_id: str, service: Mapping[str, JSON], template:
 def _label(template_set: TemplateSet, identity: str) -> str:
     _, index, logical_id = identity.split(":", 2)
     return template_set.describe((int(index), logical_id))
+
+
+# ------------------------------------------------------------------------------------------------ egress
+
+#: Address ranges that are every address: egress to them reaches the whole internet.
+_ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
+#: CDK's "no egress" placeholder rule (``allow_all_outbound=False``): ICMP type 252 code 86 to one address.
+_ALL_PROTOCOLS = frozenset({"-1", "all"})
+
+
+def _all_ports(template: Template, rule: Mapping[str, JSON]) -> bool:
+    """True when a rule may cover every port: protocol ``-1``, or TCP/UDP from port 0 (or -1) to 65535."""
+    with evaluating(template):
+        protocols = possible_values(rule.get("IpProtocol"))
+        lows, highs = possible_values(rule.get("FromPort")), possible_values(rule.get("ToPort"))
+    if isinstance(protocols, _Unknown):
+        return False
+    names = {str(p).strip().lower() for p in protocols}
+    if names & _ALL_PROTOCOLS:
+        return True
+    if not names & {"tcp", "udp", "6", "17"} or isinstance(lows, _Unknown) or isinstance(highs, _Unknown):
+        return False
+    return any(str(low) in ("0", "-1") for low in lows) and any(str(high) == "65535" for high in highs)
+
+
+def _destinations(template_set: TemplateSet, template: Template, rule: Mapping[str, JSON]) -> Iterator[str]:
+    """The CIDRs a rule may reach: literal or partly known (every candidate), and the entries of a prefix list
+    declared in the set (``DestinationPrefixListId``/``SourcePrefixListId`` of an ``AWS::EC2::PrefixList``)."""
+    for key in ("CidrIp", "CidrIpv6"):
+        for value in alternatives(rule.get(key)):
+            rendered = template_set.render(template, value)
+            if rendered is not None and is_literal(rendered):
+                yield rendered.strip()
+            else:
+                with evaluating(template):
+                    candidates = possible_values(value)
+                yield from ([] if isinstance(candidates, _Unknown) else [str(c) for c in candidates])
+    for key in ("DestinationPrefixListId", "SourcePrefixListId"):
+        for value in alternatives(rule.get(key)):
+            yield from prefix_list_entries(template_set, template, value)
+
+
+def prefix_list_entries(template_set: TemplateSet, template: Template, value: JSON) -> Iterator[str]:
+    """The CIDRs of the ``AWS::EC2::PrefixList`` of the set that ``value`` designates (none for an AWS-managed or
+    imported list: its entries are not in any template)."""
+    key = template_set.resource_key(template, value)
+    resource = template_set.resource(key) if key is not None else None
+    if resource is None or resource.get("Type") != "AWS::EC2::PrefixList":
+        return
+    owner = template_set.templates[key[0]]  # type: ignore[index]
+    for entry in items_of(properties(resource).get("Entries")):
+        if isinstance(entry, dict):
+            yield from _destinations(template_set, owner, {"CidrIp": entry.get("Cidr")})
+
+
+def _egress_rules(template_set: TemplateSet, identity: str) -> Iterator[tuple[Template, Mapping[str, JSON], str]]:
+    """(template, rule, where) for each egress rule of a group resource: inline, and separate resources."""
+    _, index, logical_id = identity.split(":", 2)
+    template = template_set.templates[int(index)]
+    group = template.resource(logical_id) or {}
+    for rule in items_of(properties(group).get("SecurityGroupEgress")):
+        if isinstance(rule, dict):
+            yield template, rule, ""
+    for other_index, other_id, resource in template_set.of_type("AWS::EC2::SecurityGroupEgress"):
+        other = template_set.templates[other_index]
+        for value in alternatives(properties(resource).get("GroupId")):
+            if _group_identity(template_set, other, value) == identity:
+                yield other, properties(resource), f" ({template_set.describe((other_index, other_id))})"
+
+
+def _default_egress(group: Mapping[str, JSON]) -> bool:
+    """True when the group may keep EC2's default rule (all traffic to 0.0.0.0/0): no ``SecurityGroupEgress``
+    (or ``AWS::NoValue``, or an empty list) in some branch."""
+    egress = properties(group).get("SecurityGroupEgress")
+    return egress is None or any(v is None or v == [] for v in alternatives(egress))
+
+
+def _egress_findings(template_set: TemplateSet, identity: str, label: str) -> Iterator[str]:
+    if not identity.startswith("resource:"):
+        return  # a group by literal ID or from outside the set: its rules are not in any template
+    _, index, logical_id = identity.split(":", 2)
+    group = template_set.templates[int(index)].resource(logical_id)
+    if group is None or group.get("Type") != "AWS::EC2::SecurityGroup":
+        return
+    if _default_egress(group):
+        yield (
+            f"security group {label} declares no SecurityGroupEgress, so EC2's default rule allows all traffic to "
+            "0.0.0.0/0"
+        )
+    for template, rule, where in _egress_rules(template_set, identity):
+        if not _all_ports(template, rule):
+            continue
+        for cidr in _destinations(template_set, template, rule):
+            if cidr in _ANYWHERE:
+                yield f"security group {label} allows egress on all ports to {cidr}{where}"
+
+
+@resource_control(
+    "SF.EGRESS",
+    resource_types=(SERVICE,),
+    title="Service security groups do not allow all traffic to anywhere",
+    requirement="no security group of a service allows egress on all ports (protocol `-1`, or TCP/UDP 0-65535) to "
+    "`0.0.0.0/0` or `::/0` (a literal, a candidate of a partly known value, or an entry of a prefix list "
+    "declared in the set); a group without `SecurityGroupEgress` fails too (EC2's default rule allows all "
+    "traffic to 0.0.0.0/0); egress to anywhere on named ports (443) passes, and so do groups known only by ID",
+    severity=MEDIUM,
+    severity_reason="open egress lets a compromised task exfiltrate data and reach command-and-control; it needs "
+    "a compromise first",
+    rationale="A task needs a few destinations (ECR, S3, Secrets Manager, CloudWatch Logs, its dependencies) on a "
+    "few ports; all traffic to anywhere is what an intruder needs to take data out.",
+    remediation="allow_all_outbound=False and egress rules on the ports the task needs (443 to VPC endpoints or "
+    "the NAT), e.g. service.connections.allow_to(endpoint, Port.tcp(443))",
+    source="CON316: least-privilege network access; AWS Well-Architected SEC05",
+    failing={
+        **ex.service(NetworkConfiguration=ex.awsvpc(SecurityGroups=[{"Fn::GetAtt": ["Sg", "GroupId"]}])),
+        "Sg": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "tasks",
+                "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}],
+            },
+        },
+    },
+    passing={
+        **ex.service(NetworkConfiguration=ex.awsvpc(SecurityGroups=[{"Fn::GetAtt": ["Sg", "GroupId"]}])),
+        "Sg": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "tasks",
+                "SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}],
+            },
+        },
+    },
+)
+def check_open_egress(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
+    """SF.EGRESS: no security group of the service allows all traffic to anywhere."""
+    template_set = template_set_of(template)
+    messages: dict[str, None] = {}
+    for group in _service_groups(service):
+        identity = _group_identity(template_set, template, group)
+        if identity is not None:
+            label = _label(template_set, identity) if identity.startswith("resource:") else identity
+            messages.update(dict.fromkeys(_egress_findings(template_set, identity, label)))
+    return [Violation(None, m) for m in messages]
