@@ -274,11 +274,14 @@ def _egress_rules(template_set: TemplateSet, identity: str) -> Iterator[tuple[Te
                 yield other, properties(resource), f" ({template_set.describe((other_index, other_id))})"
 
 
-def _default_egress(group: Mapping[str, JSON]) -> bool:
+def _default_egress(template_set: TemplateSet, identity: str, group: Mapping[str, JSON]) -> bool:
     """True when the group may keep EC2's default rule (all traffic to 0.0.0.0/0): no ``SecurityGroupEgress``
-    (or ``AWS::NoValue``, or an empty list) in some branch."""
+    (or ``AWS::NoValue``, or an empty list) in some branch, and no ``AWS::EC2::SecurityGroupEgress`` of the set on
+    it (CloudFormation strips the default rule when the first egress rule is added, inline or separate)."""
     egress = properties(group).get("SecurityGroupEgress")
-    return egress is None or any(v is None or v == [] for v in alternatives(egress))
+    if egress is not None and not any(v is None or v == [] for v in alternatives(egress)):
+        return False
+    return not any(where for _, _, where in _egress_rules(template_set, identity))
 
 
 def _egress_findings(template_set: TemplateSet, identity: str, label: str) -> Iterator[str]:
@@ -288,7 +291,7 @@ def _egress_findings(template_set: TemplateSet, identity: str, label: str) -> It
     group = template_set.templates[int(index)].resource(logical_id)
     if group is None or group.get("Type") != "AWS::EC2::SecurityGroup":
         return
-    if _default_egress(group):
+    if _default_egress(template_set, identity, group):
         yield (
             f"security group {label} declares no SecurityGroupEgress, so EC2's default rule allows all traffic to "
             "0.0.0.0/0"
@@ -307,8 +310,9 @@ def _egress_findings(template_set: TemplateSet, identity: str, label: str) -> It
     title="Service security groups do not allow all traffic to anywhere",
     requirement="no security group of a service allows egress on all ports (protocol `-1`, or TCP/UDP 0-65535) to "
     "`0.0.0.0/0` or `::/0` (a literal, a candidate of a partly known value, or an entry of a prefix list "
-    "declared in the set); a group without `SecurityGroupEgress` fails too (EC2's default rule allows all "
-    "traffic to 0.0.0.0/0); egress to anywhere on named ports (443) passes, and so do groups known only by ID",
+    "declared in the set); a group without any egress rule (inline or a separate `AWS::EC2::SecurityGroupEgress`) "
+    "fails too (EC2's default rule allows all traffic to 0.0.0.0/0); egress to anywhere on named ports (443) "
+    "passes, and so do groups known only by ID",
     severity=MEDIUM,
     severity_reason="open egress lets a compromised task exfiltrate data and reach command-and-control; it needs "
     "a compromise first",
