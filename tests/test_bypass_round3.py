@@ -543,3 +543,54 @@ def test_secret_in_an_environment_file_asset_is_reported(tmp_path: Path) -> None
 def test_environment_file_asset_near_miss_passes(tmp_path: Path) -> None:
     out = _env_file_app(tmp_path, "STAGE=prod\nDB_PASSWORD_FILE=/run/secrets/db\nLOG_LEVEL=info\n")
     assert main(["check", str(out)]) == 0
+
+
+# ---------------------------------------------------------------------- class 6: acknowledgement reasons
+
+WRITABLE_ROOT: Mutation = lambda t: c0(t).update(ReadonlyRootFilesystem=False)  # noqa: E731
+
+
+def _ack(reason: str, **subject: Any) -> Mutation:
+    def apply(t: dict[str, Any]) -> None:
+        WRITABLE_ROOT(t)
+        entry = {"control": "ECS.5", "reason": reason, **subject}
+        t["Resources"]["Task"]["Metadata"] = {"secure-fargate": {"acknowledgements": [entry]}}
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "\u2800" * 12,  # blank Braille pattern
+        "\u3164" * 12,  # Hangul filler
+        "\u115f\u1160" * 6,  # Hangul choseong/jungseong fillers
+        "\uffa0" * 12,  # half-width Hangul filler
+        "a" + "\u0301" * 12,  # one letter and combining marks
+        "ok" + "\u0300\u0301\u0302" * 5 + "\u2800" * 10,
+        "\u3000" * 12,  # ideographic space (NFKC: a space)
+        "ab\u200b" * 3 + "\u2800" * 8,
+    ],
+)
+def test_blank_or_marks_only_reason_does_not_acknowledge(reason: str) -> None:
+    assert "ECS.5" in open_controls(_body(_ack(reason, container="app")))
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["vendor image writes /opt; RISK-12", "ベンダーのイメージが/optに書き込む RISK-12", "café déjà vu RISK-12"],
+)
+def test_reason_near_miss_real_text_acknowledges(reason: str) -> None:
+    assert "ECS.5" not in open_controls(_body(_ack(reason, container="app")))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [{"Ref": "Gid"}, {"Fn::Sub": "${AWS::StackName}-app"}, {"Fn::Join": ["-", [{"Ref": "AWS::Region"}, "app"]]}],
+)
+def test_resource_level_acknowledgement_does_not_cover_a_computed_container_name(name: Any) -> None:
+    def mutate(t: dict[str, Any]) -> None:
+        _ack("vendor image writes /opt; RISK-12")(t)
+        c0(t)["Name"] = name
+
+    assert "ECS.5" in open_controls(_body(_with_params(mutate)))
