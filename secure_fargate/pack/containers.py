@@ -19,14 +19,15 @@ from enum import Enum
 
 from . import examples as ex
 from ._template import (
+    ABSENT,
     JSON,
     UNKNOWN,
     _Unknown,
+    is_intrinsic,
     is_true,
     items,
     literal_value,
     may_be_true,
-    objects,
     possible_values,
     shallow_branches,
     shallow_values,
@@ -514,15 +515,21 @@ def _log_problem(config: JSON) -> str | None:
     drivers = _strings(config.get("LogDriver"))
     if not drivers and config.get("LogDriver") is None:
         return "has no log driver (LogConfiguration.LogDriver)"
-    options = objects(config.get("Options"))
-    if config.get("Options") is not None and not options:
-        return None  # options known only at deploy time
-    names = [k for k, v in (options[0] if options else {}).items() if v is not None and v != ""]
-    for driver in drivers:
-        problem = log_configuration_problem(driver, names)
-        if problem:
-            return problem
+    options = [ABSENT] if config.get("Options") is None else shallow_values(config.get("Options"))
+    for option in options:  # every branch of the options; an unknown branch is not guessed
+        if option is not ABSENT and (not isinstance(option, dict) or is_intrinsic(option)):
+            continue
+        names = [k for k, v in (option or {}).items() if not _may_not_be_set(v)]
+        for driver in drivers:
+            problem = log_configuration_problem(driver, names)
+            if problem:
+                return problem
     return None
+
+
+def _may_not_be_set(value: JSON) -> bool:
+    """True when an option value may be absent or empty in some branch (``AWS::NoValue``, ``""``)."""
+    return any(v is ABSENT or v == "" for v in shallow_values(value)) or value is None or value == ""
 
 
 @container_control(
@@ -650,11 +657,26 @@ def check_capabilities(container: Mapping[str, JSON]) -> str | None:
 
 
 def is_agent_labelled(container: Mapping[str, JSON]) -> bool:
-    """True when any possible DockerLabels marks the container as the security agent."""
-    for labels in objects(container.get("DockerLabels")):
-        if any(str(v).lower() == "true" for v in _eval_values(labels.get(AGENT_LABEL))):
-            return True
-    return False
+    """True when any possible DockerLabels marks the container as the security agent (what may *claim* the
+    agent's place: counted and checked by SF.AGENT)."""
+    return any(str(v).lower() == "true" for v in _agent_label_values(container))
+
+
+def is_certainly_agent_labelled(container: Mapping[str, JSON]) -> bool:
+    """True when every possible DockerLabels marks the container as the security agent (what *earns*
+    SYS_PTRACE: a label true in one branch only leaves an application able to ptrace in the other)."""
+    values = _agent_label_values(container)
+    return bool(values) and all(str(v).lower() == "true" for v in values)
+
+
+def _agent_label_values(container: Mapping[str, JSON]) -> list[JSON]:
+    """The agent label's possible values over every branch of DockerLabels (ABSENT where a branch lacks it)."""
+    found: list[JSON] = []
+    for labels in shallow_values(container.get("DockerLabels")) or [ABSENT]:
+        if labels is ABSENT or (isinstance(labels, dict) and not is_intrinsic(labels)):
+            value = labels.get(AGENT_LABEL) if isinstance(labels, dict) else None
+            found += [ABSENT] if value is None else (_eval_values(value) or [ABSENT])
+    return found
 
 
 def is_essential(container: Mapping[str, JSON]) -> bool:
@@ -670,8 +692,9 @@ def has_port_mappings(container: Mapping[str, JSON]) -> bool:
 
 
 def is_security_agent(container: Mapping[str, JSON]) -> bool:
-    """True for the task's security agent in a raw template: labelled, non-essential, no port mappings."""
-    return is_agent_labelled(container) and not is_essential(container) and not has_port_mappings(container)
+    """True for the task's security agent in a raw template: labelled in every branch, non-essential, no port
+    mappings."""
+    return is_certainly_agent_labelled(container) and not is_essential(container) and not has_port_mappings(container)
 
 
 def check_forged_agent(container: Mapping[str, JSON]) -> str | None:
