@@ -388,17 +388,17 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "image-sub-repository-uri-latest": (
         _set(app, "Image", {"Fn::Sub": "${Repository.RepositoryUri}:latest"}),
         "SF.IMAGE",
-        "Fn::Sub '${Repo.RepositoryUri}:latest' is not judged (only Fn::Join tails are)",
+        None,
     ),
     "image-join-colon-delimiter-latest": (
         _set(app, "Image", {"Fn::Join": [":", [REPO_URI, "latest"]]}),
         "SF.IMAGE",
-        "Fn::Join with ':' as the delimiter and 'latest' as the tail is not judged",
+        None,
     ),
     "image-join-tail-behind-if": (
         _set(app, "Image", {"Fn::Join": ["", [REPO_URI, IF(":latest", DIGEST)]]}),
         "SF.IMAGE",
-        "an Fn::If tail (':latest' in one branch) of an ECR Fn::Join is not judged",
+        None,
     ),
     "image-join-literal-latest-tail": (_set(app, "Image", {"Fn::Join": ["", [REPO_URI, ":latest"]]}), "SF.IMAGE", None),
     "image-behind-if": (_set(app, "Image", IF("nginx:latest", "nginx" + DIGEST)), "SF.IMAGE", None),
@@ -442,7 +442,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "memory-budget-task-memory-behind-if": (
         _task_memory_budget(IF("512", "1024")),
         "SF.MEMORY",
-        "check_memory_budget reads the task Memory with literal_value: an Fn::If makes it unknown",
+        None,
     ),
     "memory-budget-literal": (_task_memory_budget("512"), "SF.MEMORY", None),
     "memory-container-behind-if-novalue": (_set(app, "Memory", IF(256, NV)), "SF.MEMORY", None),

@@ -770,15 +770,29 @@ def check_memory(container: Mapping[str, JSON]) -> str | None:
     return None
 
 
+def _literal_tails(image: JSON) -> list[str]:
+    """The literal ends of an image built at deploy time: the last part of an ``Fn::Join`` (with its delimiter;
+    every branch of an ``Fn::If`` there) or the text after the last variable of an ``Fn::Sub``. ECR images render
+    as Join(["", [account, ".dkr.ecr.", region, ..., "/", repo, ":" + tag]]) or Sub("${Repo.RepositoryUri}:tag")."""
+    if not isinstance(image, dict) or len(image) != 1:
+        return []
+    ((key, argument),) = image.items()
+    if key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str):
+        parts = argument[1]
+        if isinstance(parts, list) and len(parts) > 1:
+            return [argument[0] + tail for branch in shallow_branches(parts[-1]) for tail in _strings(branch)]
+    text = argument[0] if key == "Fn::Sub" and isinstance(argument, list) and argument else argument
+    if key == "Fn::Sub" and isinstance(text, str) and "${" in text:
+        return [text.rsplit("}", 1)[-1]]
+    return []
+
+
 def _join_tail_pin(image: JSON) -> ImagePin | None:
-    """ECR images render as Join(["", [account, ".dkr.ecr.", region, ..., "/", repo, ":" + tag]]): only a literal
-    tail that holds a "/", ":" or "@" decides the pin; anything else is a deploy-time value."""
-    join = image.get("Fn::Join") if isinstance(image, dict) else None
-    parts = join[1] if isinstance(join, list) and len(join) == 2 else None
-    tail = parts[-1] if isinstance(parts, list) and parts else None
-    if not isinstance(tail, str) or not any(mark in tail for mark in "/:@"):
-        return None
-    return image_pin("x" + tail)
+    """The weakest pin among the image's literal tails that hold a "/", ":" or "@" (None when no tail decides:
+    a deploy-time value)."""
+    pins = [image_pin("x" + tail) for tail in _literal_tails(image) if any(mark in tail for mark in "/:@")]
+    weak = [p for p in pins if p in (ImagePin.LATEST, ImagePin.UNTAGGED)]
+    return weak[0] if weak else (pins[0] if pins else None)
 
 
 @container_control(
