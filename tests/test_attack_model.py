@@ -586,17 +586,17 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "ecr1-registry-rules-behind-if-novalue": (
         _registry_scanning(IF(_scan_rule(), NV)),
         "ECR.1",
-        "registry scanning Rules behind Fn::If beside AWS::NoValue count as covering the repository",
+        None,
     ),
     "ecr1-registry-scanning-guarded-by-condition": (
         _registry_scanning(_scan_rule(), condition="C"),
         "ECR.1",
-        "a RegistryScanningConfiguration guarded by a Condition (may not exist) counts as covering",
+        None,
     ),
     "ecr1-registry-scanning-manual": (
         _registry_scanning(_scan_rule("MANUAL"), frequency="MANUAL"),
         "ECR.1",
-        "a registry rule with ScanFrequency MANUAL scans nothing automatically but counts as covering",
+        None,
     ),
     "ecr2-behind-if": (
         _set(lambda b: props(b, "Repository"), "ImageTagMutability", IF("IMMUTABLE", "MUTABLE")),
