@@ -191,7 +191,7 @@ IAM_BYPASSES: dict[str, tuple[Mutate, str]] = {
     ),
     "roles-fn-split-of-literal-names": (
         _task_policy_roles({"Fn::Split": [",", "app-task,other"]}),
-        None,  # issue 21: handled,
+        None,  # issue 21: handled
     ),
     "roles-item-select-over-if": (
         _task_policy_roles([{"Fn::Select": [0, IF([{"Ref": "TaskRole"}], [{"Ref": "ExecRole"}])]}]),
@@ -349,12 +349,12 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "ecs9-awslogs-group-novalue": (
         _set(_log_options, "awslogs-group", NV),
         "ECS.9",
-        "Options {'awslogs-group': Ref AWS::NoValue} counts as a destination (a dict is 'set')",
+        None,
     ),
     "ecs9-awslogs-group-if-novalue": (
         _set(_log_options, "awslogs-group", IF({"Ref": "Logs"}, NV)),
         "ECS.9",
-        "awslogs-group behind Fn::If beside AWS::NoValue counts as a destination in both branches",
+        None,
     ),
     "ecs9-options-object-behind-if": (
         _set(
@@ -363,7 +363,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
             IF({"awslogs-group": {"Ref": "Logs"}}, {"awslogs-region": "eu-west-1"}),
         ),
         "ECS.9",
-        "_log_problem reads only the first branch of an Fn::If over Options (options[0])",
+        None,
     ),
     "ecs9-options-object-behind-if-reversed": (
         _set(
@@ -388,17 +388,17 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "image-sub-repository-uri-latest": (
         _set(app, "Image", {"Fn::Sub": "${Repository.RepositoryUri}:latest"}),
         "SF.IMAGE",
-        None,  # issue 21: handled,
+        None,
     ),
     "image-join-colon-delimiter-latest": (
         _set(app, "Image", {"Fn::Join": [":", [REPO_URI, "latest"]]}),
         "SF.IMAGE",
-        None,  # issue 21: handled,
+        None,
     ),
     "image-join-tail-behind-if": (
         _set(app, "Image", {"Fn::Join": ["", [REPO_URI, IF(":latest", DIGEST)]]}),
         "SF.IMAGE",
-        None,  # issue 21: handled,
+        None,
     ),
     "image-join-literal-latest-tail": (_set(app, "Image", {"Fn::Join": ["", [REPO_URI, ":latest"]]}), "SF.IMAGE", None),
     "image-behind-if": (_set(app, "Image", IF("nginx:latest", "nginx" + DIGEST)), "SF.IMAGE", None),
@@ -430,19 +430,19 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "ptrace-agent-label-behind-if": (
         _agent_sidecar(IF({"secure-fargate.security-agent": "true"}, {})),
         "SF.PTRACE",
-        "a container labelled as the agent in one branch only keeps SYS_PTRACE in the unlabelled branch",
+        None,
     ),
     "ptrace-agent-label-value-behind-if": (
         _agent_sidecar({"secure-fargate.security-agent": IF("true", "false")}),
         "SF.PTRACE",
-        "an agent label value 'true' in one branch exempts the 'false' branch from SF.PTRACE",
+        None,
     ),
     "ptrace-agent-label-false": (_agent_sidecar({"secure-fargate.security-agent": "false"}), "SF.PTRACE", None),
     # SF.MEMORY, task part
     "memory-budget-task-memory-behind-if": (
         _task_memory_budget(IF("512", "1024")),
         "SF.MEMORY",
-        "check_memory_budget reads the task Memory with literal_value: an Fn::If makes it unknown",
+        None,
     ),
     "memory-budget-literal": (_task_memory_budget("512"), "SF.MEMORY", None),
     "memory-container-behind-if-novalue": (_set(app, "Memory", IF(256, NV)), "SF.MEMORY", None),
@@ -499,22 +499,22 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "ingress-cidr-join-over-if": (
         _ingress({"CidrIp": {"Fn::Join": ["", [IF("0.0.0.0/0", "10.0.0.0/8")]]}}),
         "SF.INGRESS",
-        None,  # issue 21: handled,
+        None,  # issue 21: handled
     ),
     "ingress-cidr-sub-variable-if": (
         _ingress({"CidrIp": {"Fn::Sub": ["${X}/0", {"X": IF("0.0.0.0", "10.0.0.0")}]}}),
         "SF.INGRESS",
-        None,  # issue 21: handled,
+        None,  # issue 21: handled
     ),
     "ingress-cidr-findinmap-region": (
         _ingress({"CidrIp": {"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "cidr"]}}),
         "SF.INGRESS",
-        None,  # issue 21: handled,
+        None,  # issue 21: handled
     ),
     "ingress-cidr-ref-allowed-values": (
         _ingress({"CidrIp": {"Ref": "OpenCidr"}}),
         "SF.INGRESS",
-        None,  # issue 21: handled,
+        None,  # issue 21: handled
     ),
     "ingress-cidr-select-over-if-lists": (
         _ingress({"CidrIp": {"Fn::Select": [0, IF(["0.0.0.0/0"], ["10.0.0.0/8"])]}}),
@@ -586,17 +586,17 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "ecr1-registry-rules-behind-if-novalue": (
         _registry_scanning(IF(_scan_rule(), NV)),
         "ECR.1",
-        "registry scanning Rules behind Fn::If beside AWS::NoValue count as covering the repository",
+        None,
     ),
     "ecr1-registry-scanning-guarded-by-condition": (
         _registry_scanning(_scan_rule(), condition="C"),
         "ECR.1",
-        "a RegistryScanningConfiguration guarded by a Condition (may not exist) counts as covering",
+        None,
     ),
     "ecr1-registry-scanning-manual": (
         _registry_scanning(_scan_rule("MANUAL"), frequency="MANUAL"),
         "ECR.1",
-        "a registry rule with ScanFrequency MANUAL scans nothing automatically but counts as covering",
+        None,
     ),
     "ecr2-behind-if": (
         _set(lambda b: props(b, "Repository"), "ImageTagMutability", IF("IMMUTABLE", "MUTABLE")),
