@@ -594,3 +594,96 @@ def test_resource_level_acknowledgement_does_not_cover_a_computed_container_name
         c0(t)["Name"] = name
 
     assert "ECS.5" in open_controls(_body(_with_params(mutate)))
+
+
+# ---------------------------------------------------------------------- class 5: IAM by what a policy allows
+
+
+def _exec_statement(action: str, resource: Any) -> Mutation:
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    return lambda t: t["Resources"]["ExecPolicy"]["Properties"]["PolicyDocument"]["Statement"].append(statement)
+
+
+def _task_statement(action: Any, resource: Any = "*") -> Mutation:
+    def apply(t: dict[str, Any]) -> None:
+        t["Resources"]["TaskPolicy"] = {
+            "Type": "AWS::IAM::Policy",
+            "Properties": {
+                "Roles": [{"Ref": "TaskRole"}],
+                "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]},
+            },
+        }
+
+    return apply
+
+
+def _trust(role: str, principal: Any) -> Mutation:
+    def apply(t: dict[str, Any]) -> None:
+        statements = [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"},
+        ]
+        t["Resources"][role]["Properties"]["AssumeRolePolicyDocument"] = {"Statement": statements}
+
+    return apply
+
+
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
+IAM_REPORTED: list[tuple[str, str, Mutation]] = [
+    ("SF.EXECUTION_ROLE", "secret-star-glued", _exec_statement("secretsmanager:GetSecretValue", SECRET_ARN[:-1] + "*")),
+    (
+        "SF.EXECUTION_ROLE",
+        "secret-any-name-any-suffix",
+        _exec_statement("secretsmanager:GetSecretValue", SECRET_ARN + "*-??????"),
+    ),
+    (
+        "SF.EXECUTION_ROLE",
+        "parameter-star-glued",
+        _exec_statement("ssm:GetParameters", "arn:aws:ssm:eu-west-1:1:parameter*"),
+    ),
+    (
+        "SF.TASK_ROLE",
+        "attach-role-policy",
+        _task_statement("iam:AttachRolePolicy", {"Fn::GetAtt": ["TaskRole", "Arn"]}),
+    ),
+    ("SF.TASK_ROLE", "put-star", _task_statement("iam:Put*")),
+    ("SF.TASK_ROLE", "update-assume-role-policy", _task_statement(["s3:GetObject", "iam:UpdateAssumeRolePolicy"])),
+    (
+        "SF.TASK_ROLE",
+        "pass-role-any-named",
+        _task_statement("iam:PassRole", "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role"),
+    ),
+    ("SF.TASK_ROLE", "trust-star", _trust("TaskRole", "*")),
+    ("SF.TASK_ROLE", "trust-other-account", _trust("TaskRole", {"AWS": "arn:aws:iam::210987654321:root"})),
+    ("SF.EXECUTION_ROLE", "execution-trust-aws-star", _trust("ExecRole", {"AWS": ["*"]})),
+]
+IAM_PASSING: list[tuple[str, str, Mutation]] = [
+    (
+        "SF.EXECUTION_ROLE",
+        "secret-one-name",
+        _exec_statement("secretsmanager:GetSecretValue", SECRET_ARN + "db-??????"),
+    ),
+    (
+        "SF.EXECUTION_ROLE",
+        "parameter-path",
+        _exec_statement("ssm:GetParameters", "arn:aws:ssm:eu-west-1:1:parameter/app/*"),
+    ),
+    (
+        "SF.EXECUTION_ROLE",
+        "log-group-streams",
+        _exec_statement("logs:PutLogEvents", "arn:aws:logs:eu-west-1:1:log-group:/ecs/app:*"),
+    ),
+    ("SF.TASK_ROLE", "iam-reads", _task_statement(["iam:GetRole", "iam:ListRoles", "iam:SimulatePrincipalPolicy"])),
+    ("SF.TASK_ROLE", "sts-identity", _task_statement("sts:GetCallerIdentity")),
+    ("SF.TASK_ROLE", "trust-ecs-tasks-only", _trust("TaskRole", {"Service": "ecs-tasks.amazonaws.com"})),
+]
+
+
+@pytest.mark.parametrize(("control", "route", "mutate"), IAM_REPORTED, ids=[f"{c}-{r}" for c, r, _ in IAM_REPORTED])
+def test_iam_by_what_it_allows_is_reported(control: str, route: str, mutate: Mutation) -> None:
+    assert control in open_controls(_body(mutate))
+
+
+@pytest.mark.parametrize(("control", "route", "mutate"), IAM_PASSING, ids=[f"{c}-{r}" for c, r, _ in IAM_PASSING])
+def test_iam_near_miss_passes(control: str, route: str, mutate: Mutation) -> None:
+    assert control not in open_controls(_body(mutate))

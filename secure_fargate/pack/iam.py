@@ -59,6 +59,27 @@ SECRET_READ_ACTIONS: tuple[str, ...] = (
 KMS_DECRYPT = "kms:Decrypt"
 #: Calls that let the task role act as (or hand out) another role.
 ROLE_HOPPING_ACTIONS: tuple[str, ...] = ("sts:AssumeRole", "iam:PassRole")
+#: IAM writes that escalate whoever holds them, on any role or user (its own, the CDK bootstrap roles, ...):
+#: attach or write a policy, change a trust policy or boundary, mint keys, or hand a role to a service.
+IAM_ESCALATION_ACTIONS: tuple[str, ...] = (
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:CreateAccessKey",
+    "iam:UpdateLoginProfile",
+    "iam:PassRole",
+)
+#: The one service that should assume a task or execution role.
+ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 
 _POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
 _ROLE_ARN = re.compile(r"arn:[^:]*:iam::[^:]*:role/(?:.*/)?([^/]+)", re.DOTALL)
@@ -160,9 +181,24 @@ def whole_service_resource(resource: str) -> bool:
     service, tail = parts[2], parts[5]
     if _wildcard_only(service) or _wildcard_only(tail):
         return True
+    if service != "s3" and _names_no_resource(tail):
+        return True
     segments = re.split(r"[/:]", tail)
     named = segments if service == "s3" or len(segments) == 1 else segments[1:]
     return all(_wildcard_only(s) or s == "" for s in named)
+
+
+#: What may stand before the first wildcard of a pattern that still names no resource: at most a resource type
+#: (``secret``, ``secret:``, ``parameter/``, ``key/``, or a prefix of one: ``s``).
+_TYPE_ONLY = re.compile(r"[A-Za-z0-9_.\-]*[/:]?")
+
+
+def _names_no_resource(tail: str) -> bool:
+    """True when an ARN's resource part matches whatever the resource's name is: its literal text before the
+    first wildcard is a resource type at most (``secret*``, ``secret:*-??????``, ``parameter*``), so the pattern
+    covers every secret or parameter however it is spelled."""
+    cut = next((i for i, ch in enumerate(tail) if ch in "*?"), None)
+    return cut is not None and _TYPE_ONLY.fullmatch(tail[:cut]) is not None
 
 
 # --- who is the role -----------------------------------------------------------------------------------
@@ -397,8 +433,10 @@ def _execution_statement_problems(statement: Statement) -> Iterator[str]:
     title="The execution role reaches named resources only (a wildcard resource only for ecr:GetAuthorizationToken)",
     requirement="execution role reaches named resources only: no resource pattern over a whole service (`*`, "
     "`arn:...:secret:*`) except for `ecr:GetAuthorizationToken`, no service-wide action (`s3:*`), no "
-    "`NotAction`/`NotResource`, no broad AWS managed policy; CDK's grants on one resource "
-    "(`s3:GetObject*` on one object) pass",
+    "`NotAction`/`NotResource`, no broad AWS managed policy, no trust policy admitting anyone but ECS tasks (`*`, "
+    "an account, a role); a pattern whose literal text before its first wildcard is at most a resource type "
+    "(`secret*`, `secret:*-??????`, `parameter*`) covers every resource; CDK's grants on one resource "
+    "(`s3:GetObject*` on one object, `secret:db-??????`) pass",
     severity=HIGH,
     severity_reason="a wildcard lets every task of the role read every secret or image of the account",
     acknowledgeable=False,
@@ -437,7 +475,8 @@ def _execution_role_scope(template: Template, execution_role: Role | None) -> Fo
         _memo(
             template_set,
             ("execution_scope", execution_role.names, execution_role.label),
-            lambda: _execution_role_findings(execution_role, permissions(execution_role, template_set)),
+            lambda: _execution_role_findings(execution_role, permissions(execution_role, template_set))
+            + [Violation(None, m) for m in trust_problems(execution_role, template_set, "execution")],
         )
     )
 
@@ -614,7 +653,9 @@ def _task_statement_problems(statement: Statement) -> Iterator[str]:
     resource_types=(TASK,),
     title="The task role has no '*' action, no broad managed policy, and cannot assume or pass the execution role",
     requirement="the task role has no `*` action, no `NotAction`/`NotResource` statement, no broad AWS managed "
-    "policy, and no `sts:AssumeRole`/`iam:PassRole` on the execution role or `*` (acknowledgeable)",
+    "policy, no `sts:AssumeRole`/`iam:PassRole` on the execution role or `*`, no IAM write that escalates "
+    "(`iam:Attach*`, `iam:Put*`, `iam:Update*`, `iam:PassRole`, policy versions, access keys) on any resource, "
+    "and no trust policy admitting anyone but ECS tasks (`*`, an account, a role) (acknowledgeable)",
     severity=HIGH,
     severity_reason="the task role is what an intruder in the application holds",
     rationale="The task role is what an intruder in the application gets: least privilege, and no way to the "
@@ -642,9 +683,49 @@ def _task_role_problems(template: Template, task_role: Role | None, execution_ro
         _memo(
             template_set,
             key,
-            lambda: _task_role_findings(task_role, execution_role, permissions(task_role, template_set)),
+            lambda: _task_role_findings(task_role, execution_role, permissions(task_role, template_set))
+            + [Violation(None, m) for m in trust_problems(task_role, template_set, "task")],
         )
     )
+
+
+def _iam_writes(perms: Permissions) -> Iterator[str]:
+    """The IAM writes a role may make, per statement (on any resource: its own role is escalation too)."""
+    by_statement: dict[Statement, list[str]] = {}
+    for action in IAM_ESCALATION_ACTIONS:
+        for statement in perms.allowing(action):
+            by_statement.setdefault(statement, []).append(action)
+    for statement, actions in by_statement.items():
+        yield f"IAM writes {actions} that escalate privileges ({statement.source})"
+
+
+def _trusted_principals(document: JSON) -> Iterator[str]:
+    """What a trust policy's Allow statements admit besides AWS services: ``*``, accounts, roles, users."""
+    for doc in alternatives(document):
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for statement in items_of(statements if isinstance(statements, list) else [statements]):
+            if not isinstance(statement, dict) or "Allow" not in alternatives(statement.get("Effect")):
+                continue
+            for principal in alternatives(statement.get("Principal")):
+                if principal == "*":
+                    yield "*"
+                for value in items_of(_as_items(principal.get("AWS") if isinstance(principal, dict) else None)):
+                    yield value if isinstance(value, str) else "an AWS principal known at deploy time"
+
+
+def _as_items(value: JSON) -> JSON:
+    return value if isinstance(value, list) or value is None else [value]
+
+
+def trust_problems(role: Role, template_set: TemplateSet, kind: str) -> Iterator[str]:
+    """Principals other than ECS tasks that a task or execution role of the set trusts."""
+    for key in _role_resources(template_set, role):
+        resource = template_set.resource(key) or {}
+        if resource.get("Type") != "AWS::IAM::Role":
+            continue
+        for principal in dict.fromkeys(_trusted_principals(properties(resource).get("AssumeRolePolicyDocument"))):
+            who = "anyone ('*')" if principal == "*" else repr(principal)
+            yield f"{kind} role {role.label} may be assumed by {who}, not only by {ECS_TASKS_PRINCIPAL}"
 
 
 def _task_role_findings(task_role: Role, execution_role: Role | None, perms: Permissions) -> Found:
@@ -653,5 +734,6 @@ def _task_role_findings(task_role: Role, execution_role: Role | None, perms: Per
         if statement.allow:
             messages.update(dict.fromkeys(_task_statement_problems(statement)))
     messages.update(dict.fromkeys(_role_hops(perms, execution_role)))
+    messages.update(dict.fromkeys(_iam_writes(perms)))
     found = _broad_managed(task_role, perms)
     return found + [Violation(None, f"task role {task_role.label} allows {m}") for m in messages]
