@@ -687,3 +687,112 @@ def test_iam_by_what_it_allows_is_reported(control: str, route: str, mutate: Mut
 @pytest.mark.parametrize(("control", "route", "mutate"), IAM_PASSING, ids=[f"{c}-{r}" for c, r, _ in IAM_PASSING])
 def test_iam_near_miss_passes(control: str, route: str, mutate: Mutation) -> None:
     assert control not in open_controls(_body(mutate))
+
+
+# ---------------------------------------------------------------------- class 2: links across templates
+
+NESTED_FILE = "ParentNested1234ABCD.nested.template.json"
+
+
+def _stack(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFormation::Stack",
+        "Properties": {"TemplateURL": "https://s3.example/nested.json", "Parameters": parameters},
+        "Metadata": {"aws:asset:path": NESTED_FILE, "aws:asset:property": "TemplateURL"},
+    }
+
+
+def _findings(*named: tuple[str, dict[str, Any]]) -> set[tuple[str, str]]:
+    templates = [Template(body, name) for name, body in named]
+    return {(Path(f.template).name, f.control) for f in evaluate_set(templates) if not f.acknowledged}
+
+
+def test_nested_stack_parameter_carrying_a_risky_value_is_judged_in_the_child() -> None:
+    child = _body(
+        lambda t: t.update(Parameters={"AppUser": {"Type": "String"}}) or c0(t).update(User={"Ref": "AppUser"})
+    )
+    parent = {"Resources": {"Nested": _stack({"AppUser": "0"})}}
+    assert (NESTED_FILE, "ECS.20") in _findings(("Parent.template.json", parent), (NESTED_FILE, child))
+
+
+def test_nested_stack_parameter_near_miss_passes() -> None:
+    child = _body(
+        lambda t: t.update(Parameters={"AppUser": {"Type": "String"}}) or c0(t).update(User={"Ref": "AppUser"})
+    )
+    parent = {"Resources": {"Nested": _stack({"AppUser": "1000:1000"})}}
+    assert (NESTED_FILE, "ECS.20") not in _findings(("Parent.template.json", parent), (NESTED_FILE, child))
+
+
+def test_parent_widening_a_nested_services_security_group_is_found() -> None:
+    # GIVEN the parent owns the group, passes it to the nested service, and opens it to the internet
+    def child_mutate(t: dict[str, Any]) -> None:
+        t["Parameters"] = {"GroupId": {"Type": "String"}}
+        del t["Resources"]["Sg"]
+        config = t["Resources"]["Service"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+        config["SecurityGroups"] = [{"Ref": "GroupId"}]
+
+    parent = {
+        "Resources": {
+            "Sg": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {"GroupDescription": "svc", "SecurityGroupEgress": []},
+            },
+            "Open": {
+                "Type": "AWS::EC2::SecurityGroupIngress",
+                "Properties": {
+                    "GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]},
+                    "IpProtocol": "tcp",
+                    "FromPort": 8080,
+                    "ToPort": 8080,
+                    "CidrIp": "0.0.0.0/0",
+                },
+            },
+            "Nested": _stack({"GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}}),
+        }
+    }
+    assert (NESTED_FILE, "SF.INGRESS") in _findings(
+        ("Parent.template.json", parent), (NESTED_FILE, _body(child_mutate))
+    )
+
+
+def test_nested_stack_output_widening_a_role_is_found() -> None:
+    # GIVEN the nested stack outputs the task role's ARN and the parent attaches AdministratorAccess to it
+    child = _body(lambda t: t.update(Outputs={"TaskRoleArn": {"Value": {"Fn::GetAtt": ["TaskRole", "Arn"]}}}))
+    role_name = {
+        "Fn::Select": [
+            1,
+            {
+                "Fn::Split": [
+                    "/",
+                    {"Fn::Select": [5, {"Fn::Split": [":", {"Fn::GetAtt": ["Nested", "Outputs.TaskRoleArn"]}]}]},
+                ]
+            },
+        ]
+    }
+    parent = {
+        "Resources": {
+            "Nested": _stack({}),
+            "Widen": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "Roles": [role_name],
+                    "PolicyName": "w",
+                    "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+                },
+            },
+        }
+    }
+    assert (NESTED_FILE, "SF.TASK_ROLE") in _findings(("Parent.template.json", parent), (NESTED_FILE, child))
+
+
+def _exporter(value: str) -> dict[str, Any]:
+    return {"Resources": {}, "Outputs": {"U": {"Value": value, "Export": {"Name": "app-user"}}}}
+
+
+@pytest.mark.parametrize("order", ["safe-first", "risky-first"])
+def test_one_export_name_in_two_regions_does_not_depend_on_file_order(order: str) -> None:
+    body = _body(lambda t: c0(t).update(User={"Fn::ImportValue": "app-user"}))
+    exporters = [("eu.template.json", _exporter("1000")), ("us.template.json", _exporter("0"))]
+    if order == "risky-first":
+        exporters.reverse()
+    assert ("main", "ECS.20") in _findings(("main", body), *exporters)

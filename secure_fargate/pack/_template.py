@@ -164,6 +164,9 @@ def _ref(argument: JSON, depth: int) -> list[JSON]:
     parameter = _section("Parameters").get(argument) if isinstance(argument, str) else None
     if not isinstance(parameter, dict):
         return []
+    passed = _linked("parent_parameter", depth, argument)
+    if passed is not None:
+        return passed  # a nested stack's parameter: what its parent passes (each candidate of it)
     kind = str(parameter.get("Type", ""))
     allowed = parameter.get("AllowedValues")
     closed = isinstance(allowed, list) and allowed and all(isinstance(v, (str, int, float)) for v in allowed)
@@ -182,6 +185,33 @@ def _default(kind: str, default: JSON) -> list[JSON]:
     if kind == "CommaDelimitedList" or kind.startswith("List<"):
         return [[item.strip() for item in _text(default).split(",")]]
     return [_text(default)]
+
+
+def _linked(method: str, depth: int, *arguments: Any) -> list[JSON] | None:
+    """A value another template of the set gives (a nested stack's parameter from its parent, a nested stack's
+    output to its parent), evaluated in that template; None when there is no such link."""
+    template = _SCOPE.get()
+    template_set = template.context.get("set") if template is not None else None
+    look_up = getattr(template_set, method, None)
+    found = look_up(template, *arguments) if look_up is not None else None
+    if found is None:
+        return None
+    other, value = found
+    token = _SCOPE.set(other)
+    try:
+        return _eval(value, depth + 1)  # the depth carries on: links that loop end at MAX_DEPTH
+    finally:
+        _SCOPE.reset(token)
+
+
+def _get_att(argument: JSON, depth: int) -> list[JSON]:
+    """``Fn::GetAtt [<nested stack>, Outputs.<Name>]``: the nested template's output value; any other attribute
+    is known only at deploy time."""
+    if isinstance(argument, str):
+        argument = argument.split(".", 1)
+    if not (isinstance(argument, list) and len(argument) == 2 and all(isinstance(a, str) for a in argument)):
+        return []
+    return _linked("nested_output", depth, argument[0], argument[1]) or []
 
 
 def _keys(mapping: JSON, key: JSON, depth: int) -> list[str]:
@@ -212,19 +242,20 @@ def _find_in_map(argument: JSON, depth: int) -> list[JSON]:
 
 
 def _import_value(argument: JSON, depth: int) -> list[JSON]:
-    """``Fn::ImportValue`` of an export of the template set: the exported value, evaluated in its own template."""
+    """``Fn::ImportValue`` of an export of the template set: every exported value of that name (one name exported
+    in two regions gives two candidates, whatever the files' order), each evaluated in its own template."""
     template = _SCOPE.get()
     template_set = template.context.get("set") if template is not None else None
-    export_of = getattr(template_set, "export_of", None)
-    found = export_of(template, argument) if export_of is not None else None
-    if found is None:
-        return []
-    exporter, value = found
-    token = _SCOPE.set(exporter)
-    try:
-        return _eval(value, depth)
-    finally:
-        _SCOPE.reset(token)
+    exports_of = getattr(template_set, "exports_of", None)
+    found = exports_of(template, argument) if exports_of is not None else []
+    values: list[JSON] = []
+    for exporter, value in found:
+        token = _SCOPE.set(exporter)
+        try:
+            values.extend(_eval(value, depth))
+        finally:
+            _SCOPE.reset(token)
+    return values
 
 
 #: Fn::Cidr's bounds: at most 256 blocks of 1 to 128 subnet bits.
@@ -387,6 +418,7 @@ _INTRINSICS: dict[str, Callable[[JSON, int], list[JSON]]] = {
     "Fn::FindInMap": _find_in_map,
     "Fn::ImportValue": _import_value,
     "Fn::Cidr": _cidr,
+    "Fn::GetAtt": _get_att,
 }
 
 

@@ -67,9 +67,49 @@ class TemplateSet:
         self.cache: dict[str, Any] = {}
         for template in self.templates:
             template.context["set"] = self
-        self._exports: dict[str, tuple[int, JSON]] = {}
+        #: Export name -> every (template index, value) exporting it: two stacks of one app may export one name
+        #: in two regions (or accounts), and which one an import reads is not decided by file order.
+        self._exports: dict[str, list[tuple[int, JSON]]] = {}
         for i, template in enumerate(self.templates):
             self._collect_exports(i, template)
+        #: Nested stack links: child template index -> (parent index, the parent's AWS::CloudFormation::Stack).
+        self._parents: dict[int, tuple[int, str]] = {}
+        #: (parent index, stack logical ID) -> child template index.
+        self._children: dict[tuple[int, str], int] = {}
+        self._link_nested()
+
+    def _link_nested(self) -> None:
+        """Link each ``AWS::CloudFormation::Stack`` to its template in the set, by the file CDK names in the
+        resource's ``aws:asset:path`` metadata (``<Parent><Nested>.nested.template.json``)."""
+        by_file = {PurePath(t.name).name: i for i, t in enumerate(self.templates)}
+        for index, logical_id, resource in self.of_type("AWS::CloudFormation::Stack"):
+            metadata = resource.get("Metadata")
+            path = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+            child = by_file.get(PurePath(path).name) if isinstance(path, str) else None
+            if child is not None and child != index and child not in self._parents:
+                self._parents[child] = (index, logical_id)
+                self._children[(index, logical_id)] = child
+
+    def parent_parameter(self, template: Template, name: str) -> tuple[Template, JSON] | None:
+        """What the parent stack passes to parameter ``name`` of a nested ``template``: (parent, value)."""
+        link = self._parents.get(self._index.get(id(template), -1))
+        if link is None:
+            return None
+        parent = self.templates[link[0]]
+        stack = parent.resource(link[1]) or {}
+        passed = properties(stack).get("Parameters")
+        return (parent, passed[name]) if isinstance(passed, dict) and name in passed else None
+
+    def nested_output(self, template: Template, logical_id: str, attribute: str) -> tuple[Template, JSON] | None:
+        """The value of ``Fn::GetAtt [<nested stack>, Outputs.<Name>]`` in ``template``: (child, output value)."""
+        if not attribute.startswith("Outputs."):
+            return None
+        child = self._children.get((self._index.get(id(template), -1), logical_id))
+        outputs = self.templates[child].body.get("Outputs") if child is not None else None
+        output = outputs.get(attribute[len("Outputs.") :]) if isinstance(outputs, dict) else None
+        if child is None or not isinstance(output, dict) or "Value" not in output:
+            return None
+        return self.templates[child], output["Value"]
 
     def _collect_exports(self, index: int, template: Template) -> None:
         outputs = template.body.get("Outputs")
@@ -78,7 +118,7 @@ class TemplateSet:
             if isinstance(export, dict) and "Value" in output:
                 name = self.render(template, export.get("Name"))
                 if name is not None:
-                    self._exports.setdefault(name, (index, output["Value"]))
+                    self._exports.setdefault(name, []).append((index, output["Value"]))
 
     def index(self, template: Template) -> int:
         """The position of ``template`` in the set (placeholders name templates by it)."""
@@ -126,11 +166,12 @@ class TemplateSet:
                 return None if whole is None else whole.split(argument[0])
         return None
 
-    def export_of(self, template: Template, name: JSON) -> tuple[Template, JSON] | None:
-        """The template exporting the name ``name`` renders to (in ``template``) and the exported value."""
+    def exports_of(self, template: Template, name: JSON) -> list[tuple[Template, JSON]]:
+        """Every template exporting the name ``name`` renders to (in ``template``), with the exported value: each
+        is a candidate of the import, as each branch of an ``Fn::If`` is."""
         rendered = self.render(template, name)
-        found = self._exports.get(rendered) if rendered is not None else None
-        return None if found is None else (self.templates[found[0]], found[1])
+        found = self._exports.get(rendered, []) if rendered is not None else []
+        return [(self.templates[index], value) for index, value in found]
 
     def resource_key(self, template: Template, value: JSON) -> ResourceKey | None:
         """The resource of the set that ``value`` designates (by Ref, GetAtt, or an import of either)."""
@@ -154,6 +195,10 @@ class TemplateSet:
                 return None
             extra = (str(self.index(template)),) if name in _PER_STACK else ()
             return placeholder("pseudo", name[5:], *extra)
+        if name not in template.resources:
+            passed = self.parent_parameter(template, name)
+            if passed is not None:
+                return self.render(passed[0], passed[1], depth + 1)
         kind = "ref" if name in template.resources else "param"
         return placeholder(kind, str(self.index(template)), name)
 
@@ -163,6 +208,9 @@ class TemplateSet:
         if not (isinstance(argument, list) and len(argument) == 2 and all(isinstance(a, str) for a in argument)):
             return None
         logical_id, attribute = argument
+        output = self.nested_output(template, logical_id, attribute)
+        if output is not None:
+            return self.render(output[0], output[1], depth + 1)
         resource = template.resource(logical_id)
         if resource is not None and resource.get("Type") == "AWS::IAM::Role" and attribute == "Arn":
             return self._role_arn(template, logical_id, resource, depth)
@@ -235,11 +283,11 @@ class TemplateSet:
 
     def _import(self, template: Template, argument: JSON, depth: int) -> str | None:
         name = self.render(template, argument, depth)
-        found = self._exports.get(name) if name is not None else None
-        if found is None:
-            return None
-        index, value = found
-        return self.render(self.templates[index], value, depth)
+        found = self._exports.get(name, []) if name is not None else []
+        rendered = {self.render(self.templates[index], value, depth) for index, value in found}
+        # One string or none: exporters that disagree (one name in two regions) leave the import unknown here, in
+        # whatever order the files come; the walker (possible_values) still judges each exported value.
+        return rendered.pop() if len(rendered) == 1 else None
 
 
 def _sub_parts(argument: JSON) -> tuple[str | None, Mapping[str, JSON]]:
