@@ -796,3 +796,76 @@ def test_one_export_name_in_two_regions_does_not_depend_on_file_order(order: str
     if order == "risky-first":
         exporters.reverse()
     assert ("main", "ECS.20") in _findings(("main", body), *exporters)
+
+
+# The hook judges a stack with the stacks it imports from (read-only CloudFormation calls, faked here).
+
+
+def _hook(body: dict[str, Any], exporters: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
+    from secure_fargate.pack.hook_handler import handle
+    from tests.helpers import stack_request
+
+    def fetch(url: str) -> bytes:
+        return json.dumps({"template": json.dumps(body)}).encode()
+
+    def read(names: list[str]) -> list[tuple[str, str]]:
+        return [(name, json.dumps(t)) for name, t in (exporters or {}).items()]
+
+    return handle(stack_request(), fetch, read if exporters is not None else None)
+
+
+def _role_exporter() -> dict[str, Any]:
+    body = baseline()
+    body["Outputs"] = {"Role": {"Value": {"Ref": "TaskRole"}, "Export": {"Name": "app-task-role"}}}
+    return body
+
+
+WIDENING_STACK = {
+    "Resources": {
+        "Widen": {
+            "Type": "AWS::IAM::Policy",
+            "Properties": {
+                "PolicyName": "w",
+                "Roles": [{"Fn::ImportValue": "app-task-role"}],
+                "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+            },
+        }
+    }
+}
+
+
+def test_hook_judges_a_stack_that_widens_an_exported_role_with_the_exporter() -> None:
+    response = _hook(WIDENING_STACK, {"app": _role_exporter()})
+    assert response["hookStatus"] == "FAILED" and "SF.TASK_ROLE" in response["message"]
+
+
+def test_hook_near_miss_a_stack_importing_without_widening_passes() -> None:
+    harmless = copy.deepcopy(WIDENING_STACK)
+    statement = harmless["Resources"]["Widen"]["Properties"]["PolicyDocument"]["Statement"][0]
+    statement.update(Action="s3:GetObject", Resource="arn:aws:s3:::uploads/*")
+    assert _hook(harmless, {"app": _role_exporter()})["hookStatus"] == "SUCCESS"
+
+
+def test_hook_does_not_blame_this_stack_for_the_exporters_own_findings() -> None:
+    exporter = _role_exporter()
+    c0(exporter).update(User="0")  # the exporter's own finding: judged when it deploys, not here
+    harmless = {
+        "Resources": {
+            "T": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::ImportValue": "app-task-role"}}}
+        }
+    }
+    assert _hook(harmless, {"app": exporter})["hookStatus"] == "SUCCESS"
+
+
+def test_hook_says_when_it_could_not_read_the_exporters() -> None:
+    from secure_fargate.pack.hook_handler import handle
+    from tests.helpers import stack_request
+
+    def fetch(url: str) -> bytes:
+        return json.dumps({"template": json.dumps(WIDENING_STACK)}).encode()
+
+    def denied(names: list[str]) -> list[tuple[str, str]]:
+        raise PermissionError("AccessDenied")
+
+    response = handle(stack_request(), fetch, denied)
+    assert "judged alone" in response["message"]

@@ -14,8 +14,13 @@ https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/lambda-hoo
   CloudFormation to 4096 characters; we stay under it ourselves) and ``clientRequestToken`` (echoed).
 
 The verdict is :func:`secure_fargate.pack.verdict.verdict`, the function ``secure-fargate check`` calls, on the
-template parsed by :func:`secure_fargate.pack.loader.parse_template`, the parser ``check`` uses. Pure Python and
-the standard library only: this module runs in the Lambda with nothing but ``secure_fargate/pack`` beside it.
+template parsed by :func:`secure_fargate.pack.loader.parse_template`, the parser ``check`` uses. A template that
+imports exports (``Fn::ImportValue``) is judged with the exporting stacks' processed templates, read through
+read-only CloudFormation calls (``ListExports``, ``GetTemplate``), as ``check`` judges the stacks of one cdk.out;
+findings those stacks have alone are theirs and do not fail this one. What the hook cannot see: stacks that import
+*this* stack's exports (their later update is judged then), nested stacks' templates, and anything not exported.
+Pure Python and the standard library only (boto3, the Lambda runtime's, for the exporting stacks): this module
+runs in the Lambda with nothing but ``secure_fargate/pack`` beside it.
 """
 
 from __future__ import annotations
@@ -24,14 +29,15 @@ import json
 import os
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ._template import Template, evaluating, possible_values
 from .catalog import parse_fail_on, selection
 from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, Control, Severity
-from .engine import Finding
+from .engine import Finding, evaluate_set
 from .loader import TemplateError, parse_template
-from .verdict import PASS, verdict
+from .verdict import PASS, exit_code, verdict
 
 #: The function's environment variables that choose, as ``check --standard/--fail-on`` do, what the hook judges.
 STANDARDS_VARIABLE = "SECURE_FARGATE_STANDARDS"
@@ -65,6 +71,10 @@ FETCH_TIMEOUT_SECONDS = 10
 _ALLOWED_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 
 Fetch = Callable[[str], bytes]
+#: Reads the templates of the stacks exporting the given names: (stack name, template text) pairs.
+Exporters = Callable[[list[str]], list[tuple[str, str]]]
+#: Most exporting stacks read for one request (each is one GetTemplate call inside the hook's time budget).
+MAX_EXPORTERS = 20
 
 
 class MalformedRequest(Exception):
@@ -91,18 +101,43 @@ def fetch_payload(url: str) -> bytes:
     return body
 
 
+def read_exporters(names: list[str]) -> list[tuple[str, str]]:
+    """The templates of the stacks that export ``names`` in this account and region, through read-only
+    CloudFormation calls (``ListExports``, ``GetTemplate`` of the processed template). boto3 is the Lambda
+    runtime's; any error is raised to the caller, which judges the template alone and says so."""
+    import boto3  # the Lambda runtime's; never needed by the CLI
+
+    client = boto3.client("cloudformation")
+    wanted, stacks = set(names), dict[str, None]()
+    for page in client.get_paginator("list_exports").paginate():
+        for export in page.get("Exports", []):
+            if export.get("Name") in wanted:
+                stacks[export["ExportingStackId"]] = None
+    found = []
+    for stack_id in list(stacks)[:MAX_EXPORTERS]:
+        body = client.get_template(StackName=stack_id, TemplateStage="Processed").get("TemplateBody")
+        found.append(
+            (
+                stack_id.split("/")[1] if "/" in stack_id else stack_id,
+                body if isinstance(body, str) else json.dumps(body),
+            )
+        )
+    return found
+
+
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
     """The Lambda entry point (``secure_fargate.pack.hook_handler.handler``)."""
-    response = handle(event, fetch_payload)
+    response = handle(event, fetch_payload, read_exporters)
     print(json.dumps({"secure-fargate-hook": {k: v for k, v in response.items() if k != "clientRequestToken"}}))
     return response
 
 
-def handle(event: Any, fetch: Fetch) -> dict[str, Any]:
-    """The hook response for ``event``; ``fetch`` downloads the payload URL. Never raises."""
+def handle(event: Any, fetch: Fetch, exporters: Exporters | None = None) -> dict[str, Any]:
+    """The hook response for ``event``; ``fetch`` downloads the payload URL; ``exporters`` reads the templates of
+    the stacks whose exports the template imports (None: the template is judged alone). Never raises."""
     token = _token(event)
     try:
-        return _evaluate(event, fetch, token)
+        return _evaluate(event, fetch, token, exporters)
     except MalformedRequest as error:
         return _response(token, "FAILED", f"secure-fargate: malformed hook request: {error}", "InternalFailure")
     except TemplateError as error:
@@ -120,7 +155,7 @@ def _token(event: Any) -> str:
     return token if isinstance(token, str) else ""
 
 
-def _evaluate(event: Any, fetch: Fetch, token: str) -> dict[str, Any]:
+def _evaluate(event: Any, fetch: Fetch, token: str, exporters: Exporters | None = None) -> dict[str, Any]:
     if not isinstance(event, Mapping):
         raise MalformedRequest(f"the request is a {type(event).__name__}, not a JSON object")
     if not token:
@@ -144,10 +179,57 @@ def _evaluate(event: Any, fetch: Fetch, token: str) -> dict[str, Any]:
         controls, fail_on = settings()
     except ValueError as error:
         return _response(token, "FAILED", f"secure-fargate: misconfigured hook: {error}", "InternalFailure")
-    findings, code = verdict([parse_template(text, stack)], controls, fail_on)
+    template = parse_template(text, stack)
+    others, note = _exporting_templates(template, exporters)
+    findings = _new_findings(template, others, controls)
+    code = exit_code(findings, fail_on)
     if code == PASS:
-        return _response(token, "SUCCESS", summary(stack, findings, passed=True, fail_on=fail_on))
-    return _response(token, "FAILED", summary(stack, findings, passed=False, fail_on=fail_on), "NonCompliant")
+        return _response(token, "SUCCESS", summary(stack, findings, passed=True, fail_on=fail_on) + note)
+    return _response(token, "FAILED", summary(stack, findings, passed=False, fail_on=fail_on) + note, "NonCompliant")
+
+
+def imported_names(template: Template) -> list[str]:
+    """The export names ``template`` imports, where the template text spells them (literal or over literals)."""
+    names: dict[str, None] = {}
+    stack: list[Any] = [template.body.get("Resources"), template.body.get("Outputs")]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if list(value) == ["Fn::ImportValue"]:
+                with evaluating(template):
+                    found = possible_values(value["Fn::ImportValue"])
+                names.update(dict.fromkeys(v for v in found if isinstance(v, str)) if isinstance(found, list) else {})
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return list(names)
+
+
+def _exporting_templates(template: Template, exporters: Exporters | None) -> tuple[list[Template], str]:
+    """The templates of the stacks this one imports from (read-only), and a note when they could not be read."""
+    names = imported_names(template)
+    if not names or exporters is None:
+        return [], ""
+    try:
+        return [parse_template(body, name) for name, body in exporters(names)], ""
+    except TemplateError as error:
+        return [], f" (an exporting stack's template cannot be read: {error}; judged alone)"
+    except Exception as error:  # permissions, throttling: judged alone, and the message says so
+        return [], f" (exporting stacks not read: {type(error).__name__}; judged alone)"
+
+
+def _new_findings(template: Template, others: list[Template], controls: Sequence[Control]) -> list[Finding]:
+    """Findings on this stack, and findings on the exporting stacks that only this stack causes (a policy that
+    widens their role, an ingress rule that opens their group): what they have alone is theirs to answer for."""
+    if not others:
+        return verdict([template], controls)[0]
+    theirs = {_key(f) for f in evaluate_set(others, controls)}
+    together = evaluate_set([template, *others], controls)
+    return [f for f in together if f.template == template.name or _key(f) not in theirs]
+
+
+def _key(finding: Finding) -> tuple[Any, ...]:
+    return (finding.control, finding.template, finding.resource, finding.container, finding.item, finding.message)
 
 
 def _template_text(url: Any, fetch: Fetch) -> str:
