@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudformation as cfn
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -196,9 +196,10 @@ class SecureFargateHook(Construct):
             self,
             "FunctionRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="secure-fargate hook function: writes its own logs, nothing else",
+            description="secure-fargate hook function: writes its own logs and reads exporting stacks' templates",
         )
         self.log_group.grant_write(self.function_role)
+        self._grant_exporter_reads()
         self.function = lambda_.Function(
             self,
             "Function",
@@ -213,6 +214,16 @@ class SecureFargateHook(Construct):
             environment=self._settings or None,
         )
         self.function.node.add_dependency(self.function_role)
+
+    def _grant_exporter_reads(self) -> None:
+        """Read-only: the templates of the stacks whose exports a judged stack imports (issue 21), so the hook sees
+        a second stack widening an exported role or group as ``check`` does. ListExports has no resource-level
+        permission; GetTemplate is limited to the stacks of this account and region."""
+        self.function_role.add_to_policy(iam.PolicyStatement(actions=["cloudformation:ListExports"], resources=["*"]))
+        stacks = Stack.of(self).format_arn(service="cloudformation", resource="stack", resource_name="*")
+        self.function_role.add_to_policy(
+            iam.PolicyStatement(actions=["cloudformation:GetTemplate"], resources=[stacks])
+        )
 
     def _create_execution_role(self) -> None:
         # Trust and permission as the Hooks user guide gives them ("Prepare to create a Lambda Hook"): the
@@ -237,6 +248,11 @@ class SecureFargateHook(Construct):
             "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency": "Reserved concurrency would carve capacity out of "
             "every account the hook is rolled out to (and fails where the account limit is low); the hook is "
             "invoked once per stack operation.",
+            "AwsSolutions::AwsSolutions-IAM5[Resource::*]": "cloudformation:ListExports has no resource-level "
+            "permission; it returns export names and values the hook must match an import against.",
+            "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:"
+            "<AWS::AccountId>:stack/*]": "cloudformation:GetTemplate on the stacks of this account and region: "
+            "which stack exports a value is known only when a stack imports it, at deploy time.",
             "AwsSolutions::AwsSolutions-L1": "The handler is tested on the Python 3.12 runtime, and the pack is "
             "pure standard-library Python; moving to a newer runtime is a one-line change, made with its tests.",
         }

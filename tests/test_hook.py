@@ -79,7 +79,9 @@ def test_execution_role_is_trusted_by_hooks_and_may_only_invoke_the_function(hoo
     assert policies == [[{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": hook["LambdaFunction"]}]]
 
 
-def test_function_role_may_only_write_its_own_encrypted_log_group(hook_template: dict[str, Any]) -> None:
+def test_function_role_writes_only_its_log_group_and_reads_only_exporting_templates(
+    hook_template: dict[str, Any],
+) -> None:
     function = only(hook_template, "AWS::Lambda::Function")
     role_id = function["Role"]["Fn::GetAtt"][0]
     role = hook_template["Resources"][role_id]["Properties"]
@@ -90,12 +92,29 @@ def test_function_role_may_only_write_its_own_encrypted_log_group(hook_template:
         if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
     ]
     log_group_id = function["LoggingConfig"]["LogGroup"]["Ref"]
+    stacks = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":cloudformation:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":stack/*",
+            ],
+        ]
+    }
     assert policy == [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
-        }
+        },
+        # issue 21: read-only, the templates of the stacks a judged stack imports from
+        {"Action": "cloudformation:ListExports", "Effect": "Allow", "Resource": "*"},
+        {"Action": "cloudformation:GetTemplate", "Effect": "Allow", "Resource": stacks},
     ]
     log_group = hook_template["Resources"][log_group_id]["Properties"]
     assert log_group["RetentionInDays"] == 365
