@@ -1035,11 +1035,11 @@ TRUST_ROUTES: dict[str, tuple[Mutate, str | None]] = {
     "trust-aws-list-item-if-novalue": (_trusting_reader({"AWS": [IF(TASK_ROLE_ARN, NV)]}), None),
     "trust-principal-object-behind-if": (
         _trusting_reader(IF({"AWS": TASK_ROLE_ARN}, {"Service": "ecs-tasks.amazonaws.com"})),
-        "_principals_trusted reads Principal raw: an Fn::If around the whole Principal hides the trust",
+        None,  # issue 21: handled
     ),
     "trust-effect-behind-if": (
         _trusting_reader({"AWS": TASK_ROLE_ARN}, effect=IF("Allow", "Deny")),
-        "_principals_trusted compares the raw Effect to 'Allow': an Fn::If Effect (Allow in one branch) is skipped",
+        None,  # issue 21: handled
     ),
 }
 

@@ -528,11 +528,12 @@ def _principals_trusted(template_set: TemplateSet, index: int, document: JSON) -
     for doc in alternatives(document):
         statements = doc.get("Statement") if isinstance(doc, dict) else None
         for statement in items_of(statements if isinstance(statements, list) else [statements]):
-            if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            # Every branch of an Fn::If counts: an Effect or a Principal behind a condition still trusts.
+            if not isinstance(statement, dict) or "Allow" not in alternatives(statement.get("Effect")):
                 continue
-            principal = statement.get("Principal")
-            trusted = principal.get("AWS") if isinstance(principal, dict) else None
-            yield from items_of(trusted if isinstance(trusted, list) else [trusted])
+            for principal in alternatives(statement.get("Principal")):
+                trusted = principal.get("AWS") if isinstance(principal, dict) else None
+                yield from items_of(trusted if isinstance(trusted, list) else [trusted])
 
 
 def assumable_roles(role: Role, template_set: TemplateSet) -> list[Role]:
