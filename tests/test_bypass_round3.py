@@ -869,3 +869,47 @@ def test_hook_says_when_it_could_not_read_the_exporters() -> None:
 
     response = handle(stack_request(), fetch, denied)
     assert "judged alone" in response["message"]
+
+
+# check and scan share one model of AWS-managed policies (scan names them by ARN, as a template does).
+
+ECS_TRUST = {
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+}
+ROLE_ARN = "arn:aws:iam::123456789012:role/app-task"
+
+
+def _check_side(policy_arn: str) -> dict[str, Any]:
+    def mutate(t: dict[str, Any]) -> None:
+        t["Resources"]["TaskRole"]["Properties"].update(RoleName="app-task", ManagedPolicyArns=[policy_arn])
+
+    return _body(mutate)
+
+
+def _scan_side(policy_arn: str, live_document: dict[str, Any]) -> dict[str, Any]:
+    from secure_fargate.pack.scan import role_resources
+
+    role = {"Arn": ROLE_ARN, "RoleName": "app-task", "Path": "/", "AssumeRolePolicyDocument": ECS_TRUST}
+
+    def mutate(t: dict[str, Any]) -> None:
+        del t["Resources"]["TaskRole"]
+        t["Resources"].update(role_resources(role, [], [(policy_arn, live_document)]))
+        task(t)["TaskRoleArn"] = ROLE_ARN
+
+    return _body(mutate)
+
+
+@pytest.mark.parametrize(
+    ("name", "live"),
+    [
+        ("AmazonEC2ContainerRegistryReadOnly", {"Action": ["ecr:BatchGetImage", "ecr:GetAuthorizationToken"]}),
+        ("AmazonSSMFullAccess", {"Action": ["ssm:*"]}),
+        ("AmazonS3FullAccess", {"Action": ["s3:*"]}),
+        ("AWSXRayDaemonWriteAccess", {"Action": ["xray:PutTraceSegments"]}),
+    ],
+)
+def test_check_and_scan_judge_an_aws_managed_policy_alike(name: str, live: dict[str, Any]) -> None:
+    arn = f"arn:aws:iam::aws:policy/{name}"
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", **live}]}
+    iam_controls = {"SF.TASK_ROLE", "SF.SECRETS", "SF.EXECUTION_ROLE"}
+    assert open_controls(_check_side(arn)) & iam_controls == open_controls(_scan_side(arn, document)) & iam_controls

@@ -4,7 +4,8 @@ A role's ``ManagedPolicyArns`` may name an AWS-managed policy (``arn:<partition>
 whose document is not in the template. The pack judges the ones below by a model of their statements (the
 statements these controls look at, copied from the policy's default version) and calls *broad* every policy in
 :data:`BROAD` and every ``*FullAccess`` policy. An AWS-managed policy the pack does not know is never guessed to
-be a violation.
+be a violation. ``check`` and ``scan`` share this one model: ``scan`` attaches AWS-managed policies by ARN, as a
+template does, and judges the live document only of those the model does not know.
 
 Sources (AWS Managed Policy Reference Guide, https://docs.aws.amazon.com/aws-managed-policy/latest/reference/
 <Name>.html, default versions as published in 2025-2026; cross-checked against the zoph-io/MAMIP history):
@@ -19,6 +20,11 @@ Sources (AWS Managed Policy Reference Guide, https://docs.aws.amazon.com/aws-man
 - AmazonSSMManagedInstanceCore (v2): ``ssm:GetParameter``/``GetParameters`` among others, on ``*``.
 - AWSSecretsManagerClientReadOnlyAccess: ``secretsmanager:GetSecretValue``/``DescribeSecret`` on
   ``arn:aws:secretsmanager:*:*:secret:*`` and ``kms:Decrypt`` on ``arn:aws:kms:*:*:key/*``.
+- AmazonEC2ContainerRegistryReadOnly: ECR reads (``BatchGetImage``, ``GetDownloadUrlForLayer``, ``Describe*``,
+  ``List*``, the token) on ``*``: every repository of the account.
+- AmazonS3FullAccess: ``s3:*`` and ``s3-object-lambda:*`` on ``*``.
+- AmazonSSMFullAccess: ``ssm:*`` (every parameter), ``ec2messages:*``, ``ssmmessages:*``, ``ds:*`` on ``*`` and
+  ``iam:PassRole`` to ssm.amazonaws.com.
 - AmazonECSTaskExecutionRolePolicy (v1): ECR pull and ``logs:CreateLogStream``/``PutLogEvents`` on ``*``: every
   repository and log group of the account, which SF.EXECUTION_ROLE refuses (scope the grants instead, as CDK does).
 """
@@ -71,6 +77,36 @@ MODELS: dict[str, list[dict[str, JSON]]] = {
             "Resource": "arn:aws:secretsmanager:*:*:secret:*",
         },
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:*:key/*"},
+    ],
+    "AmazonEC2ContainerRegistryReadOnly": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:GetRepositoryPolicy",
+                "ecr:DescribeRepositories",
+                "ecr:ListImages",
+                "ecr:DescribeImages",
+                "ecr:BatchGetImage",
+                "ecr:GetLifecyclePolicy",
+                "ecr:GetLifecyclePolicyPreview",
+                "ecr:ListTagsForResource",
+                "ecr:DescribeImageScanFindings",
+            ],
+            "Resource": _ALL,
+        }
+    ],
+    "AmazonS3FullAccess": [{"Effect": "Allow", "Action": ["s3:*", "s3-object-lambda:*"], "Resource": _ALL}],
+    "AmazonSSMFullAccess": [
+        {"Effect": "Allow", "Action": ["ssm:*", "ec2messages:*", "ssmmessages:*", "ds:*"], "Resource": _ALL},
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": _ALL,
+            "Condition": {"StringLike": {"iam:PassedToService": ["ssm.amazonaws.com"]}},
+        },
     ],
     "AmazonECSTaskExecutionRolePolicy": [
         {

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import sarif
+from . import managed_policies, sarif
 from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
@@ -222,7 +222,9 @@ def security_group_resource(api: Mapping[str, Any]) -> dict[str, Any]:
 def role_resources(
     role: Mapping[str, Any], inline: Sequence[tuple[str, Any]], managed: Sequence[tuple[str, Any]]
 ) -> dict[str, Any]:
-    """The role (trust, inline policies) and one AWS::IAM::ManagedPolicy per attached policy, attached by Ref."""
+    """The role (trust, inline policies) and one AWS::IAM::ManagedPolicy per attached policy, attached by Ref; an
+    AWS-managed policy is named by its ARN (and judged by ``managed_policies``'s model when it has one, else by its
+    live document, attached through the policy resource's ``Roles``)."""
     arn = role["Arn"]
     resources: dict[str, Any] = {
         arn: {
@@ -232,12 +234,20 @@ def role_resources(
                 "Path": role.get("Path"),
                 "AssumeRolePolicyDocument": _document(role.get("AssumeRolePolicyDocument")),
                 "Policies": [{"PolicyName": name, "PolicyDocument": _document(doc)} for name, doc in inline],
-                # A Ref to the policy resource below (keyed by its ARN): the pack resolves it to its statements.
-                "ManagedPolicyArns": [{"Ref": policy_arn} for policy_arn, _ in managed],
+                # An AWS-managed policy by its ARN, as a template names it, so check's model judges it alike (issue
+                # 21); any other policy as a Ref to the policy resource below (keyed by its ARN), resolved to its
+                # statements.
+                "ManagedPolicyArns": [
+                    policy_arn if managed_policies.aws_managed_name(policy_arn) else {"Ref": policy_arn}
+                    for policy_arn, _ in managed
+                ],
             },
         }
     }
     for policy_arn, document in managed:
+        name = managed_policies.aws_managed_name(policy_arn)
+        if name is not None and name in managed_policies.MODELS:
+            continue  # judged by the shared model, as check judges it
         resources[policy_arn] = {
             "Type": "AWS::IAM::ManagedPolicy",
             "Properties": {
