@@ -204,17 +204,40 @@ def task_definition_resource(api: Mapping[str, Any], tags: Sequence[Any] = ()) -
     return {"Type": "AWS::ECS::TaskDefinition", "Properties": props}
 
 
-def security_group_resource(api: Mapping[str, Any]) -> dict[str, Any]:
-    ingress = []
-    for permission in api.get("IpPermissions") or []:
+#: What a live group without egress rules becomes: CDK's placeholder rule for ``allow_all_outbound=False``.
+NO_EGRESS = {"IpProtocol": "icmp", "FromPort": 252, "ToPort": 86, "CidrIp": "255.255.255.255/32"}
+
+
+def _rules(permissions: Any, egress: bool) -> list[dict[str, Any]]:
+    """EC2's ``IpPermissions``/``IpPermissionsEgress`` as CloudFormation rules (one per range, group or list)."""
+    group_key, list_key = (
+        ("DestinationSecurityGroupId", "DestinationPrefixListId")
+        if egress
+        else (
+            "SourceSecurityGroupId",
+            "SourcePrefixListId",
+        )
+    )
+    rules: list[dict[str, Any]] = []
+    for permission in permissions or []:
         base = {k: permission[k] for k in ("IpProtocol", "FromPort", "ToPort") if k in permission}
-        ingress += [{**base, "CidrIp": r["CidrIp"]} for r in permission.get("IpRanges") or []]
-        ingress += [{**base, "CidrIpv6": r["CidrIpv6"]} for r in permission.get("Ipv6Ranges") or []]
-        ingress += [{**base, "SourceSecurityGroupId": p["GroupId"]} for p in permission.get("UserIdGroupPairs") or []]
+        rules += [{**base, "CidrIp": r["CidrIp"]} for r in permission.get("IpRanges") or []]
+        rules += [{**base, "CidrIpv6": r["CidrIpv6"]} for r in permission.get("Ipv6Ranges") or []]
+        rules += [{**base, group_key: p["GroupId"]} for p in permission.get("UserIdGroupPairs") or []]
+        rules += [{**base, list_key: p["PrefixListId"]} for p in permission.get("PrefixListIds") or []]
+    return rules
+
+
+def security_group_resource(api: Mapping[str, Any]) -> dict[str, Any]:
+    ingress = _rules(api.get("IpPermissions"), egress=False)
+    # The live egress rules (EC2's default allow-all included, when it was never removed): SF.EGRESS judges them.
+    # A group with none reads as CDK's "no traffic" rule: an empty list in a template would keep EC2's default.
+    egress = _rules(api.get("IpPermissionsEgress"), egress=True) or [NO_EGRESS]
     props = {
         "GroupDescription": api.get("Description", ""),
         "GroupName": api.get("GroupName"),
         "VpcId": api.get("VpcId"),
+        "SecurityGroupEgress": egress,
     }
     return {"Type": "AWS::EC2::SecurityGroup", "Properties": {**props, "SecurityGroupIngress": ingress}}
 

@@ -165,6 +165,11 @@ def account(moto_url: str) -> Account:
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     closed = ec2.create_security_group(GroupName="closed", Description="no ingress", VpcId=vpc)["GroupId"]
     open_group = ec2.create_security_group(GroupName="open", Description="open", VpcId=vpc)["GroupId"]
+    # Hardened egress: EC2's default allow-all rule replaced by HTTPS only (SF.EGRESS, issue 21).
+    everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    ec2.revoke_security_group_egress(GroupId=closed, IpPermissions=everything)
+    https = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    ec2.authorize_security_group_egress(GroupId=closed, IpPermissions=https)
     ec2.authorize_security_group_ingress(
         GroupId=open_group,
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
