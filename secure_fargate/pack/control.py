@@ -139,11 +139,19 @@ class Control:
     passing: Mapping[str, JSON] = field(default_factory=dict, compare=False, repr=False)
     #: The rule module (``containers``, ``iam``, ...): its family of tests and fixtures.
     family: str = ""
+    #: The types the control runs over when it judges more than one (a launcher control runs over every kind of
+    #: launcher); empty: the first of ``resource_types``. A type ending in ``*`` is a prefix (``Custom::*``).
+    runs_on: tuple[str, ...] = ()
 
     @property
     def resource_type(self) -> str:
         """The type the control runs over (the first of ``resource_types``)."""
         return self.resource_types[0]
+
+    @property
+    def subject_types(self) -> tuple[str, ...]:
+        """Every type the control runs over (``runs_on``, or the first of ``resource_types``)."""
+        return self.runs_on or self.resource_types[:1]
 
     @property
     def security_hub(self) -> bool:

@@ -17,7 +17,7 @@ their findings are reported, marked ``acknowledgeable=False``. An entry whose re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -133,11 +133,22 @@ def evaluate(
         return _findings(template, controls_in() if controls is None else controls)
 
 
+def subjects(template: Template, types: Iterable[str]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The resources of ``template`` a control runs over: of each type, and of each prefix (``Custom::*``)."""
+    types = tuple(types)
+    yield from template.of_type(*(t for t in types if not t.endswith("*")))
+    prefixes = tuple(t[:-1].lower() for t in types if t.endswith("*"))
+    if prefixes:
+        for logical_id, resource in template.resources.items():
+            if isinstance(resource, dict) and str(resource.get("Type", "")).strip().lower().startswith(prefixes):
+                yield logical_id, resource
+
+
 def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple[str, str, str | None, str | None, str]] = set()
     for control in controls:
-        for logical_id, resource in template.of_type(control.resource_type):
+        for logical_id, resource in subjects(template, control.subject_types):
             entries = acknowledgement_entries(resource)
             for raw in control.check(logical_id, resource, template):
                 container, message, item = _violation(raw, control)
