@@ -387,7 +387,7 @@ def override_problems(launch: Launch) -> Iterator[str]:
             if not isinstance(container, dict):
                 continue
             where = _override_where(launch, container)
-            for name, problem in environment_problems(container):
+            for _, problem in environment_problems(container):
                 yield f"{where}: environment override: {problem}"
             for _, problem in command_problems(container):
                 yield f"{where}: command override: {problem}"
