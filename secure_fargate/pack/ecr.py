@@ -234,6 +234,6 @@ def public_statements(policy: JSON) -> list[str]:
 def check_public_policy(logical_id: str, repository: Mapping[str, JSON], template: Template) -> Found:
     """SF.ECR_PUBLIC_POLICY: no unconditioned Allow to everyone in the repository policy."""
     return [
-        Violation(None, f"repository policy {sid} allows everyone (Principal *) without a Condition")
+        Violation(None, f"repository policy statement {sid!r} allows everyone (Principal *) without a Condition")
         for sid in public_statements(properties(repository).get("RepositoryPolicyText"))
     ]

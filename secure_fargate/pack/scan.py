@@ -675,7 +675,7 @@ class Scanner:
 
 def _refuse_writes(model: Any, **kwargs: Any) -> None:
     """A botocore before-call hook: anything outside READ_ONLY_ACTIONS is refused before it is sent."""
-    service = model.service_model.endpoint_prefix
+    service = model.service_model.service_name  # "ecr", not its endpoint prefix "api.ecr"
     if model.name not in READ_ONLY_ACTIONS.get(service, frozenset()):
         raise ScanError(f"refused {service}:{model.name}: the scanner only reads ({sorted(READ_ONLY_ACTIONS)})")
 
