@@ -59,8 +59,13 @@ STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 #: ``RunTask``'s request (``TaskDefinition``, ``NetworkConfiguration``, ``Overrides``, ``PlatformVersion``,
 #: ``EnableExecuteCommand``, ``LaunchType``) in CloudFormation's spelling. No CloudFormation type has this shape.
 RUN_TASK = "SecureFargate::ECS::RunTask"
+#: ``SecureOneOffTask``'s custom resource: its runner calls ``RunTask`` with these properties (``Cluster``,
+#: ``TaskDefinition``, ``Subnets``, ``SecurityGroups``, ``AssignPublicIp``, ``PlatformVersion``,
+#: ``CapacityProviderStrategy``), so it is judged as a launcher, and its ``RunTask`` is not an SF.ECS_WRITE_CALLS
+#: finding (any other ECS write its runner's role may make still is).
+ONE_OFF = "Custom::SecureOneOffTask"
 #: Every kind of launcher.
-LAUNCHER_TYPES: tuple[str, ...] = (RULE, SCHEDULE, PIPE, STATE_MACHINE, RUN_TASK)
+LAUNCHER_TYPES: tuple[str, ...] = (RULE, SCHEDULE, PIPE, STATE_MACHINE, RUN_TASK, ONE_OFF)
 CUSTOM_RESOURCE_TYPES: tuple[str, ...] = ("AWS::CloudFormation::CustomResource", "Custom::*")
 
 #: ECS calls that start tasks or change what runs: a custom resource or state machine making them changes ECS
@@ -205,6 +210,18 @@ def _run_task_launches(logical_id: str, task: Mapping[str, JSON], template: Temp
     return Reading((Launch("RunTask", props, tuple(objects(props.get("Overrides")))),))
 
 
+def _one_off_launches(logical_id: str, resource: Mapping[str, JSON], template: Template) -> Reading:
+    props = properties(resource)
+    network = {k: props[k] for k in ("Subnets", "SecurityGroups", "AssignPublicIp") if k in props}
+    parameters: dict[str, JSON] = {
+        "TaskDefinition": props.get("TaskDefinition"),
+        "NetworkConfiguration": {"AwsVpcConfiguration": network},
+        "CapacityProviderStrategy": [_pascal(item) for item in items(props.get("CapacityProviderStrategy"))],
+    }
+    parameters.update({k: props[k] for k in ("PlatformVersion", "LaunchType") if k in props})
+    return Reading((Launch("one-off run", parameters),))
+
+
 def _substituted(texts: list[str], template: Template, substitutions: JSON) -> list[str]:
     """The definition texts with ``${Name}`` replaced by each combination of DefinitionSubstitutions' values."""
     table = [(name, _rendered(template, value)) for m in objects(substitutions) for name, value in m.items()]
@@ -282,6 +299,7 @@ _READERS = {
     PIPE.lower(): _pipe_launches,
     STATE_MACHINE.lower(): _machine_launches,
     RUN_TASK.lower(): _run_task_launches,
+    ONE_OFF.lower(): _one_off_launches,
 }
 
 
@@ -789,6 +807,8 @@ def check_ecs_write_calls(logical_id: str, resource: Mapping[str, JSON], templat
         calls, how = _custom_calls(template, resource), "calls"
     else:
         calls, how = _provider_calls(template, resource), "its provider function's role may call"
+        if kind == ONE_OFF.lower():
+            calls.discard("RunTask")  # the one-off run itself, judged as a launcher
     if not calls:
         return []
     listed = ", ".join(f"ecs:{c}" for c in sorted(calls))
