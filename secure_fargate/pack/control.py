@@ -142,6 +142,9 @@ class Control:
     #: The types the control runs over when it judges more than one (a launcher control runs over every kind of
     #: launcher); empty: the first of ``resource_types``. A type ending in ``*`` is a prefix (``Custom::*``).
     runs_on: tuple[str, ...] = ()
+    #: True for a control of Linux containers (read-only root, Linux users, capabilities): a task definition whose
+    #: every OS family is ``WINDOWS_SERVER_*`` is judged by the Windows controls (ECS.21) instead.
+    linux_only: bool = False
 
     @property
     def resource_type(self) -> str:

@@ -25,6 +25,7 @@ from ._template import Template, evaluating
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Scope, Severity, Violation
 from .reasons import reason_problem
+from .runtime import runs_windows_only
 from .template_set import TemplateSet
 
 METADATA_KEY = "secure-fargate"
@@ -149,6 +150,8 @@ def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
     seen: set[tuple[str, str, str | None, str | None, str]] = set()
     for control in controls:
         for logical_id, resource in subjects(template, control.subject_types):
+            if control.linux_only and runs_windows_only(resource):
+                continue  # Windows tasks are judged by Windows rules only
             entries = acknowledgement_entries(resource)
             for raw in control.check(logical_id, resource, template):
                 container, message, item = _violation(raw, control)

@@ -415,6 +415,7 @@ def check_volumes(logical_id: str, task: Mapping[str, JSON], template: Template)
 
 @resource_control(
     "SF.PTRACE",
+    linux_only=True,
     resource_types=(TASK,),
     scope=Scope.CONTAINER,
     title="Only the security-agent sidecar adds SYS_PTRACE",
