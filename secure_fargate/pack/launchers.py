@@ -688,6 +688,12 @@ def _task_definition_values(logical_id: str, resource: Mapping[str, JSON], templ
             yield launch.where, value
 
 
+def _imported(value: JSON) -> bool:
+    """An ``Fn::ImportValue`` the set does not resolve: another stack's export, judged where that stack is (the
+    hook sees one template at a time; ``check`` over the whole cdk.out resolves it)."""
+    return isinstance(value, dict) and list(value) == ["Fn::ImportValue"]
+
+
 def _shown(rendered: str | None) -> str:
     if rendered is None:
         return "(unreadable)"
@@ -702,8 +708,9 @@ def _shown(rendered: str | None) -> str:
     runs_on=(SERVICE, TASK_SET, *LAUNCHER_TYPES),
     title="Services, task sets and launchers run task definitions of the template set",
     requirement="`TaskDefinition`/`TaskDefinitionArn` designates an `AWS::ECS::TaskDefinition` of the templates "
-    "judged together (by `Ref`, or an `Fn::ImportValue` of another stack's export); a literal ARN or family, a "
-    "parameter or an unresolved import fails; a service without one (EXTERNAL deployment controller) passes",
+    "judged together (by `Ref`, or an `Fn::ImportValue` of another stack's export: one the set does not hold is "
+    "judged in its own stack); a literal ARN or family, a parameter or another resource's attribute fails; a "
+    "service without one (EXTERNAL deployment controller) passes",
     severity=MEDIUM,
     severity_reason="nothing is known to be weak, but no control judged what runs",
     rationale="A service re-pointed at a task definition outside the template runs something the pack never saw: "
@@ -719,7 +726,7 @@ def check_external_task_definition(logical_id: str, resource: Mapping[str, JSON]
     found: dict[str, None] = {}
     for where, value in _task_definition_values(logical_id, resource, template):
         _, key, rendered = _task_definition_key(template, value)
-        if key is None:
+        if key is None and not _imported(value):
             found[f"{where}: runs task definition {_shown(rendered)}, which is not in the templates judged: "
                   "no control judged it"] = None
     return [Violation(None, m) for m in found]
