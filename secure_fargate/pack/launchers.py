@@ -684,6 +684,11 @@ def _task_definition_values(logical_id: str, resource: Mapping[str, JSON], templ
             yield "TaskDefinition", value
         return
     for launch in read(logical_id, resource, template).launches:
+        if launch.task_definition is None:
+            dynamic = [k for k in ("TaskDefinition.$", "TaskDefinitionArn.$") if k in launch.parameters]
+            if dynamic:  # a JSONPath: whoever starts the execution chooses
+                yield launch.where, {"Fn::Sub": f"(chosen at run time by {dynamic[0]})"}
+            continue
         for value in alternatives(launch.task_definition):
             yield launch.where, value
 
