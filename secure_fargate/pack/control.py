@@ -214,6 +214,7 @@ def _declare(
         raise ValueError(f"control {control_id!r} ({function.__module__}.{function.__name__}): " + "; ".join(problems))
     fields["severity"] = Severity.parse(fields["severity"])
     fields["standards"] = tuple(fields.get("standards", (SECURE_FARGATE,)))
+    fields["runs_on"] = tuple(fields.get("runs_on", ()))
     return Control(
         id=control_id, resource_types=tuple(resource_types), scope=Scope(scope), check=check, family=family, **fields
     )
@@ -240,6 +241,9 @@ def _declaration_problems(control_id: object, resource_types: Any, fields: Mappi
     standards = fields.get("standards", (SECURE_FARGATE,))
     if isinstance(standards, str) or not set(standards) <= set(STANDARDS):
         problems.append(f"standards must be a list of {', '.join(STANDARDS)}")
+    runs_on = fields.get("runs_on", ())
+    if isinstance(runs_on, str) or not all(isinstance(t, str) for t in runs_on):
+        problems.append("runs_on must be a list of CloudFormation types")
     unknown = sorted(set(fields) - {f.name for f in dataclasses.fields(Control)})
     if unknown:
         problems.append(f"unknown field(s) {unknown}")

@@ -1,5 +1,4 @@
-"""Launcher controls: SF.LAUNCH_PUBLIC_IP, SF.LAUNCH_NETWORK, SF.LAUNCH_PLATFORM, SF.LAUNCH_EXEC, SF.LAUNCH_OVERRIDES,
-SF.LAUNCH_ROLES, SF.LAUNCH_UNJUDGED, SF.EXTERNAL_TASK_DEFINITION, SF.ECS_WRITE_CALLS, SF.OFF_FARGATE.
+"""The launcher family's controls (``secure_fargate/pack/launchers.py``): every way a template starts a task.
 
 Pass and fail cases are data (``cases/launchers.json``) plus each declaration's failing and passing example; every
 case is also run through the CDK plugin, ``secure-fargate check`` and the hook handler, which must give one
