@@ -464,6 +464,8 @@ class Scanner:
         except ScanError:
             raise
         except Exception as error:  # botocore's errors, an unexpected shape: say what was not judged
+            if _fatal(error):  # no credentials or no endpoint: nothing can be read, so the scan cannot run
+                raise
             self.warnings.append(f"{what}: not read ({_code(error)}); its controls were not run")
             return default
 
@@ -683,6 +685,21 @@ def _refuse_writes(model: Any, **kwargs: Any) -> None:
 def _group_ids(resources: Iterable[Mapping[str, Any]]) -> set[str]:
     """The security groups of services and task sets (API shape)."""
     return {g for r in resources for g in _awsvpc_groups(r)}
+
+
+#: Errors that mean nothing at all can be read (credentials, the endpoint): the scan stops with exit 2 instead of
+#: reporting a clean account made of warnings.
+FATAL_CODES = frozenset(
+    {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "AuthFailure",
+     "SignatureDoesNotMatch", "InvalidSignatureException"}
+)  # fmt: skip
+
+
+def _fatal(error: Exception) -> bool:
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError, PartialCredentialsError
+
+    fatal = (NoCredentialsError, PartialCredentialsError, NoRegionError, EndpointConnectionError)
+    return isinstance(error, fatal) or _code(error) in FATAL_CODES
 
 
 #: ECR's answers for a repository without a lifecycle or repository policy: absent, not unreadable.

@@ -195,3 +195,16 @@ def test_the_cli_reports_warnings_and_exits_with_checks_code(whole: Whole, tmp_p
     report = tmp_path / "scan.json"
     assert cli.main(["scan", "--regions", REGION, "--format", "json", "-o", str(report)]) == 1
     assert whole.job_task in {f["resource"] for f in json.loads(report.read_text())}
+
+
+def test_credentials_nothing_can_use_stop_the_scan(whole: Whole) -> None:
+    """An expired token is not a warning: every read would fail, and a clean report made of warnings would lie."""
+    from botocore.exceptions import ClientError
+
+    def expired(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ExpiredTokenException", "Message": "expired"}}, "ListClusters")
+
+    stale = session()
+    stale.events.register("before-call.ecs.ListClusters", expired)
+    with pytest.raises(ClientError, match="ExpiredTokenException"):
+        scan_account(stale, [REGION])
