@@ -46,7 +46,7 @@ from ._template import (
 from .containers import command_problems, environment_problems
 from .control import HIGH, LOW, MEDIUM, SERVICE, TASK, TASK_SET, Violation, resource_control
 from .ingress import group_findings
-from .services import LATEST_PLATFORM_VERSIONS, exec_problem
+from .services import LATEST_PLATFORM_VERSIONS, LATEST_WINDOWS_PLATFORM_VERSIONS, exec_problem
 from .template_set import TemplateSet, alternatives, is_literal, template_set_of
 
 Found = list[Violation]
@@ -335,8 +335,8 @@ def assigns_public_ip(launch: Launch) -> bool:
 
 
 def old_platform(launch: Launch, windows: bool = False) -> str | None:
-    """The pinned platform version, when it is not the latest (Windows Fargate's latest is ``1.0.0``)."""
-    latest = LATEST_PLATFORM_VERSIONS | ({"1.0.0"} if windows else set())
+    """The pinned platform version, when it is not the latest (Windows Fargate's own numbering for Windows tasks)."""
+    latest = LATEST_PLATFORM_VERSIONS | (LATEST_WINDOWS_PLATFORM_VERSIONS if windows else frozenset())
     old = _may(possible_values(launch.value("PlatformVersion")), lambda v: v is not None and str(v) not in latest)
     return str(old[0]) if old else None
 
@@ -751,7 +751,8 @@ def _custom_calls(template: Template, resource: Mapping[str, JSON]) -> set[str]:
                 service, action = str(body.get("service", "")), str(body.get("action", ""))
                 if service.lower().removeprefix("@aws-sdk/client-") == "ecs":
                     name = _WRITE_ACTIONS.get(action.lower().removesuffix("command"))
-                    if name:
+                    parameters = body.get("parameters")
+                    if name and not _only_redeploys(name, [parameters] if isinstance(parameters, dict) else []):
                         calls.add(name)
     return calls
 
@@ -775,6 +776,19 @@ def _provider_calls(template: Template, resource: Mapping[str, JSON]) -> set[str
     return calls
 
 
+#: ``UpdateService`` parameters that redeploy or rescale a service without changing what it runs (the library's
+#: own redeploy after a secret rotation sends exactly ``Cluster``, ``Service``, ``ForceNewDeployment``).
+REDEPLOY_PARAMETERS = frozenset({"cluster", "service", "forcenewdeployment", "desiredcount"})
+
+
+def _only_redeploys(name: str, parameter_sets: list[Mapping[str, JSON]]) -> bool:
+    """True for an ``UpdateService`` every form of whose parameters only redeploys or rescales (keys compared
+    without case or a JSONPath ``.$``, so the SDK's camelCase and Step Functions' PascalCase read alike)."""
+    if name != "UpdateService" or not parameter_sets:
+        return False
+    return all({str(k).lower().removesuffix(".$") for k in p} <= REDEPLOY_PARAMETERS for p in parameter_sets)
+
+
 def _machine_calls(logical_id: str, machine: Mapping[str, JSON], template: Template) -> set[str]:
     calls: set[str] = set()
     for doc in definitions(logical_id, machine, template)[0]:
@@ -782,8 +796,9 @@ def _machine_calls(logical_id: str, machine: Mapping[str, JSON], template: Templ
             for resource in _state_resources(template, state):
                 match = _SDK_ECS_RESOURCE.search(resource)
                 name = _WRITE_ACTIONS.get(match.group(1).lower()) if match else None
-                if name and name not in ("RunTask", "StartTask"):  # those are launches: judged as such
-                    calls.add(name)
+                parameters = [p for key in ("Parameters", "Arguments") for p in objects(state.get(key))]
+                if name and name not in ("RunTask", "StartTask") and not _only_redeploys(name, parameters):
+                    calls.add(name)  # RunTask and StartTask are launches: judged as such
     return calls
 
 
@@ -794,7 +809,9 @@ def _machine_calls(logical_id: str, machine: Mapping[str, JSON], template: Templ
     title="No custom resource or state machine calls ECS write APIs",
     requirement="no `AwsCustomResource` (`Custom::AWS`) whose Create/Update/Delete calls an ECS write API "
     "(RunTask, UpdateService, RegisterTaskDefinition, ...), no custom resource whose provider function's role may "
-    "call one, no state machine `aws-sdk:ecs:` state calling one other than RunTask (judged as a launcher)",
+    "call one, no state machine `aws-sdk:ecs:` state calling one other than RunTask (judged as a launcher); an "
+    "UpdateService that only redeploys or rescales (`Cluster`, `Service`, `ForceNewDeployment`, `DesiredCount`) "
+    "passes",
     severity=HIGH,
     severity_reason="it changes what runs outside the template: every control can be bypassed at deploy time",
     rationale="A custom resource calling ecs:UpdateService can re-point a hardened service at any task definition, "
