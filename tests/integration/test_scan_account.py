@@ -53,6 +53,8 @@ class Whole:
     job_task: str
     open_repository: str
     hardened_repository: str
+    windows_task_definition: str
+    windows_admin_task_definition: str
 
 
 def _network(subnet: str, group: str, public: str = "DISABLED") -> dict[str, Any]:
@@ -65,6 +67,19 @@ def _give_public_ip(ec2: Any, ecs: Any, cluster: str, task_arn: str) -> None:
     details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
     allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
     ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=details["networkInterfaceId"])
+
+
+def _windows(ecs: Any, family: str, roles: tuple[str, str], user: str | None) -> str:
+    """A Windows task definition: no read-only root and no Linux parameters (Windows supports neither)."""
+    definition = container(readonlyRootFilesystem=None, linuxParameters=None, user=user)
+    return str(
+        ecs.register_task_definition(
+            family=family, taskRoleArn=roles[0], executionRoleArn=roles[1], networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"], cpu="1024", memory="2048", tags=TAGS,
+            runtimePlatform={"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE", "cpuArchitecture": "X86_64"},
+            containerDefinitions=[definition],
+        )["taskDefinition"]["taskDefinitionArn"]
+    )  # fmt: skip
 
 
 def _repositories(ecr: Any, kms: Any) -> tuple[str, str]:
@@ -130,7 +145,11 @@ def whole(moto_url: str, _moto_can_start_awsvpc_tasks: Any) -> Whole:
     )["tasks"][0]["taskArn"]  # fmt: skip
     _give_public_ip(ec2, ecs, cluster, job_task)
     open_repo, hardened_repo = _repositories(ecr, kms)
-    return Whole(cluster, external, task_set, standalone, job, job_task, open_repo, hardened_repo)
+    windows = _windows(ecs, "windows", roles, "ContainerUser")
+    windows_admin = _windows(ecs, "windows-admin", roles, None)
+    return Whole(
+        cluster, external, task_set, standalone, job, job_task, open_repo, hardened_repo, windows, windows_admin
+    )
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +188,14 @@ def test_ecr_repositories_and_the_registry_are_judged(whole: Whole, everything: 
     expected = {"ECR.1", "ECR.2", "ECR.3", "ECR.5", "SF.ECR_PUBLIC_POLICY"}
     assert expected <= open_controls(findings, whole.open_repository)
     assert open_controls(findings, whole.hardened_repository) == set()
+
+
+def test_windows_tasks_are_judged_by_windows_rules_only(whole: Whole, everything: Any) -> None:
+    """No read-only root, Linux user or capability finding on a Windows task (it supports none of them); ECS.21
+    judges its user."""
+    findings, _, _ = everything
+    assert open_controls(findings, whole.windows_task_definition) == set()
+    assert open_controls(findings, whole.windows_admin_task_definition) == {"ECS.21"}
 
 
 def test_a_cluster_filter_narrows_the_scan_to_what_the_cluster_runs(whole: Whole) -> None:
