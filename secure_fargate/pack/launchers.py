@@ -146,7 +146,7 @@ def _input_overrides(template: Template, value: JSON, where: str) -> tuple[list[
     for text in _rendered(template, value):
         try:
             body = json.loads(text, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             if "override" in text.lower() or "rolearn" in text.lower():
                 problems.append(f"{where}: its Input is not JSON, so the overrides in it cannot be judged")
             continue
@@ -251,7 +251,7 @@ def definitions(logical_id: str, machine: Mapping[str, JSON], template: Template
     for text in texts:
         try:
             found.append(json.loads(text, strict=False))
-        except ValueError:
+        except (ValueError, RecursionError):
             problems.append("its DefinitionString is not JSON (after substitutions), so its ECS tasks are not judged")
     if props.get("DefinitionS3Location") is not None:
         problems.append("its definition is read from S3 (DefinitionS3Location) at deploy time: the ECS tasks it "
@@ -745,7 +745,7 @@ def _custom_calls(template: Template, resource: Mapping[str, JSON]) -> set[str]:
         for text in _rendered(template, props.get(key)):
             try:
                 body = json.loads(text, strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = None
             if isinstance(body, dict):
                 service, action = str(body.get("service", "")), str(body.get("action", ""))
