@@ -64,8 +64,11 @@ RUN_TASK = "SecureFargate::ECS::RunTask"
 #: ``CapacityProviderStrategy``), so it is judged as a launcher, and its ``RunTask`` is not an SF.ECS_WRITE_CALLS
 #: finding (any other ECS write its runner's role may make still is).
 ONE_OFF = "Custom::SecureOneOffTask"
+#: CDK's ``AwsCustomResource``: a ``runTask`` call in its Create/Update/Delete is judged as a launch (its parameters,
+#: camelCase as the SDK takes them, read in PascalCase); its other ECS write calls are SF.ECS_WRITE_CALLS findings.
+AWS_CUSTOM = "Custom::AWS"
 #: Every kind of launcher.
-LAUNCHER_TYPES: tuple[str, ...] = (RULE, SCHEDULE, PIPE, STATE_MACHINE, RUN_TASK, ONE_OFF)
+LAUNCHER_TYPES: tuple[str, ...] = (RULE, SCHEDULE, PIPE, STATE_MACHINE, RUN_TASK, ONE_OFF, AWS_CUSTOM)
 CUSTOM_RESOURCE_TYPES: tuple[str, ...] = ("AWS::CloudFormation::CustomResource", "Custom::*")
 
 #: ECS calls that start tasks or change what runs: a custom resource or state machine making them changes ECS
@@ -293,6 +296,15 @@ def _machine_launches(logical_id: str, machine: Mapping[str, JSON], template: Te
     return Reading(tuple(launches), tuple(problems))
 
 
+def _aws_custom_launches(logical_id: str, resource: Mapping[str, JSON], template: Template) -> Reading:
+    launches = [
+        Launch(f"{key} call", parameters, tuple(objects(parameters.get("Overrides"))))
+        for key, name, parameters in sdk_calls(template, resource)
+        if name in ("RunTask", "StartTask")
+    ]
+    return Reading(tuple(_distinct(launches)))
+
+
 _READERS = {
     RULE.lower(): _rule_launches,
     SCHEDULE.lower(): _schedule_launches,
@@ -300,6 +312,7 @@ _READERS = {
     STATE_MACHINE.lower(): _machine_launches,
     RUN_TASK.lower(): _run_task_launches,
     ONE_OFF.lower(): _one_off_launches,
+    AWS_CUSTOM.lower(): _aws_custom_launches,
 }
 
 
@@ -475,8 +488,9 @@ def _rule_with_input(overrides: dict[str, JSON]) -> dict[str, JSON]:
     resource_types=LAUNCHER_TYPES,
     runs_on=LAUNCHER_TYPES,
     title="Launchers do not assign public IP addresses",
-    requirement="no EventBridge rule or schedule, pipe, Step Functions `ecs:runTask` state or live `RunTask` task "
-    "sets `AssignPublicIp: ENABLED` (either spelling of the awsvpc block, any branch)",
+    requirement="no EventBridge rule or schedule, pipe, Step Functions `ecs:runTask` state, `SecureOneOffTask` run, "
+    "`AwsCustomResource` `runTask` call or live `RunTask` task sets `AssignPublicIp: ENABLED` (either spelling of "
+    "the awsvpc block, any branch)",
     severity=HIGH,
     severity_reason="as Security Hub's ECS.2 for services (High): each task's ENI is reachable from the internet",
     rationale="A launcher chooses the network of the tasks it starts: a public IP puts each task on the internet "
@@ -737,24 +751,34 @@ def check_external_task_definition(logical_id: str, resource: Mapping[str, JSON]
     return [Violation(None, m) for m in found]
 
 
-def _custom_calls(template: Template, resource: Mapping[str, JSON]) -> set[str]:
-    """The ECS write calls an ``AwsCustomResource`` (``Custom::AWS``) makes in Create/Update/Delete."""
-    calls: set[str] = set()
+def sdk_calls(template: Template, resource: Mapping[str, JSON]) -> Iterator[tuple[str, str, Mapping[str, JSON]]]:
+    """The ECS write calls an ``AwsCustomResource`` (``Custom::AWS``) makes: (``Create``/``Update``/``Delete``,
+    the call's API name, its parameters in CloudFormation's PascalCase)."""
     props = properties(resource)
     for key in ("Create", "Update", "Delete"):
         for text in _rendered(template, props.get(key)):
             try:
                 body = json.loads(text, strict=False)
             except (ValueError, RecursionError):
-                body = None
-            if isinstance(body, dict):
-                service, action = str(body.get("service", "")), str(body.get("action", ""))
-                if service.lower().removeprefix("@aws-sdk/client-") == "ecs":
-                    name = _WRITE_ACTIONS.get(action.lower().removesuffix("command"))
-                    parameters = body.get("parameters")
-                    if name and not _only_redeploys(name, [parameters] if isinstance(parameters, dict) else []):
-                        calls.add(name)
-    return calls
+                continue
+            if not isinstance(body, dict) or str(body.get("service", "")).lower().removeprefix("@aws-sdk/client-") != (
+                "ecs"
+            ):
+                continue
+            name = _WRITE_ACTIONS.get(str(body.get("action", "")).lower().removesuffix("command"))
+            parameters = body.get("parameters")
+            if name:
+                yield key, name, _pascal(parameters) if isinstance(parameters, dict) else {}
+
+
+def _custom_calls(template: Template, resource: Mapping[str, JSON]) -> set[str]:
+    """The ECS write calls of an ``AwsCustomResource`` but RunTask/StartTask (launches, judged as such) and an
+    UpdateService that only redeploys."""
+    return {
+        name
+        for _, name, parameters in sdk_calls(template, resource)
+        if name not in ("RunTask", "StartTask") and not _only_redeploys(name, [parameters])
+    }
 
 
 def _provider_calls(template: Template, resource: Mapping[str, JSON]) -> set[str]:
@@ -809,7 +833,7 @@ def _machine_calls(logical_id: str, machine: Mapping[str, JSON], template: Templ
     title="No custom resource or state machine calls ECS write APIs",
     requirement="no `AwsCustomResource` (`Custom::AWS`) whose Create/Update/Delete calls an ECS write API "
     "(RunTask, UpdateService, RegisterTaskDefinition, ...), no custom resource whose provider function's role may "
-    "call one, no state machine `aws-sdk:ecs:` state calling one other than RunTask (judged as a launcher); an "
+    "call one, no state machine `aws-sdk:ecs:` state calling one; RunTask is judged as a launch instead; an "
     "UpdateService that only redeploys or rescales (`Cluster`, `Service`, `ForceNewDeployment`, `DesiredCount`) "
     "passes",
     severity=HIGH,
@@ -832,7 +856,7 @@ def check_ecs_write_calls(logical_id: str, resource: Mapping[str, JSON], templat
     kind = str(resource.get("Type", "")).strip().lower()
     if kind == STATE_MACHINE.lower():
         calls, how = _machine_calls(logical_id, resource, template), "a state calls"
-    elif kind == "custom::aws":
+    elif kind == AWS_CUSTOM.lower():
         calls, how = _custom_calls(template, resource), "calls"
     else:
         calls, how = _provider_calls(template, resource), "its provider function's role may call"
