@@ -15,12 +15,12 @@ resource of the control's type (an acknowledgement that matches nothing is a mis
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnResource
+from aws_cdk import Acknowledgment, Annotations, CfnResource
 from aws_cdk import aws_ecs as ecs
 from constructs import IConstruct
 
 from .errors import Problems
-from .pack import CONTROLS, CONTROLS_BY_ID, METADATA_KEY
+from .pack import CONTROLS, CONTROLS_BY_ID, METADATA_KEY, clock
 from .pack.control import Scope
 
 #: Plugin name of the guardrail pack; CDK namespaces rule IDs with it (``secure-fargate::ECS.5``).
@@ -79,7 +79,13 @@ def _check_subject(
 
 
 def acknowledge(
-    scope: IConstruct, control: str, reason: str, *, container: str | None = None, variable: str | None = None
+    scope: IConstruct,
+    control: str,
+    reason: str,
+    *,
+    container: str | None = None,
+    variable: str | None = None,
+    expires: str | None = None,
 ) -> None:
     """Acknowledge ``control`` for the resources under ``scope`` it judges, with a reason audits will show.
 
@@ -89,6 +95,9 @@ def acknowledge(
         reason: why the finding is accepted: at least 10 visible characters, not one character repeated.
         container: for a per-container control, the one container it covers.
         variable: for ECS.8, the one environment variable it covers.
+        expires: the last day the acknowledgement holds, ``"YYYY-MM-DD"``; from the next day the finding is open
+            again, its message naming this acknowledgement, and from 30 days before a warning annotation is left on
+            ``scope``. Default: none (it holds until removed).
 
     Raises:
         SecureFargateError: naming the property that is wrong (control, reason, container, variable, scope).
@@ -107,9 +116,17 @@ def acknowledge(
         problems.add("scope", scope.node.path, f"a scope holding a {found.resource_type} ({control} judges those)")
     if found:
         _check_subject(problems, scope, control, container, variable)
+    expiry = clock.expiry_problem(expires)
+    if expiry:
+        problems.add("expires", expires, expiry)
     problems.raise_if_any()
     entry = {"control": control, "reason": reason.strip()}
     entry.update({k: v for k, v in (("container", container), ("variable", variable)) if v})
+    if expires is not None:
+        entry["expires"] = str(clock.expiry_text(expires))
+        warning = clock.expiry_warning(expires, f"acknowledgement of {control} ({reason.strip()})")
+        if warning:
+            Annotations.of(scope).add_warning_v2(f"secure-fargate:expiry:{control}", warning)
     for resource in targets:
         _add_entry(resource, entry)
 
