@@ -319,7 +319,7 @@ def _own_statements(template_set: TemplateSet, key: ResourceKey) -> Iterator[Sta
         if aws_name is not None:
             yield aws_name
             model = {"Statement": managed_policies.MODELS.get(aws_name, [])}
-            yield from _statements(template_set, key[0], model, f"AWS managed policy {aws_name}")
+            yield from _statements(template_set, key[0], model, managed_policies.model_source(aws_name))
         if policy_key is not None:
             document = properties(template_set.resource(policy_key) or {}).get("PolicyDocument")
             yield from _statements(template_set, policy_key[0], document, template_set.describe(policy_key))
@@ -398,7 +398,8 @@ def _execution_statement_problems(statement: Statement) -> Iterator[str]:
     requirement="execution role reaches named resources only: no resource pattern over a whole service (`*`, "
     "`arn:...:secret:*`) except for `ecr:GetAuthorizationToken`, no service-wide action (`s3:*`), no "
     "`NotAction`/`NotResource`, no broad AWS managed policy; CDK's grants on one resource "
-    "(`s3:GetObject*` on one object) pass",
+    "(`s3:GetObject*` on one object) pass, and so does AWS's standard `AmazonECSTaskExecutionRolePolicy` (image "
+    "pulls and log writes only, used by the ECS agent, never by the application)",
     severity=HIGH,
     severity_reason="a wildcard lets every task of the role read every secret or image of the account",
     acknowledgeable=False,
@@ -447,8 +448,9 @@ def _execution_role_scope(template: Template, execution_role: Role | None) -> Fo
 def _execution_role_findings(execution_role: Role, perms: Permissions) -> Found:
     found = _broad_managed(execution_role, perms)
     messages: dict[str, None] = {}
+    accepted = {managed_policies.model_source(name) for name in managed_policies.ACCEPTED_ON_EXECUTION_ROLE}
     for statement in perms.statements:
-        if statement.allow:
+        if statement.allow and statement.source not in accepted:
             messages.update(dict.fromkeys(_execution_statement_problems(statement)))
     return found + [Violation(None, f"execution role {execution_role.label} allows {m}") for m in messages]
 
