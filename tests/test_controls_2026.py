@@ -30,8 +30,8 @@ EXPECTED_CONTROLS = [
     "ECS.2", "ECS.3", "ECS.4", "ECS.5", "ECS.8", "ECS.9", "ECS.10", "ECS.12", "ECS.13", "ECS.14", "ECS.15",
     "ECS.16", "ECS.17", "ECS.18", "ECS.20", "ECS.21", "ECR.1", "ECR.2", "ECR.3", "ECR.5",
     "SF.AGENT", "SF.CAPABILITIES", "SF.EBS_ENCRYPTION", "SF.EFS_IAM", "SF.EXEC", "SF.EXECUTION_ROLE",
-    "SF.FAULT_INJECTION", "SF.IMAGE", "SF.INGRESS", "SF.MEMORY", "SF.MOUNTS", "SF.PTRACE", "SF.ROLES", "SF.SECRETS",
-    "SF.TASK_ROLE", "SF.TASK_SIZE", "SF.VERSION_CONSISTENCY", "SF.VOLUMES",
+    "SF.FAULT_INJECTION", "SF.IMAGE", "SF.INGRESS", "SF.MEMORY", "SF.MOUNTS", "SF.PARAMETERS", "SF.PTRACE", "SF.ROLES",
+    "SF.SECRETS", "SF.TASK_ROLE", "SF.TASK_SIZE", "SF.VERSION_CONSISTENCY", "SF.VOLUMES",
 ]  # fmt: skip
 #: The Security Hub 2026 additions and the SF controls added with them: each has an opt-out.
 CONTROLS_2026 = [
@@ -121,6 +121,9 @@ def test_explicit_linux_takes_a_task_out_of_ecs_21() -> None:
     c0(body).pop("User")
     assert found(body, "ECS.21") == set()
     res(body, "Task").pop("RuntimePlatform")
+    assert found(body, "ECS.21") == set()  # Fargate-only without an OS family: Linux (ECS.20 reports the user)
+    assert found(body, "ECS.20") == {("Task", "app")}
+    res(body, "Task")["RequiresCompatibilities"] = ["EC2", "FARGATE"]  # may run on a Windows instance
     assert found(body, "ECS.21") == {("Task", "app")}
 
 
