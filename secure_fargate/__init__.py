@@ -32,6 +32,7 @@ _EXPORTS = {
     "SecureFargateError": "errors",
     "Problem": "errors",
     "acknowledge": "acknowledgements",
+    "keep_logical_id": "migration",
     "SecureFargateChecks": "plugin",
     "SecureFargateHook": "hook",
     "CONTROLS": "pack",
@@ -65,6 +66,7 @@ __all__ = [
     "enable_rotation",
     "encryption_key",
     "evaluate",
+    "keep_logical_id",
     "load_template",
 ]
 assert sorted(__all__) == sorted(_EXPORTS)
@@ -77,6 +79,7 @@ if TYPE_CHECKING:
     from .images import ImageSource
     from .keys import encryption_key
     from .load_balancer import SecureLoadBalancer
+    from .migration import keep_logical_id
     from .network import SecureNetwork
     from .options import ContainerOptions, LogRouter, NotSecret, OptOut, SecurityAgent, TrafficRule
     from .pack import CONTROLS, Finding, evaluate, load_template

@@ -85,6 +85,7 @@ def acknowledge(
     *,
     container: str | None = None,
     variable: str | None = None,
+    item: str | None = None,
     expires: str | None = None,
 ) -> None:
     """Acknowledge ``control`` for the resources under ``scope`` it judges, with a reason audits will show.
@@ -95,6 +96,8 @@ def acknowledge(
         reason: why the finding is accepted: at least 10 visible characters, not one character repeated.
         container: for a per-container control, the one container it covers.
         variable: for ECS.8, the one environment variable it covers.
+        item: for a per-container control whose findings name an item (SF.MOUNTS: the mount path), the one item
+            it covers; with ``container``. Default: every item of that container.
         expires: the last day the acknowledgement holds, ``"YYYY-MM-DD"``; from the next day the finding is open
             again, its message naming this acknowledgement, and from 30 days before a warning annotation is left on
             ``scope``. Default: none (it holds until removed).
@@ -116,12 +119,14 @@ def acknowledge(
         problems.add("scope", scope.node.path, f"a scope holding a {found.resource_type} ({control} judges those)")
     if found:
         _check_subject(problems, scope, control, container, variable)
+    if item is not None and not (container and isinstance(item, str) and item):
+        problems.add("item", item, "an item (e.g. a mount path) of the named container, with container=...")
     expiry = clock.expiry_problem(expires)
     if expiry:
         problems.add("expires", expires, expiry)
     problems.raise_if_any()
     entry = {"control": control, "reason": reason.strip()}
-    entry.update({k: v for k, v in (("container", container), ("variable", variable)) if v})
+    entry.update({k: v for k, v in (("container", container), ("variable", variable), ("item", item)) if v})
     if expires is not None:
         entry["expires"] = str(clock.expiry_text(expires))
         warning = clock.expiry_warning(expires, f"acknowledgement of {control} ({reason.strip()})")
@@ -132,7 +137,7 @@ def acknowledge(
 
 
 def _add_entry(resource: CfnResource, entry: dict[str, str]) -> None:
-    key = ("control", "container", "variable")
+    key = ("control", "container", "variable", "item")
     current = resource.get_metadata(METADATA_KEY) or {}
     entries = [
         e

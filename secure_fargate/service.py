@@ -38,7 +38,7 @@ from .acknowledgements import ECR_TOKEN_ACKNOWLEDGEMENT, IAM_POLICY_ACKNOWLEDGEM
 from .errors import Problems
 from .guardduty import grant_agent_pull
 from .images import RegistryImage
-from .opt_outs import Level, given, reason_issues, record
+from .opt_outs import Level, given, reason_issues, record, record_path
 from .options import ContainerOptions, LogRouter, NotSecret, OptOut, SecurityAgent, TrafficRule, plain_environment
 from .pack._template import UNKNOWN, literal_value
 from .pack.containers import ImagePin, capability_name
@@ -425,6 +425,12 @@ class SecureFargateService(Construct):
         options.image.grant_pull(self.execution_role)
         self._grant_environment_files(definition)
         self._mount(plan, definition)
+        if options.user == defaults.USER:
+            # Not a problem, but a surprise when the image was built for another uid (issue 22): say it at synth.
+            Annotations.of(definition).add_info(
+                f"container {options.name}: runs as {defaults.USER}, the library's default user, which replaces the "
+                "image's own USER; set ContainerOptions.user to the uid the image expects if it differs"
+            )
         if options.image.pin() is ImagePin.TAG:
             Annotations.of(definition).add_warning_v2(
                 "secure-fargate:image-tag",
@@ -575,6 +581,13 @@ class SecureFargateService(Construct):
                     acknowledge(self.task_definition, "ECS.8", reason, container=plan.name, variable=name)
             for prop, opt_out in given(plan.options, Level.CONTAINER).items():
                 record(self.task_definition, f"{plan.name}.{prop}", prop, opt_out, plan.name)  # type: ignore[arg-type]
+            self._record_system_paths(plan)
+
+    def _record_system_paths(self, plan: ContainerPlan) -> None:
+        """Each writable system path: a warning and an SF.MOUNTS acknowledgement for that container and path only,
+        so a later mount over another system path, or the same path in another container, is judged afresh."""
+        for path, opt_out in plan.options.writable_system_paths.items():
+            record_path(self.task_definition, plan.name, path, opt_out)
 
     def _acknowledge_ecosystem_findings(self) -> None:
         """cdk-nag findings this construct answers by design, acknowledged with the reason (README lists them)."""

@@ -106,6 +106,10 @@ CALLS = {
     _validation.check_writable_paths: lambda: _validation.check_writable_paths(
         _container(writable_paths=["/tmp"]), False
     ),
+    _validation.check_writable_system_paths: lambda: _validation.check_writable_system_paths(
+        _container(writable_system_paths={"/etc/agent": secure_fargate.OptOut("the agent writes its config here")}),
+        False,
+    ),
     _validation.check_task_size: lambda: _validation.check_task_size(256, 512),
     _validation.check_memory_budget: lambda: _validation.check_memory_budget(512, [128]),
     _validation.check_mount_points: lambda: _validation.check_mount_points(

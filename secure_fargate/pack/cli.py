@@ -15,9 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from . import CONTROLS, CONTROLS_BY_ID, Finding, Template, TemplateError, __version__, load_template, sarif, scan
+from . import CONTROLS, CONTROLS_BY_ID, Finding, Template, TemplateError, __version__, clock, load_template, sarif, scan
 from . import baseline as baselines
-from . import clock
 from .catalog import controls_in, parse_fail_on, selection
 from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Control, Severity, load_external
 from .report import escape, text_report

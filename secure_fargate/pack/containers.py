@@ -210,9 +210,7 @@ def _is_key_name_only(name: str, segments: list[str]) -> bool:
 def looks_random(value: str) -> bool:
     """A long literal mixing letters and digits, as generated keys and tokens do."""
     text = value.strip()
-    return len(text) >= 24 or (
-        len(text) >= 16 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
-    )
+    return len(text) >= 24 or (len(text) >= 16 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text))
 
 
 def _plain_text(text: str, password: bool, key_only: bool) -> bool:

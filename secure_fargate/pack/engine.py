@@ -91,7 +91,8 @@ def acknowledgements(resource: Mapping[str, Any]) -> dict[str, str]:
     return {
         str(e["control"]): str(e["reason"]).strip()
         for e in acknowledgement_entries(resource)
-        if e.get("container") is None and clock.expiry_problem(e.get("expires")) is None
+        if e.get("container") is None
+        and clock.expiry_problem(e.get("expires")) is None
         and not (e.get("expires") is not None and clock.is_expired(e["expires"]))
     }
 

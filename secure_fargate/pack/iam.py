@@ -413,9 +413,7 @@ def _execution_statement_problems(statement: Statement) -> Iterator[str]:
     remediation="grant the execution role per resource (CDK's grants: secret.grant_read, repository.grant_pull, "
     "bucket.grant_read(role, key)); no service-wide action, no NotAction, no broad AWS managed policy",
     source="CON316: a task role separate from the execution role; least privilege",
-    failing=ex.roles_task(
-        execution=({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},)
-    ),
+    failing=ex.roles_task(execution=({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},)),
     passing=ex.roles_task(
         execution=(
             {
@@ -516,7 +514,7 @@ def injected_parameters(template_set: TemplateSet) -> frozenset[str]:
 
 
 def _parameter_name(value: str | None) -> list[str]:
-    if not value or not is_literal(value) or value.startswith("arn:") and ":secretsmanager:" in value:
+    if not value or not is_literal(value) or (value.startswith("arn:") and ":secretsmanager:" in value):
         return []
     match = _PARAMETER_ARN.fullmatch(value)
     name = match.group(1) if match else value

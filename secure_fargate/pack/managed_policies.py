@@ -89,10 +89,11 @@ MODELS: dict[str, list[dict[str, JSON]]] = {
     ],
 }
 
-#: AWS-managed policies SF.EXECUTION_ROLE accepts on an execution role, with the reason. AmazonECSTaskExecutionRolePolicy
-#: is AWS's documented standard execution policy: its wildcards reach image pulls and log writes only (no secret, no
-#: parameter, no decrypt), and the execution role's credentials are used by the ECS agent, never handed to the
-#: application. Refusing it as an invariant failed every ``aws_ecs_patterns`` app with no way to adopt the pack.
+#: AWS-managed policies SF.EXECUTION_ROLE accepts on an execution role, with the reason.
+#: AmazonECSTaskExecutionRolePolicy is AWS's documented standard execution policy: its wildcards reach image pulls
+#: and log writes only (no secret, no parameter, no decrypt), and the execution role's credentials are used by the
+#: ECS agent, never handed to the application. Refusing it as an invariant failed every ``aws_ecs_patterns`` app
+#: with no way to adopt the pack.
 ACCEPTED_ON_EXECUTION_ROLE: dict[str, str] = {
     "AmazonECSTaskExecutionRolePolicy": "AWS's standard execution policy: image pulls and log writes only, used by "
     "the ECS agent and never by the application",
