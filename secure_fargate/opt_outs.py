@@ -78,9 +78,8 @@ def reason_issues(prefix: str, opt_outs: Mapping[str, object]) -> list[tuple[str
             problem = f"OptOut('<why>'), not {type(opt_out).__name__}, with {problem}"
         if problem:
             issues.append((name, opt_out, problem))
-        expiry = clock.expiry_problem(opt_out.expires) if isinstance(opt_out, OptOut) else None
-        if expiry:
-            issues.append((f"{name}.expires", opt_out.expires, expiry))  # type: ignore[union-attr]
+        if isinstance(opt_out, OptOut) and clock.expiry_problem(opt_out.expires):
+            issues.append((f"{name}.expires", opt_out.expires, str(clock.expiry_problem(opt_out.expires))))
     return issues
 
 
