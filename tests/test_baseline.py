@@ -257,3 +257,12 @@ def test_clock_parses_only_iso_dates() -> None:
     for bad in ("2027-3-31", "20270331", "2027-03-31T00:00", "", None):
         with pytest.raises(ValueError, match="YYYY-MM-DD"):
             clock.parse_date(bad)
+
+
+def test_sarif_suppresses_baselined_findings_as_the_baselines(tmp_path: Path, capsys: Any) -> None:
+    out = record(tmp_path, legacy_body(same_role=False), "--owner", "team-a")
+    template = str(tmp_path / "cdk.out" / "Legacy.template.json")
+    capsys.readouterr()
+    assert main(["check", template, "--baseline", str(out), "--format", "sarif"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert result["suppressions"][0]["justification"] == "baseline: owner team-a"
