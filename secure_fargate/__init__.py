@@ -14,6 +14,9 @@ from .pack._version import __version__ as __version__
 
 _EXPORTS = {
     "SecureFargateService": "service",
+    "SecureTaskDefinition": "task_definition",
+    "SecureScheduledTask": "scheduled_task",
+    "SecureOneOffTask": "one_off_task",
     "SecurityAgent": "options",
     "LogRouter": "options",
     "SecureNetwork": "network",
@@ -59,7 +62,10 @@ __all__ = [
     "SecureFargateService",
     "SecureLoadBalancer",
     "SecureNetwork",
+    "SecureOneOffTask",
     "SecureRepository",
+    "SecureScheduledTask",
+    "SecureTaskDefinition",
     "SecurityAgent",
     "TrafficRule",
     "acknowledge",
@@ -81,12 +87,15 @@ if TYPE_CHECKING:
     from .load_balancer import SecureLoadBalancer
     from .migration import keep_logical_id
     from .network import SecureNetwork
+    from .one_off_task import SecureOneOffTask
     from .options import ContainerOptions, LogRouter, NotSecret, OptOut, SecurityAgent, TrafficRule
     from .pack import CONTROLS, Finding, evaluate, load_template
     from .plugin import SecureFargateChecks
     from .registry import PullThroughCache, SecureRepository
+    from .scheduled_task import SecureScheduledTask
     from .secrets import RotationRedeploy, enable_rotation
     from .service import SecureFargateService
+    from .task_definition import SecureTaskDefinition
 
 
 def __getattr__(name: str) -> Any:

@@ -76,6 +76,10 @@ def _check_subject(
         problems.add("container", container, "a container of a task definition under the scope")
     if control in VARIABLE_CONTROLS and not variable:
         problems.add("variable", variable, f"the environment variable {control} is acknowledged for")
+    if container and control not in CONTAINER_CONTROLS:
+        problems.add("container", container, f"none: {control} is judged per resource, so no container is named")
+    if variable and control not in VARIABLE_CONTROLS:
+        problems.add("variable", variable, f"none: {control} is not judged per environment variable")
 
 
 def acknowledge(

@@ -18,7 +18,7 @@ from typing import TypeVar
 from . import CONTROLS, CONTROLS_BY_ID, Finding, Template, TemplateError, __version__, clock, load_template, sarif, scan
 from . import baseline as baselines
 from .catalog import controls_in, parse_fail_on, selection
-from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Control, Severity, load_external
+from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Control, ControlError, Severity, load_external
 from .report import escape, text_report
 from .verdict import ERROR, verdict
 
@@ -56,6 +56,9 @@ def _verdict(
 ) -> tuple[list[Finding], int]:
     try:
         return verdict(templates, controls, fail_on, baseline)
+    except ControlError as error:
+        origin = "" if error.control in CONTROLS_BY_ID else "--external-controls: "
+        raise TemplateError(f"{origin}{error}") from None
     except Exception as error:
         # A rule must never crash on input; if one does, the input is reported as unreadable, not a traceback.
         names = ", ".join(t.name for t in templates)

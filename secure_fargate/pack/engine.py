@@ -28,7 +28,7 @@ from typing import Any
 from . import clock
 from ._template import Template, evaluating
 from .catalog import controls_in
-from .control import DEFAULT_FAIL_ON, Control, Scope, Severity, Violation
+from .control import DEFAULT_FAIL_ON, Control, ControlError, Scope, Severity, Violation
 from .reasons import reason_problem
 from .template_set import TemplateSet
 
@@ -167,6 +167,14 @@ def _entry_coverage(entry: Mapping[str, Any]) -> Coverage:
     return Coverage(reason, expires=text, warning=clock.expiry_warning(expires, what))
 
 
+def _run(control: Control, logical_id: str, resource: Mapping[str, Any], template: Template) -> list[Any]:
+    """The rule's results, or a ControlError naming the control and resource when the rule raises."""
+    try:
+        return list(control.check(logical_id, resource, template))
+    except Exception as error:
+        raise ControlError(control.id, f"{template.name} {logical_id}", error) from error
+
+
 def _violation(found: Any, control: Control) -> Violation:
     """A rule's result, checked: every rule returns :class:`Violation` values (an external rule that returns a
     plain (container, message[, item]) tuple is taken as one)."""
@@ -174,7 +182,7 @@ def _violation(found: Any, control: Control) -> Violation:
         return found
     if isinstance(found, tuple) and len(found) in (2, 3) and isinstance(found[1], str):
         return Violation(*found)
-    raise TypeError(f"control {control.id}: its rule returned {type(found).__name__}, not a Violation")
+    raise ControlError(control.id, "its result", TypeError(f"a {type(found).__name__}, not a Violation"))
 
 
 def evaluate(
@@ -200,7 +208,7 @@ def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
     for control in controls:
         for logical_id, resource in template.of_type(control.resource_type):
             entries = acknowledgement_entries(resource)
-            for raw in control.check(logical_id, resource, template):
+            for raw in _run(control, logical_id, resource, template):
                 container, message, item = _violation(raw, control)
                 key = (control.id, logical_id, container, item, message)
                 if key in seen:
