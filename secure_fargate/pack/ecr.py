@@ -51,11 +51,35 @@ def _registry_scans(repository: Mapping[str, JSON], template: Template) -> bool:
     """True when a registry scanning configuration of the template covers the repository."""
     name = _repository_name(repository)
     for _, config in template.of_type("AWS::ECR::RegistryScanningConfiguration"):
-        for rule in items(properties(config).get("Rules")):
-            for item in items(rule.get("RepositoryFilters")) if isinstance(rule, dict) else []:
-                pattern = literal_value(item.get("Filter")) if isinstance(item, dict) else None
-                if pattern == "*" or (isinstance(pattern, str) and name and fnmatch.fnmatchcase(name, pattern)):
-                    return True
+        if config.get("Condition") is not None:
+            continue  # a configuration that may not be created covers nothing for certain
+        branches = shallow_values(properties(config).get("Rules"))
+        if branches and all(_rules_cover(rules, name) for rules in branches):
+            return True
+    return False
+
+
+#: Scan frequencies that scan without anyone asking (MANUAL scans nothing by itself).
+AUTOMATIC_SCAN_FREQUENCIES = frozenset({"SCAN_ON_PUSH", "CONTINUOUS_SCAN"})
+
+
+def _rules_cover(rules: JSON, name: str | None) -> bool:
+    """True when one possible Rules list has a rule that, in every branch, scans automatically and matches."""
+    if not isinstance(rules, list):
+        return False
+    return any(all(_rule_covers(rule, name) for rule in shallow_values(slot) or [None]) for slot in rules)
+
+
+def _rule_covers(rule: JSON, name: str | None) -> bool:
+    if not isinstance(rule, dict):
+        return False
+    frequencies = possible_values(rule.get("ScanFrequency"))
+    if isinstance(frequencies, _Unknown) or not set(map(str, frequencies)) <= AUTOMATIC_SCAN_FREQUENCIES:
+        return False
+    for item in items(rule.get("RepositoryFilters")):
+        pattern = literal_value(item.get("Filter")) if isinstance(item, dict) else None
+        if pattern == "*" or (isinstance(pattern, str) and name and fnmatch.fnmatchcase(name, pattern)):
+            return True
     return False
 
 

@@ -209,12 +209,12 @@ def _largest_limits(variant: list[list[Mapping[str, JSON]]]) -> list[int] | None
 
 def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.MEMORY (task part): the containers' hard limits must fit in the task's memory."""
-    task_memory = _single(properties(task).get("Memory"))
-    if isinstance(task_memory, _Unknown) or task_memory is None:
+    memories = possible_values(properties(task).get("Memory"))
+    sizes = [] if isinstance(memories, _Unknown) else [parse_memory(m) for m in memories if m is not None]
+    known = [s for s in sizes if s is not None]
+    if not known:
         return []
-    total_mib = parse_memory(task_memory)
-    if total_mib is None:
-        return []
+    total_mib = min(known)  # the smallest memory any branch deploys with is the budget
     for variant in container_slots(task):
         limits = _largest_limits(variant)
         problem = memory_budget_problem(total_mib, limits) if limits is not None else None
