@@ -140,11 +140,6 @@ class SecureFargateChecks:
             Validations.of(root).add_plugins(cls.from_context(root))
 
     @property
-    def is_full(self) -> bool:
-        """True when this instance runs every control of the pack (what ``register`` guarantees)."""
-        return {c.id for c in self._controls} >= set(CONTROLS_BY_ID)
-
-    @property
     def controls(self) -> list[Control]:
         """The controls this instance runs."""
         return list(self._controls)

@@ -513,6 +513,7 @@ def check_privileged(container: Mapping[str, JSON]) -> str | None:
 
 @container_control(
     "ECS.5",
+    linux_only=True,
     title="Containers have a read-only root filesystem",
     requirement="`ReadonlyRootFilesystem: true` (absent fails)",
     severity=HIGH,
@@ -675,6 +676,7 @@ def check_logging(container: Mapping[str, JSON]) -> str | None:
 
 @container_control(
     "ECS.20",
+    linux_only=True,
     title="Containers run as a non-root user",
     requirement="non-root `User` (absent, `root` in any case, uid 0 as runc reads it — `0`, `00`, `+0`, `-0` — fail)",
     severity=MEDIUM,
@@ -747,6 +749,7 @@ def added_capabilities(container: Mapping[str, JSON]) -> list[str]:
 
 @container_control(
     "SF.CAPABILITIES",
+    linux_only=True,
     title="Containers drop ALL capabilities and add none but SYS_PTRACE",
     requirement="`Drop` contains `ALL`; `Add` only `SYS_PTRACE`",
     severity=HIGH,

@@ -150,11 +150,22 @@ class Control:
     passing: Mapping[str, JSON] = field(default_factory=dict, compare=False, repr=False)
     #: The rule module (``containers``, ``iam``, ...): its family of tests and fixtures.
     family: str = ""
+    #: The types the control runs over when it judges more than one (a launcher control runs over every kind of
+    #: launcher); empty: the first of ``resource_types``. A type ending in ``*`` is a prefix (``Custom::*``).
+    runs_on: tuple[str, ...] = ()
+    #: True for a control of Linux containers (read-only root, Linux users, capabilities): a task definition whose
+    #: every OS family is ``WINDOWS_SERVER_*`` is judged by the Windows controls (ECS.21) instead.
+    linux_only: bool = False
 
     @property
     def resource_type(self) -> str:
         """The type the control runs over (the first of ``resource_types``)."""
         return self.resource_types[0]
+
+    @property
+    def subject_types(self) -> tuple[str, ...]:
+        """Every type the control runs over (``runs_on``, or the first of ``resource_types``)."""
+        return self.runs_on or self.resource_types[:1]
 
     @property
     def security_hub(self) -> bool:
@@ -203,6 +214,7 @@ def _declare(
         raise ValueError(f"control {control_id!r} ({function.__module__}.{function.__name__}): " + "; ".join(problems))
     fields["severity"] = Severity.parse(fields["severity"])
     fields["standards"] = tuple(fields.get("standards", (SECURE_FARGATE,)))
+    fields["runs_on"] = tuple(fields.get("runs_on", ()))
     return Control(
         id=control_id, resource_types=tuple(resource_types), scope=Scope(scope), check=check, family=family, **fields
     )
@@ -229,6 +241,9 @@ def _declaration_problems(control_id: object, resource_types: Any, fields: Mappi
     standards = fields.get("standards", (SECURE_FARGATE,))
     if isinstance(standards, str) or not set(standards) <= set(STANDARDS):
         problems.append(f"standards must be a list of {', '.join(STANDARDS)}")
+    runs_on = fields.get("runs_on", ())
+    if isinstance(runs_on, str) or not all(isinstance(t, str) for t in runs_on):
+        problems.append("runs_on must be a list of CloudFormation types")
     unknown = sorted(set(fields) - {f.name for f in dataclasses.fields(Control)})
     if unknown:
         problems.append(f"unknown field(s) {unknown}")

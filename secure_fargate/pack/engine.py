@@ -21,7 +21,7 @@ carries a ``warning``. An entry whose ``expires`` is not such a date acknowledge
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from ._template import Template, evaluating
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, ControlError, Scope, Severity, Violation
 from .reasons import reason_problem
+from .runtime import runs_windows_only
 from .template_set import TemplateSet
 
 METADATA_KEY = "secure-fargate"
@@ -202,11 +203,24 @@ def evaluate(
         return _findings(template, controls_in() if controls is None else controls)
 
 
+def subjects(template: Template, types: Iterable[str]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The resources of ``template`` a control runs over: of each type, and of each prefix (``Custom::*``)."""
+    types = tuple(types)
+    yield from template.of_type(*(t for t in types if not t.endswith("*")))
+    prefixes = tuple(t[:-1].lower() for t in types if t.endswith("*"))
+    if prefixes:
+        for logical_id, resource in template.resources.items():
+            if isinstance(resource, dict) and str(resource.get("Type", "")).strip().lower().startswith(prefixes):
+                yield logical_id, resource
+
+
 def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple[str, str, str | None, str | None, str]] = set()
     for control in controls:
-        for logical_id, resource in template.of_type(control.resource_type):
+        for logical_id, resource in subjects(template, control.subject_types):
+            if control.linux_only and runs_windows_only(resource):
+                continue  # Windows tasks are judged by Windows rules only
             entries = acknowledgement_entries(resource)
             for raw in _run(control, logical_id, resource, template):
                 container, message, item = _violation(raw, control)
