@@ -14,10 +14,20 @@ CDK := $(VENV)/bin/cdk --no-notices --no-version-reporting
 
 .PHONY: setup synth test lint typecheck unit deploy bench diagram clean dist
 
+# uv (pinned in constraints.txt, from PyPI, into the virtualenv) installs the pins in seconds; should uv itself be
+# unavailable or fail, pip installs the same pins (slower, same result).
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+# --compile-bytecode: pip compiles at install and uv does not; without .pyc files (and with PYTHONDONTWRITEBYTECODE
+# set, as on these machines) every process would recompile aws_cdk's sources on import.
+UV := $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode
+
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	if $(PIP) -c constraints.txt uv && $(UV) -r requirements.txt -c constraints.txt \
+	    && $(UV) --no-deps --no-build-isolation -e .; then :; else \
+	  echo "uv failed: installing with pip instead" >&2; \
+	  $(PIP) -r requirements.txt -c constraints.txt \
+	    && $(PIP) --no-deps --no-build-isolation -e .; fi
 	touch $@
 
 setup: $(VENV)/.installed
