@@ -60,6 +60,7 @@ def cfn_lint(template: dict[str, Any]) -> list[str]:
     return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["reference_template", "minimal_template"])
 def test_cfn_lint_reports_no_error(name: str, request: pytest.FixtureRequest) -> None:
     problems = cfn_lint(request.getfixturevalue(name))

@@ -22,6 +22,8 @@ import pytest
 from secure_fargate.pack import cli
 from secure_fargate.pack.scan import READ_ONLY_ACTIONS, ScanError, Scanner, scan_account
 
+pytestmark = pytest.mark.slow
+
 REGION, OTHER_REGION = "us-east-1", "eu-west-1"
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "a" * 64
 TRUST = {
