@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 CDK := $(VENV)/bin/cdk --no-notices --no-version-reporting
 
-.PHONY: setup synth test lint typecheck unit deploy bench diagram clean dist
+.PHONY: setup synth test test-fast lint typecheck unit docs deploy bench diagram clean dist
 
 # uv (pinned in constraints.txt, from PyPI, into the virtualenv) installs the pins in seconds; should uv itself be
 # unavailable or fail, pip installs the same pins (slower, same result).
@@ -49,6 +49,14 @@ unit: setup
 
 test: lint typecheck unit
 
+# The inner loop: lint and every test not marked `slow` (deploys, the wheel, fuzzing, cfn-lint). CI runs `make test`.
+test-fast: lint
+	$(VENV)/bin/pytest -m "not slow"
+
+# The docs site (docs/, mkdocs.yml) into site/: --strict fails on any broken link or reference; offline.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
 # Wheel + sdist into dist/ with the pinned `build` frontend. Offline: --no-isolation uses the virtualenv's
 # pinned setuptools instead of downloading one. The wheel is built from the sdist, so it also proves the sdist
 # is complete and no stale build/ file slips in. The egg-info left at the root would shadow the installed
@@ -66,7 +74,7 @@ bench: setup
 	$(PY) bench/scan_bench.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache dist build secure_fargate.egg-info
+	rm -rf cdk.out site .pytest_cache .mypy_cache .ruff_cache dist build secure_fargate.egg-info
 
 diagram: synth
 	$(PY) docs/diagram.py cdk.out/SecureFargateReference.template.json
