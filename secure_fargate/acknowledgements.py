@@ -20,18 +20,17 @@ from aws_cdk import aws_ecs as ecs
 from constructs import IConstruct
 
 from .errors import Problems
-from .pack import CONTROLS_BY_ID, METADATA_KEY
-from .pack.engine import PER_VARIABLE_CONTROL
+from .pack import CONTROLS, CONTROLS_BY_ID, METADATA_KEY
+from .pack.control import Scope
 
 #: Plugin name of the guardrail pack; CDK namespaces rule IDs with it (``secure-fargate::ECS.5``).
 PLUGIN_NAME = "secure-fargate"
 
-#: Controls judged per container: an acknowledgement must name the container it covers.
-CONTAINER_CONTROLS: frozenset[str] = frozenset(
-    {"ECS.5", "ECS.8", "ECS.9", "ECS.20", "ECS.21", "SF.IMAGE", "SF.MOUNTS", "SF.VERSION_CONSISTENCY"}
-)
+#: Controls judged per container: an acknowledgement must name the container it covers (from each declaration's
+#: ``scope``).
+CONTAINER_CONTROLS: frozenset[str] = frozenset(c.id for c in CONTROLS if c.scope in (Scope.CONTAINER, Scope.VARIABLE))
 #: Controls judged per variable of a container: an acknowledgement must name the variable too.
-VARIABLE_CONTROLS: frozenset[str] = frozenset({PER_VARIABLE_CONTROL})
+VARIABLE_CONTROLS: frozenset[str] = frozenset(c.id for c in CONTROLS if c.scope is Scope.VARIABLE)
 
 #: cdk-nag's NIST 800-53 pack flags every AWS::IAM::Policy as an "inline" policy. CDK's grants create exactly
 #: those, scoped to the ARNs of the resources granted; the library acknowledges it on the roles it creates.

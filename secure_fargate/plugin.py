@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import jsii
 from aws_cdk import (
@@ -29,36 +30,70 @@ from constructs import IConstruct
 
 from .acknowledgements import PLUGIN_NAME
 from .errors import Problems
-from .pack import CONTROLS, CONTROLS_BY_ID, Control, Finding, __version__, load_template
-from .pack.catalog import with_required_tag_keys
+from .pack import CONTROLS_BY_ID, Control, Finding, __version__, load_template
+from .pack.catalog import parse_fail_on, parse_standards, selection
+from .pack.control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, Severity
 from .pack.tags import required_tag_keys_problem
 from .pack.verdict import verdict
+
+T = TypeVar("T")
+
+#: cdk.json context keys that configure the pack the constructs register (``SecureFargateChecks.register``).
+STANDARDS_CONTEXT = "secure-fargate:standards"
+FAIL_ON_CONTEXT = "secure-fargate:fail-on"
+REQUIRED_TAG_KEYS_CONTEXT = "secure-fargate:required-tag-keys"
 
 
 @jsii.implements(IPolicyValidationPlugin)
 class SecureFargateChecks:
-    """Run every control of the pack (or the given control IDs) over each synthesized template."""
+    """Run the pack's controls (those of the chosen standards, or the given control IDs) over each synthesized
+    template, plus a platform team's own controls."""
 
-    def __init__(self, controls: list[str] | None = None, required_tag_keys: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        controls: list[str] | None = None,
+        required_tag_keys: Sequence[str] = (),
+        *,
+        standards: Sequence[str] = DEFAULT_STANDARDS,
+        fail_on: str = DEFAULT_FAIL_ON.value,
+        extra_controls: Sequence[Control] = (),
+    ) -> None:
         """Args:
-        controls: the control IDs to run. Default: every control of the pack.
+        controls: the control IDs to run, whatever their standard. Default: the controls of ``standards``.
         required_tag_keys: tag keys ECS.13/14/15 require on services, clusters and task definitions (Security
-            Hub's ``requiredTagKeys``, at most 6). Default: none, any one tag passes.
+            Hub's ``requiredTagKeys``, at most 6; they run with the ``tagging`` standard). Default: any one tag.
+        standards: the standards whose controls run: ``fsbp``, ``tagging``, ``secure-fargate`` or ``all``.
+            Default: ``fsbp`` and ``secure-fargate`` (tag controls off).
+        fail_on: the lowest severity (CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL) of an open finding that fails
+            the synth; findings below it are listed in the report's metadata. Default: LOW, every finding.
+        extra_controls: controls of your own (functions declared with ``secure_fargate.pack.control``'s
+            decorators, or their ``Control``); see docs/adding-a-control.md.
         """
         problems = Problems(PLUGIN_NAME)
         unknown = [c for c in controls or () if c not in CONTROLS_BY_ID]
         if unknown:
             problems.add("controls", unknown, f"control IDs of the pack, spelled as listed: {sorted(CONTROLS_BY_ID)}")
-        tag_keys = required_tag_keys
-        if isinstance(tag_keys, str) or not all(isinstance(k, str) for k in tag_keys):
-            problems.add("required_tag_keys", tag_keys, "a list of tag keys (str), e.g. ['team']")
-        else:
-            problem = required_tag_keys_problem(tag_keys)
-            if problem:
-                problems.add("required_tag_keys", list(tag_keys), problem)
+        tag_keys = _tag_keys(problems, required_tag_keys)
+        extra = _extra_controls(problems, extra_controls)
+        self._fail_on = _setting(problems, "fail_on", fail_on, parse_fail_on, "CRITICAL, HIGH, MEDIUM, LOW or INFO")
+        chosen_standards = _setting(problems, "standards", standards, parse_standards, "fsbp, tagging, secure-fargate")
         problems.raise_if_any()
-        chosen = [CONTROLS_BY_ID[c] for c in controls] if controls else list(CONTROLS)
-        self._controls = list(with_required_tag_keys(tag_keys, chosen))
+        every = standards_all_ids() if controls else sorted(chosen_standards or ())
+        picked = list(selection(every, tag_keys, extra))
+        if controls:
+            picked = [c for c in picked if c.id in controls or c in extra]
+        self._controls = picked
+
+    @classmethod
+    def from_context(cls, scope: IConstruct) -> SecureFargateChecks:
+        """The pack as the app's cdk.json context configures it (``secure-fargate:standards``,
+        ``secure-fargate:fail-on``, ``secure-fargate:required-tag-keys``; lists or comma-separated text)."""
+        node = scope.node
+        return cls(
+            required_tag_keys=_context_list(node.try_get_context(REQUIRED_TAG_KEYS_CONTEXT)),
+            standards=_context_list(node.try_get_context(STANDARDS_CONTEXT)) or DEFAULT_STANDARDS,
+            fail_on=str(node.try_get_context(FAIL_ON_CONTEXT) or DEFAULT_FAIL_ON.value),
+        )
 
     @classmethod
     def register(cls, scope: IConstruct) -> None:
@@ -73,12 +108,22 @@ class SecureFargateChecks:
         root = scope.node.root
         if root not in _REGISTERED_APPS:
             _REGISTERED_APPS.add(root)
-            Validations.of(root).add_plugins(cls())
+            Validations.of(root).add_plugins(cls.from_context(root))
 
     @property
     def is_full(self) -> bool:
         """True when this instance runs every control of the pack (what ``register`` guarantees)."""
-        return {c.id for c in self._controls} == set(CONTROLS_BY_ID)
+        return {c.id for c in self._controls} >= set(CONTROLS_BY_ID)
+
+    @property
+    def controls(self) -> list[Control]:
+        """The controls this instance runs."""
+        return list(self._controls)
+
+    @property
+    def fail_on(self) -> Severity:
+        """The lowest severity of an open finding that fails the synth."""
+        return self._fail_on or DEFAULT_FAIL_ON
 
     @property
     def name(self) -> str:
@@ -95,17 +140,25 @@ class SecureFargateChecks:
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         """Judge the app's templates (nested stacks' included) exactly as ``secure-fargate check`` does."""
         findings = evaluate_paths(list(context.template_paths), self._controls)
-        open_findings = [f for f in findings if not f.acknowledged]
+        failing = [f for f in findings if f.fails(self.fail_on)]
         by_control: dict[str, list[Finding]] = defaultdict(list)
-        for finding in open_findings:
+        for finding in failing:
             by_control[finding.control].append(finding)
-        violations = [_violation(CONTROLS_BY_ID[c], found) for c, found in by_control.items()]
+        declared = {c.id: c for c in self._controls}
+        violations = [_violation(declared[c], found) for c, found in by_control.items()]
         acknowledged = [f"{f.control} {_where(f)}: {f.acknowledged}" for f in findings if f.acknowledged]
+        below = [
+            f"{f.control} {f.severity} {_where(f)}: {f.message}"
+            for f in findings if f.fails() and f not in failing
+        ]
+        metadata = {"acknowledged": json.dumps(acknowledged)} if acknowledged else {}
+        if below:
+            metadata["below-fail-on"] = json.dumps(below)
         return PolicyValidationPluginReport(
             success=not violations,
             violations=violations,
             plugin_version=__version__,
-            metadata={"acknowledged": json.dumps(acknowledged)} if acknowledged else None,
+            metadata=metadata or None,
         )
 
 
@@ -139,11 +192,7 @@ def _where(finding: Finding) -> str:
 def _violation(control: Control, findings: list[Finding]) -> PolicyViolation:
     """One control's open findings. Severity "fatal": CDK's own acknowledgements cannot suppress them, so the
     synth's verdict is the CLI's; accepting a finding goes through ``secure_fargate.acknowledge``."""
-    fix = control.fix or control.rationale
-    if not control.acknowledgeable:
-        fix += " (an invariant: it cannot be acknowledged)"
-    elif "acknowledge(" not in fix:  # most fixes already say how to accept the finding
-        fix += f"; to accept: secure_fargate.acknowledge(scope, {control.id!r}, reason, ...)"
+    fix = control.fix  # the remediation and, derived from the declaration, how (or that it cannot) be accepted
     return PolicyViolation(
         rule_name=control.id,
         description=f"{control.title}: " + "; ".join(f"{_where(f)}: {f.message}" for f in findings),
@@ -158,3 +207,54 @@ def _violation(control: Control, findings: list[Finding]) -> PolicyViolation:
             for f in findings
         ],
     )
+
+
+def standards_all_ids() -> list[str]:
+    """Every standard's name (a control-ID selection runs whatever standard the IDs belong to)."""
+    from .pack.control import STANDARDS
+
+    return list(STANDARDS)
+
+
+def _context_list(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _tag_keys(problems: Problems, tag_keys: Sequence[str]) -> Sequence[str]:
+    if isinstance(tag_keys, str) or not all(isinstance(k, str) for k in tag_keys):
+        problems.add("required_tag_keys", tag_keys, "a list of tag keys (str), e.g. ['team']")
+        return ()
+    problem = required_tag_keys_problem(tag_keys)
+    if problem:
+        problems.add("required_tag_keys", list(tag_keys), problem)
+        return ()
+    return tag_keys
+
+
+def _extra_controls(problems: Problems, extra: Sequence[Control]) -> list[Control]:
+    from .pack.control import declared
+
+    if isinstance(extra, (str, bytes)) or not isinstance(extra, (list, tuple)):
+        problems.add("extra_controls", extra, "a list of declared rule functions or Control objects")
+        return []
+    found = declared(extra)
+    if len(found) != len(extra):
+        problems.add("extra_controls", extra, "functions decorated with resource_control/container_control")
+        return []
+    clash = sorted({c.id for c in found} & set(CONTROLS_BY_ID))
+    if clash:
+        problems.add("extra_controls", clash, "control IDs of your own (these are the pack's)")
+        return []
+    return found
+
+
+def _setting(problems: Problems, name: str, value: Any, parse: Callable[[Any], T], allowed: str) -> T | None:
+    try:
+        return parse(value)
+    except (ValueError, TypeError) as error:
+        problems.add(name, value, f"{allowed} ({error})")
+        return None

@@ -388,6 +388,18 @@ def shallow_values(value: JSON, depth: int = 0) -> list[JSON]:
     return [value]
 
 
+def shallow_branches(value: JSON) -> list[JSON]:
+    """The branches of ``Fn::If`` (nested) at the top of ``value``, unevaluated; ``value`` itself when it is not an
+    ``Fn::If``; ``AWS::NoValue`` branches dropped. For rules that read the shape of an intrinsic in each branch
+    (an image built by ``Fn::Join``) rather than its value."""
+    if isinstance(value, dict) and len(value) == 1 and "Fn::If" in value:
+        branches = value["Fn::If"]
+        if isinstance(branches, list) and len(branches) == 3:
+            return [b for branch in branches[1:] for b in shallow_branches(branch)]
+        return []
+    return [] if value == {"Ref": "AWS::NoValue"} else [value]
+
+
 def _shallow_select(argument: JSON, depth: int) -> list[JSON]:
     if not isinstance(argument, list) or len(argument) != 2:
         return []
@@ -414,6 +426,42 @@ def items(value: JSON) -> list[JSON]:
 def objects(value: JSON) -> list[Mapping[str, JSON]]:
     """The possible objects ``value`` resolves to at the top (branches of an ``Fn::If`` included)."""
     return [v for v in shallow_values(value) if isinstance(v, dict) and not is_intrinsic(v)]
+
+
+def values_at(value: JSON, *path: str) -> list[JSON] | _Unknown:
+    """The possible literal values at ``path`` below ``value``, through every branch of every ``Fn::If`` on the
+    way: an absent key (or ``AWS::NoValue``) at any level gives ABSENT; a branch known only at deploy time adds
+    nothing; UNKNOWN when no branch is known. The one way rules read nested properties.
+
+    Args:
+        value: an object (a resource's ``Properties``, a container definition, ...) or an intrinsic giving one.
+        path: the keys to follow, e.g. ``("NetworkConfiguration", "AwsvpcConfiguration", "AssignPublicIp")``.
+    """
+    current: list[JSON] = [value]
+    for key in path:
+        following: list[JSON] = []
+        for node in current:
+            for option in [ABSENT] if node is ABSENT else shallow_values(node):
+                if option is ABSENT:
+                    following.append(ABSENT)
+                elif isinstance(option, dict) and not is_intrinsic(option):
+                    following.append(option.get(key))
+        current = following
+    found: list[JSON] = []
+    for node in current:
+        options = [ABSENT] if node is ABSENT else _eval(node, 0)
+        found.extend(options)
+    found = _unique(found)
+    return found if found else UNKNOWN
+
+
+def objects_at(value: JSON, *path: str) -> list[Mapping[str, JSON]]:
+    """The objects found at ``path`` below ``value`` through every branch of every ``Fn::If`` on the way (their
+    contents unevaluated, for rules that walk further); absent or deploy-time levels give none."""
+    current: list[Mapping[str, JSON]] = objects(value)
+    for key in path:
+        current = [found for node in current for found in objects(node.get(key))]
+    return current
 
 
 def is_true(value: JSON) -> bool:

@@ -11,10 +11,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from . import CONTROLS, Finding, Template, TemplateError, __version__, load_template, sarif, scan
-from .catalog import Control, with_required_tag_keys
+from .catalog import controls_in, parse_fail_on, selection
+from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Control, Severity, load_external
 from .report import escape, text_report
 from .verdict import ERROR, verdict
 
@@ -44,21 +47,27 @@ def located_files(paths: Sequence[str]) -> list[Located]:
     return located
 
 
-def _verdict(templates: list[Template], controls: Sequence[Control]) -> tuple[list[Finding], int]:
+def _verdict(templates: list[Template], controls: Sequence[Control], fail_on: Severity) -> tuple[list[Finding], int]:
     try:
-        return verdict(templates, controls)
+        return verdict(templates, controls, fail_on)
     except Exception as error:
         # A rule must never crash on input; if one does, the input is reported as unreadable, not a traceback.
         names = ", ".join(t.name for t in templates)
         raise TemplateError(f"{names}: cannot be checked ({type(error).__name__})") from None
 
 
-def _render(output_format: str, findings: list[Finding], located: list[Located]) -> str:
+def _render(output_format: str, findings: list[Finding], located: list[Located], controls: Sequence[Control]) -> str:
     if output_format == "json":
         return json.dumps([f.to_dict() for f in findings], indent=2)
     if output_format == "sarif":
-        return json.dumps(sarif.report(findings, locations=sarif.artifact_locations(located)), indent=2)
-    return text_report(findings)
+        log = sarif.report(
+            findings,
+            locations=sarif.artifact_locations(located),
+            controls=controls,
+            lines=sarif.file_lines(located),
+        )
+        return json.dumps(log, indent=2)
+    return text_report(findings) + "\n" + f"{len(controls)} control(s) ran: {' '.join(c.id for c in controls)}"
 
 
 def _write(report: str, output: str | None) -> None:
@@ -71,20 +80,37 @@ def _write(report: str, output: str | None) -> None:
         raise TemplateError(f"{output}: cannot write the report: {error.strerror or error}") from None
 
 
-def _controls(required_tag_keys: str) -> Sequence[Control]:
+T = TypeVar("T")
+
+
+def _option(name: str, parse: Callable[[], T]) -> T:
     try:
-        return with_required_tag_keys([k.strip() for k in required_tag_keys.split(",") if k.strip()])
+        return parse()
     except ValueError as error:
-        raise TemplateError(f"--required-tag-keys: {error}") from None
+        raise TemplateError(f"{name}: {error}") from None
+
+
+def run_settings(args: argparse.Namespace) -> tuple[tuple[Control, ...], Severity]:
+    """The controls one run judges (``--standard``, ``--required-tag-keys``, ``--external-controls``) and its
+    ``--fail-on`` threshold; TemplateError naming the option for a bad value."""
+    extra: list[Control] = []
+    for path in getattr(args, "external_controls", None) or []:
+        extra += _option("--external-controls", partial(load_external, path))
+    keys = [k.strip() for k in getattr(args, "required_tag_keys", "").split(",") if k.strip()]
+    _option("--standard", lambda: controls_in(args.standard))
+    controls = _option("--required-tag-keys", lambda: selection(args.standard, keys, ()))
+    chosen = _option("--external-controls", lambda: selection(args.standard, keys, extra)) if extra else controls
+    fail_on = _option("--fail-on", lambda: parse_fail_on(getattr(args, "fail_on", DEFAULT_FAIL_ON.value)))
+    return chosen, fail_on
 
 
 def check(args: argparse.Namespace) -> int:
     """``secure-fargate check``: 0 clean, 1 unacknowledged findings, 2 bad input (one line on stderr)."""
     try:
-        controls = _controls(args.required_tag_keys)
+        controls, fail_on = run_settings(args)
         located = located_files(args.paths)
-        findings, code = _verdict([load_template(file) for file, _ in located], controls)
-        _write(_render(args.format, findings, located), args.output)
+        findings, code = _verdict([load_template(file) for file, _ in located], controls, fail_on)
+        _write(_render(args.format, findings, located, controls), args.output)
     except TemplateError as error:
         print(f"secure-fargate: error: {escape(str(error))}", file=sys.stderr)
         return ERROR
@@ -92,29 +118,71 @@ def check(args: argparse.Namespace) -> int:
 
 
 def control_record(control: Control) -> dict[str, object]:
-    """What ``secure-fargate controls`` reports about one control."""
+    """What ``secure-fargate controls`` reports about one control: every field of its declaration."""
     return {
         "id": control.id,
         "title": control.title,
         "resource_type": control.resource_type,
-        "severity": control.severity,
-        "security_hub": control.security_hub,
+        "resource_types": list(control.resource_types),
+        "severity": control.severity.value,
+        "severity_reason": control.severity_reason,
+        "scope": control.scope.value,
         "acknowledgeable": control.acknowledgeable,
+        "standards": list(control.standards),
+        "security_hub": control.security_hub,
         "rationale": control.rationale,
+        "remediation": control.remediation,
         "fix": control.fix,
+        "source": control.source,
+        "docs": control.docs_page,
+        "help_uri": sarif.DOCS_BASE_URI + f"{control.id}.md",
+        "failing_example": control.failing,
+        "passing_example": control.passing,
     }
 
 
-def controls_command(output_format: str) -> int:
-    """``secure-fargate controls [--format text|json]``: every control, in catalogue order."""
-    records = [control_record(c) for c in CONTROLS]
-    if output_format == "json":
+def controls_command(args: argparse.Namespace) -> int:
+    """``secure-fargate controls [--format text|json] [--standard ...]``: the controls, in catalogue order."""
+    try:
+        chosen = CONTROLS if args.standard is None else run_settings(args)[0]
+    except TemplateError as error:
+        print(f"secure-fargate: error: {escape(str(error))}", file=sys.stderr)
+        return ERROR
+    records = [control_record(c) for c in chosen]
+    if args.format == "json":
         print(json.dumps(records, indent=2))
-    else:
-        for r in records:
-            ack = "acknowledgeable" if r["acknowledgeable"] else "invariant"
-            print(f"{r['id']:<24} {r['resource_type']:<28} {r['severity']:<8} {ack:<15} {r['title']}")
+        return 0
+    for r in records:
+        ack = "acknowledgeable" if r["acknowledgeable"] else "invariant"
+        standards = ",".join(r["standards"])  # type: ignore[arg-type]
+        print(
+            f"{r['id']:<24} {r['severity']:<8} {r['scope']:<9} {ack:<15} {standards:<15} {r['resource_type']:<28} "
+            f"{r['title']}"
+        )
     return 0
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options every judging command shares: which controls run and which findings fail the run."""
+    parser.add_argument(
+        "--standard",
+        default=",".join(DEFAULT_STANDARDS),
+        metavar="S1,S2",
+        help=f"standards whose controls run: {', '.join(STANDARDS)} or all (default: {','.join(DEFAULT_STANDARDS)})",
+    )
+    parser.add_argument(
+        "--fail-on",
+        default=DEFAULT_FAIL_ON.value,
+        metavar="SEVERITY",
+        help="lowest severity of an open finding that fails the run: CRITICAL, HIGH, MEDIUM, LOW or INFORMATIONAL "
+        f"(default: {DEFAULT_FAIL_ON.value}, every finding fails)",
+    )
+    parser.add_argument(
+        "--external-controls",
+        action="append",
+        metavar="PATH",
+        help="a Python file or package declaring controls of your own (repeatable)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -129,11 +197,16 @@ def _parser() -> argparse.ArgumentParser:
         "--required-tag-keys",
         default="",
         metavar="K1,K2",
-        help="tag keys ECS.13/14/15 require (Security Hub requiredTagKeys; at most 6); default: any one tag",
+        help="tag keys ECS.13/14/15 require (Security Hub requiredTagKeys; at most 6; with --standard tagging); "
+        "default: any one tag",
     )
-    scan.add_arguments(commands.add_parser("scan", help="audit the live ECS services of an account (read-only)"))
-    listing = commands.add_parser("controls", help="list every control of the pack")
+    add_run_options(checker)
+    scanner = commands.add_parser("scan", help="audit the live ECS services of an account (read-only)")
+    scan.add_arguments(scanner)
+    add_run_options(scanner)
+    listing = commands.add_parser("controls", help="list the controls of the pack (every one unless --standard)")
     listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--standard", default=None, metavar="S1,S2", help="only the controls of these standards")
     return parser
 
 
@@ -141,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": check,
     "scan": lambda args: scan.run(args),
-    "controls": lambda args: controls_command(args.format),
+    "controls": controls_command,
 }
 
 

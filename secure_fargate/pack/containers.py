@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 
+from . import examples as ex
 from ._template import (
     JSON,
     UNKNOWN,
@@ -27,8 +28,10 @@ from ._template import (
     may_be_true,
     objects,
     possible_values,
+    shallow_branches,
     shallow_values,
 )
+from .control import FSBP, HIGH, MEDIUM, Scope, container_control
 
 # --------------------------------------------------------------------------------------------- predicates
 
@@ -374,6 +377,19 @@ def container_name(container: Mapping[str, JSON]) -> str | None:
     return name if isinstance(name, str) else None
 
 
+@container_control(
+    "ECS.4",
+    title="Containers do not run privileged",
+    severity=HIGH,
+    severity_reason="Security Hub rates ECS.4 High: a privileged container owns the host's devices and capabilities",
+    standards=(FSBP,),
+    acknowledgeable=False,
+    rationale="A privileged container has every capability and device of the host; Fargate rejects it at deploy.",
+    remediation="remove Privileged or set it false; add the one capability needed (only SYS_PTRACE on Fargate) instead",
+    source="CON316: drop Linux capabilities; Security Hub ECS.4",
+    failing=ex.task(ex.container(Privileged=True)),
+    passing=ex.task(ex.container(Privileged=False)),
+)
 def check_privileged(container: Mapping[str, JSON]) -> str | None:
     """ECS.4: the container must not run privileged."""
     values = _values(container, "Privileged")
@@ -382,6 +398,19 @@ def check_privileged(container: Mapping[str, JSON]) -> str | None:
     return None
 
 
+@container_control(
+    "ECS.5",
+    title="Containers have a read-only root filesystem",
+    severity=HIGH,
+    severity_reason="Security Hub rates ECS.5 High: a writable root lets an intruder drop tools and persist",
+    standards=(FSBP,),
+    rationale="A writable root lets an intruder drop tools and persist; writable paths should be explicit volumes.",
+    remediation="ReadonlyRootFilesystem: true and mount writable paths as task volumes "
+    "(ContainerOptions.writable_paths)",
+    source="CON316: read-only root filesystems with separate writable volumes; Security Hub ECS.5",
+    failing=ex.task(ex.container(ReadonlyRootFilesystem=False)),
+    passing=ex.task(ex.container(ReadonlyRootFilesystem=True)),
+)
 def check_readonly_root(container: Mapping[str, JSON]) -> str | None:
     """ECS.5: ReadonlyRootFilesystem must be true; absent counts as false."""
     values = _values(container, "ReadonlyRootFilesystem")
@@ -446,6 +475,27 @@ def command_problems(container: Mapping[str, JSON]) -> Items:
     return found
 
 
+@container_control(
+    "ECS.8",
+    scope=Scope.VARIABLE,
+    title="No secret in plain environment variables or on the command line",
+    severity=HIGH,
+    severity_reason="Security Hub rates ECS.8 High: a plaintext credential is readable by every "
+    "DescribeTaskDefinition caller",
+    standards=(FSBP,),
+    rationale="Environment values and command lines are visible in the task definition to every "
+    "ecs:DescribeTaskDefinition caller, and in logs; secret names are judged by name (DB_PASS, STRIPE_KEY, ...) and "
+    "values by shape (scheme://user:pass@, AKIA..., PEM keys, tokens).",
+    remediation="move the value to Secrets (ValueFrom a Secrets Manager secret or SSM parameter: "
+    "ContainerOptions.secrets)",
+    source="CON316: secrets from Secrets Manager, not environment variables; Security Hub ECS.8",
+    failing=ex.task(ex.container(Environment=[{"Name": "DB_PASSWORD", "Value": "hunter2-prod"}])),
+    passing=ex.task(
+        ex.container(
+            Secrets=[{"Name": "DB_PASSWORD", "ValueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db"}]
+        )
+    ),
+)
 def check_environment(container: Mapping[str, JSON]) -> Items:
     """ECS.8: no secret in plain environment variables (by name or by value) or on the command line."""
     return environment_problems(container) + command_problems(container)
@@ -468,6 +518,22 @@ def _log_problem(config: JSON) -> str | None:
     return None
 
 
+@container_control(
+    "ECS.9",
+    title="Containers ship logs: a real log driver with its destination",
+    severity=HIGH,
+    severity_reason="Security Hub rates ECS.9 High: without logs there is no trail for detection or response",
+    standards=(FSBP,),
+    rationale="Without logs there is no trail of what ran: LogDriver none, host-only drivers (json-file, journald) "
+    "and a driver without its destination (awslogs without awslogs-group) keep none.",
+    remediation="LogConfiguration with LogDriver awslogs and an awslogs-group option (SecureFargateService creates "
+    "the log group)",
+    source="Security Hub ECS.9",
+    failing=ex.task(ex.container(LogConfiguration={"LogDriver": "json-file"})),
+    passing=ex.task(
+        ex.container(LogConfiguration={"LogDriver": "awslogs", "Options": {"awslogs-group": {"Ref": "Logs"}}})
+    ),
+)
 def check_logging(container: Mapping[str, JSON]) -> str | None:
     """ECS.9: every container has a log configuration with a real driver and its destination."""
     for config in shallow_values(container.get("LogConfiguration")):
@@ -477,6 +543,20 @@ def check_logging(container: Mapping[str, JSON]) -> str | None:
     return None
 
 
+@container_control(
+    "ECS.20",
+    title="Containers run as a non-root user",
+    severity=MEDIUM,
+    severity_reason="Security Hub rates ECS.20 Medium: root in the container is not root on Fargate's host, but "
+    "owns the container",
+    standards=(FSBP,),
+    rationale="A root process that escapes the application owns the container; absent User means the image's "
+    "default, usually root.",
+    remediation="User: a non-root uid such as 1000:1000 (ContainerOptions.user)",
+    source="CON316: never run as root; Security Hub ECS.20",
+    failing=ex.task(ex.container(User="0")),
+    passing=ex.task(ex.container(User="1000:1000")),
+)
 def check_user(container: Mapping[str, JSON]) -> str | None:
     """ECS.20: the container must name a non-root User; absent counts as root."""
     values = _values(container, "User")
@@ -534,6 +614,19 @@ def added_capabilities(container: Mapping[str, JSON]) -> list[str]:
     return sorted({capability_name(c) for add, _ in capability_sets(container) for c in add})
 
 
+@container_control(
+    "SF.CAPABILITIES",
+    title="Containers drop ALL capabilities and add none but SYS_PTRACE",
+    severity=HIGH,
+    severity_reason="every kept capability is kernel attack surface an intruder inherits",
+    acknowledgeable=False,
+    rationale="Least privilege for the kernel: Fargate allows adding only SYS_PTRACE, which security agents need.",
+    remediation="LinuxParameters.Capabilities: {Drop: [ALL]} with Add at most [SYS_PTRACE] (SecureFargateService "
+    "drops ALL)",
+    source="CON316: drop Linux capabilities",
+    failing=ex.task(ex.container(LinuxParameters={"Capabilities": {"Add": ["NET_ADMIN"]}})),
+    passing=ex.task(ex.container(LinuxParameters={"Capabilities": {"Drop": ["ALL"]}})),
+)
 def check_capabilities(container: Mapping[str, JSON]) -> str | None:
     """SF.CAPABILITIES: drop ALL; add nothing but SYS_PTRACE."""
     for add, drop in capability_sets(container):
@@ -652,20 +745,49 @@ def _join_tail_pin(image: JSON) -> ImagePin | None:
     return image_pin("x" + tail)
 
 
+@container_control(
+    "SF.IMAGE",
+    title="Images are pinned (a digest; never :latest or untagged)",
+    severity=MEDIUM,
+    severity_reason="a moving tag changes what runs without a deployment, but needs a registry write to exploit",
+    rationale="Know what you run: a mutable tag can change under a running service.",
+    remediation="Image pinned by digest (repo@sha256:...), e.g. ImageSource.from_ecr(repo, digest=...)",
+    source="CON316: know and pin your images",
+    failing=ex.task(ex.container(Image="nginx:latest")),
+    passing=ex.task(ex.container(Image="nginx@sha256:" + "0" * 64)),
+)
 def check_image(container: Mapping[str, JSON]) -> str | None:
     """SF.IMAGE: the image must be pinned (a tag other than latest, or better a digest)."""
-    image = container.get("Image")
-    images = _strings(image)
-    for candidate in images:
-        pin = image_pin(candidate)
-        if pin in (ImagePin.LATEST, ImagePin.UNTAGGED):
-            return f"image {candidate} is {pin.value}; pin a digest (@sha256:...)"
-    pin_of_tail = None if images else _join_tail_pin(image)
-    if pin_of_tail in (ImagePin.LATEST, ImagePin.UNTAGGED):
-        return f"image (ECR) is {pin_of_tail.value}; pin a digest (@sha256:...)"  # type: ignore[union-attr]
+    for branch in shallow_branches(container.get("Image")):
+        for candidate in _strings(branch):
+            pin = image_pin(candidate)
+            if pin in (ImagePin.LATEST, ImagePin.UNTAGGED):
+                return f"image {candidate} is {pin.value}; pin a digest (@sha256:...)"
+        pin_of_tail = None if _strings(branch) else _join_tail_pin(branch)
+        if pin_of_tail in (ImagePin.LATEST, ImagePin.UNTAGGED):
+            return f"image (ECR) is {pin_of_tail.value}; pin a digest (@sha256:...)"  # type: ignore[union-attr]
     return None
 
 
+@container_control(
+    "SF.MOUNTS",
+    title="No writable mount over a system path",
+    severity=MEDIUM,
+    severity_reason="it re-opens what the read-only root closes, for one path at a time",
+    rationale="A read-write volume over /usr, /etc, /lib*, ... lets one container replace binaries or "
+    "configuration that the read-only root filesystem was protecting.",
+    remediation="mount writable task volumes on application paths (/tmp, /var/cache/app: "
+    "ContainerOptions.writable_paths) or set ReadOnly: true",
+    source="CON316: read-only root filesystems with separate writable volumes",
+    failing=ex.task(
+        ex.container(MountPoints=[{"SourceVolume": "scratch", "ContainerPath": "/etc", "ReadOnly": False}]),
+        Volumes=[{"Name": "scratch"}],
+    ),
+    passing=ex.task(
+        ex.container(MountPoints=[{"SourceVolume": "scratch", "ContainerPath": "/tmp", "ReadOnly": False}]),
+        Volumes=[{"Name": "scratch"}],
+    ),
+)
 def check_mounts(container: Mapping[str, JSON]) -> Items:
     """SF.MOUNTS: (container path, message) for each read-write mount over a system path."""
     found: Items = []

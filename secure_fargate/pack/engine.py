@@ -22,13 +22,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ._template import Template, evaluating
-from .catalog import CONTROLS, Control
+from .catalog import controls_in
+from .control import DEFAULT_FAIL_ON, Control, Scope, Severity, Violation
 from .reasons import reason_problem
 from .template_set import TemplateSet
 
 METADATA_KEY = "secure-fargate"
-#: The control whose acknowledgements name a variable as well as a container.
-PER_VARIABLE_CONTROL = "ECS.8"
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,10 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def fails(self, fail_on: Severity = DEFAULT_FAIL_ON) -> bool:
+        """True when this finding is open and at least as severe as ``fail_on``."""
+        return not self.acknowledged and Severity(self.severity).rank >= fail_on.rank
 
 
 def acknowledgement_entries(resource: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -74,50 +77,60 @@ def acknowledgements(resource: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _matches(entry: Mapping[str, Any], control: str, container: str | None, item: str | None) -> bool:
-    if entry.get("control") != control or entry.get("container") != container:
+def _matches(entry: Mapping[str, Any], control: Control, container: str | None, item: str | None) -> bool:
+    if entry.get("control") != control.id or entry.get("container") != container:
         return False
     if container is None:
         return entry.get("variable") is None and entry.get("item") is None
-    if control == PER_VARIABLE_CONTROL:
+    if control.scope is Scope.VARIABLE:
         return entry.get("variable") == item
     return entry.get("item") in (None, item)
+
+
+def finding_acknowledgeable(control: Control, container: str | None) -> bool:
+    """Whether a finding can be acknowledged: never for an invariant; for a per-container (or per-variable)
+    control only when the finding names its container (a task-wide finding of such a control, like SF.MEMORY's
+    budget, has no subject an acknowledgement could name)."""
+    return control.acknowledgeable and (control.scope is Scope.RESOURCE or container is not None)
 
 
 def acknowledgement_for(
     entries: Sequence[Mapping[str, Any]], control: Control, container: str | None, item: str | None
 ) -> str | None:
     """The reason of the entry acknowledging this finding, or None (always None for an invariant control)."""
-    if not control.acknowledgeable:
+    if not finding_acknowledgeable(control, container):
         return None
     for entry in entries:
-        if _matches(entry, control.id, container, item):
+        if _matches(entry, control, container, item):
             return str(entry["reason"]).strip()
     return None
 
 
-def _normalized(found: Sequence[Any]) -> tuple[str | None, str, str | None]:
-    """A check's (container, message) or (container, message, item) as one shape."""
-    container, message = found[0], found[1]
-    item = found[2] if len(found) > 2 else None
-    return container, str(message), item
+def _violation(found: Any, control: Control) -> Violation:
+    """A rule's result, checked: every rule returns :class:`Violation` values (an external rule that returns a
+    plain (container, message[, item]) tuple is taken as one)."""
+    if isinstance(found, Violation):
+        return found
+    if isinstance(found, tuple) and len(found) in (2, 3) and isinstance(found[1], str):
+        return Violation(*found)
+    raise TypeError(f"control {control.id}: its rule returned {type(found).__name__}, not a Violation")
 
 
 def evaluate(
-    template: Template, controls: Iterable[Control] = CONTROLS, template_set: TemplateSet | None = None
+    template: Template, controls: Iterable[Control] | None = None, template_set: TemplateSet | None = None
 ) -> list[Finding]:
     """Every finding (acknowledged or not) of ``controls`` over ``template``.
 
     Args:
         template: the template whose resources are judged.
-        controls: the controls to run. Default: every control of the pack.
+        controls: the controls to run. Default: the default standards' (``control.DEFAULT_STANDARDS``).
         template_set: the templates ``template`` is judged with (its cdk.out), so that rules follow references
             across stacks. Default: the set ``template`` was last put in, or ``template`` alone.
     """
     if template_set is not None:
         template.context["set"] = template_set
     with evaluating(template):
-        return _findings(template, controls)
+        return _findings(template, controls_in() if controls is None else controls)
 
 
 def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
@@ -127,7 +140,7 @@ def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
         for logical_id, resource in template.of_type(control.resource_type):
             entries = acknowledgement_entries(resource)
             for raw in control.check(logical_id, resource, template):
-                container, message, item = _normalized(raw)
+                container, message, item = _violation(raw, control)
                 key = (control.id, logical_id, container, item, message)
                 if key in seen:
                     continue
@@ -139,16 +152,16 @@ def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
                         logical_id,
                         container,
                         message,
-                        control.severity,
+                        control.severity.value,
                         acknowledgement_for(entries, control, container, item),
                         item,
-                        control.acknowledgeable,
+                        finding_acknowledgeable(control, container),
                     )
                 )
     return findings
 
 
-def evaluate_set(templates: Iterable[Template], controls: Iterable[Control] = CONTROLS) -> list[Finding]:
+def evaluate_set(templates: Iterable[Template], controls: Iterable[Control] | None = None) -> list[Finding]:
     """Every finding of ``controls`` over ``templates`` judged together as one set (one cloud assembly).
 
     A policy in one stack that widens a role of another, an ingress rule that opens another stack's security
@@ -158,8 +171,8 @@ def evaluate_set(templates: Iterable[Template], controls: Iterable[Control] = CO
 
     Args:
         templates: the templates of one cloud assembly (stacks and nested stacks).
-        controls: the controls to run. Default: every control of the pack.
+        controls: the controls to run. Default: the default standards' (``control.DEFAULT_STANDARDS``).
     """
-    controls = list(controls)
+    controls = list(controls_in() if controls is None else controls)
     template_set = TemplateSet(templates)
     return [f for t in template_set.templates for f in evaluate(t, controls, template_set)]

@@ -21,14 +21,36 @@ the standard library only: this module runs in the Lambda with nothing but ``sec
 from __future__ import annotations
 
 import json
+import os
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .catalog import parse_fail_on, selection
+from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, Control, Severity
 from .engine import Finding
 from .loader import TemplateError, parse_template
 from .verdict import PASS, verdict
+
+#: The function's environment variables that choose, as ``check --standard/--fail-on`` do, what the hook judges.
+STANDARDS_VARIABLE = "SECURE_FARGATE_STANDARDS"
+FAIL_ON_VARIABLE = "SECURE_FARGATE_FAIL_ON"
+
+
+def settings(environ: Mapping[str, str] | None = None) -> tuple[tuple[Control, ...], Severity]:
+    """The controls and fail-on threshold the hook's environment chooses (defaults: ``check``'s).
+    ValueError naming the variable for a bad value."""
+    environ = os.environ if environ is None else environ
+    try:
+        controls = selection(environ.get(STANDARDS_VARIABLE) or ",".join(DEFAULT_STANDARDS))
+    except ValueError as error:
+        raise ValueError(f"{STANDARDS_VARIABLE}: {error}") from None
+    try:
+        fail_on = parse_fail_on(environ.get(FAIL_ON_VARIABLE) or DEFAULT_FAIL_ON.value)
+    except ValueError as error:
+        raise ValueError(f"{FAIL_ON_VARIABLE}: {error}") from None
+    return controls, fail_on
 
 #: CloudFormation truncates a hook message at 4096 characters (Cloud Control API at 1024; we take no such target).
 MESSAGE_LIMIT = 4096
@@ -117,10 +139,14 @@ def _evaluate(event: Any, fetch: Fetch, token: str) -> dict[str, Any]:
     text = _template_text(data.get("payload"), fetch)
     if not text:
         return _response(token, "SUCCESS", f"secure-fargate: {stack}: no template in the request; nothing to judge")
-    findings, code = verdict([parse_template(text, stack)])
+    try:
+        controls, fail_on = settings()
+    except ValueError as error:
+        return _response(token, "FAILED", f"secure-fargate: misconfigured hook: {error}", "InternalFailure")
+    findings, code = verdict([parse_template(text, stack)], controls, fail_on)
     if code == PASS:
-        return _response(token, "SUCCESS", summary(stack, findings, passed=True))
-    return _response(token, "FAILED", summary(stack, findings, passed=False), "NonCompliant")
+        return _response(token, "SUCCESS", summary(stack, findings, passed=True, fail_on=fail_on))
+    return _response(token, "FAILED", summary(stack, findings, passed=False, fail_on=fail_on), "NonCompliant")
 
 
 def _template_text(url: Any, fetch: Fetch) -> str:
@@ -144,14 +170,18 @@ def _where(finding: Finding) -> str:
     return f"{finding.resource}{container}{item}"
 
 
-def summary(stack: str, findings: list[Finding], *, passed: bool) -> str:
+def summary(stack: str, findings: list[Finding], *, passed: bool, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     """The hook message: control IDs and resources of the open findings (or the acknowledged ones), within
     CloudFormation's limit; what is cut is counted, never silently dropped."""
     open_findings = [f for f in findings if not f.acknowledged]
     acknowledged = len(findings) - len(open_findings)
     if passed:
+        below = [f for f in open_findings if not f.fails(fail_on)]
         head = f"secure-fargate: {stack} passes ({acknowledged} acknowledged finding(s))"
-        items = [f"{f.control} {_where(f)}: acknowledged: {f.acknowledged}" for f in findings]
+        if below:
+            head = head[:-1] + f", {len(below)} open below --fail-on {fail_on.value})"
+        items = [f"{f.control} {_where(f)}: acknowledged: {f.acknowledged}" for f in findings if f.acknowledged]
+        items += [f"{f.control} {_where(f)}: {f.severity} below {fail_on.value}: {f.message}" for f in below]
     else:
         head = (
             f"secure-fargate: {stack} fails {len({f.control for f in open_findings})} control(s) with "

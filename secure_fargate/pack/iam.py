@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from . import examples as ex
 from . import managed_policies
 from ._template import JSON, Template, properties
+from .control import HIGH, TASK, Violation, resource_control
 from .template_set import (
     ResourceKey,
     TemplateSet,
@@ -34,7 +36,7 @@ from .template_set import (
     template_set_of,
 )
 
-Found = list[tuple[str | None, str]]
+Found = list[Violation]
 
 #: ECR's token call has no resource-level permission: the one wildcard resource an execution role needs.
 WILDCARD_RESOURCE_ACTIONS: frozenset[str] = frozenset({"ecr:getauthorizationtoken"})
@@ -206,9 +208,22 @@ def role_of(template: Template, value: JSON, template_set: TemplateSet | None = 
 
 
 def task_roles(template: Template, task: Mapping[str, JSON]) -> tuple[Role | None, Role | None]:
-    """(task role, execution role) of a task definition, wherever in the set they are defined."""
+    """(task role, execution role) of a task definition, wherever in the set they are defined (the first
+    branch of each; :func:`role_pairs` gives every branch)."""
+    return role_pairs(template, task)[0]
+
+
+def role_pairs(template: Template, task: Mapping[str, JSON]) -> list[tuple[Role | None, Role | None]]:
+    """Every (task role, execution role) a task definition may deploy with: each branch of an ``Fn::If`` over
+    either ARN (None where the role is absent or unknown)."""
     props = properties(task)
-    return role_of(template, props.get("TaskRoleArn")), role_of(template, props.get("ExecutionRoleArn"))
+    pairs: list[tuple[Role | None, Role | None]] = []
+    for task_value in alternatives(props.get("TaskRoleArn")) or [None]:
+        for execution_value in alternatives(props.get("ExecutionRoleArn")) or [None]:
+            pair = (role_of(template, task_value), role_of(template, execution_value))
+            if pair not in pairs:
+                pairs.append(pair)
+    return pairs
 
 
 # --- what the role may do ------------------------------------------------------------------------------
@@ -218,9 +233,10 @@ def _statements(template_set: TemplateSet, index: int, document: JSON, source: s
     template = template_set.templates[index]
     for doc in alternatives(document):
         statements = doc.get("Statement") if isinstance(doc, dict) else None
-        for statement in items_of(statements if isinstance(statements, list) else [statements]):
-            if isinstance(statement, dict):
-                yield _statement(template_set, template, statement, source)
+        for option in alternatives(statements):  # a list, or a single statement object
+            for statement in items_of(option) if isinstance(option, list) else [option]:
+                if isinstance(statement, dict):
+                    yield _statement(template_set, template, statement, source)
 
 
 def _rendered(template_set: TemplateSet, template: Template, value: JSON) -> tuple[str | None, ...]:
@@ -358,7 +374,7 @@ def effective_statements(role: Role, template_set: TemplateSet) -> list[Statemen
 
 def _broad_managed(role: Role, perms: Permissions) -> Found:
     broad = sorted({name for name in perms.aws_managed if managed_policies.is_broad(name)})
-    return [(None, f"role {role.label} has the broad AWS managed policy {name}") for name in broad]
+    return [Violation(None, f"role {role.label} has the broad AWS managed policy {name}") for name in broad]
 
 
 def _execution_statement_problems(statement: Statement) -> Iterator[str]:
@@ -375,12 +391,43 @@ def _execution_statement_problems(statement: Statement) -> Iterator[str]:
         yield f"{beyond} on every resource of the service ({everything}) ({statement.source})"
 
 
+@resource_control(
+    "SF.EXECUTION_ROLE",
+    resource_types=(TASK,),
+    title="The execution role reaches named resources only (a wildcard resource only for ecr:GetAuthorizationToken)",
+    severity=HIGH,
+    severity_reason="a wildcard lets every task of the role read every secret or image of the account",
+    acknowledgeable=False,
+    rationale="The execution role pulls the image, reads the injected secrets and writes logs: it should reach "
+    "exactly those, not every secret of the account (arn:...:secret:*).",
+    remediation="grant the execution role per resource (CDK's grants: secret.grant_read, repository.grant_pull, "
+    "bucket.grant_read(role, key)); no service-wide action, no NotAction, no broad AWS managed policy",
+    source="CON316: a task role separate from the execution role; least privilege",
+    failing=ex.roles_task(
+        execution=({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},)
+    ),
+    passing=ex.roles_task(
+        execution=(
+            {
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+            },
+        )
+    ),
+)
 def check_execution_role_scope(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.EXECUTION_ROLE: the execution role reaches named resources only: no wildcard over a whole service's
     resources (``*``, ``arn:...:secret:*``) but for ``ecr:GetAuthorizationToken``, no service-wide action
     (``s3:*``), no ``NotAction``/``NotResource``, no broad AWS managed policy. CDK's grants scoped to one resource
     (``s3:GetObject*`` on one object) pass."""
-    _, execution_role = task_roles(template, task)
+    found: Found = []
+    for execution_role in dict.fromkeys(pair[1] for pair in role_pairs(template, task)):
+        found += _execution_role_scope(template, execution_role)
+    return found
+
+
+def _execution_role_scope(template: Template, execution_role: Role | None) -> Found:
     if execution_role is None:
         return []
     template_set = template_set_of(template)
@@ -399,7 +446,7 @@ def _execution_role_findings(execution_role: Role, perms: Permissions) -> Found:
     for statement in perms.statements:
         if statement.allow:
             messages.update(dict.fromkeys(_execution_statement_problems(statement)))
-    return found + [(None, f"execution role {execution_role.label} allows {m}") for m in messages]
+    return found + [Violation(None, f"execution role {execution_role.label} allows {m}") for m in messages]
 
 
 def _key_identity(rendered: str) -> object:
@@ -475,10 +522,37 @@ def _reads_with_assumable(role: Role, template_set: TemplateSet) -> dict[str, se
     return reads
 
 
+@resource_control(
+    "SF.SECRETS",
+    resource_types=(TASK,),
+    title="The task role cannot read secrets",
+    severity=HIGH,
+    severity_reason="an intruder in the application reads the secrets with the application's own credentials",
+    acknowledgeable=False,
+    rationale="Secrets are injected at start by the execution role; the application's own identity needs no read.",
+    remediation="inject the secret with ecs.Secret.from_secrets_manager / from_ssm_parameter (granted to the "
+    "execution role) and remove secretsmanager:/ssm: reads and kms:Decrypt on the secrets' keys from the task role",
+    source="CON316: secrets from Secrets Manager, injected by the execution role",
+    failing=ex.roles_task(
+        task_statements=(
+            {
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+            },
+        )
+    ),
+    passing=ex.roles_task(
+        task_statements=({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::uploads/*"},)
+    ),
+)
 def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.SECRETS: the task role (the application's identity) cannot read secrets or parameters, itself or
     through a role that trusts it; injection at start goes through the execution role."""
-    task_role, execution_role = task_roles(template, task)
+    return [v for pair in role_pairs(template, task) for v in _task_role_secrets(template, *pair)]
+
+
+def _task_role_secrets(template: Template, task_role: Role | None, execution_role: Role | None) -> Found:
     if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
         return []
     template_set = template_set_of(template)
@@ -491,7 +565,7 @@ def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template:
         return []
     sources = sorted({s for found in reads.values() for s in found})
     message = f"task role {task_role.label} may call {sorted(reads)} (granted by {sources}); use the execution role"
-    return [(None, message)]
+    return [Violation(None, message)]
 
 
 def _covers_role(resource: str | None, role: Role) -> bool:
@@ -528,10 +602,29 @@ def _task_statement_problems(statement: Statement) -> Iterator[str]:
         yield f"every action ('*') ({statement.source})"
 
 
+@resource_control(
+    "SF.TASK_ROLE",
+    resource_types=(TASK,),
+    title="The task role has no '*' action, no broad managed policy, and cannot assume or pass the execution role",
+    severity=HIGH,
+    severity_reason="the task role is what an intruder in the application holds",
+    rationale="The task role is what an intruder in the application gets: least privilege, and no way to the "
+    "execution role's image and secret access.",
+    remediation="grant the task role named actions on named resources (CDK's grants); drop AdministratorAccess-style "
+    "managed policies, NotAction statements and sts:AssumeRole / iam:PassRole on the execution role or '*'",
+    source="CON316: a task role separate from the execution role; least privilege",
+    failing=ex.roles_task(task_statements=({"Effect": "Allow", "Action": "*", "Resource": "*"},)),
+    passing=ex.roles_task(
+        task_statements=({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::uploads/*"},)
+    ),
+)
 def check_task_role(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.TASK_ROLE: the application's role has no ``*`` action, no ``NotAction``/``NotResource`` statement, no
     broad AWS managed policy, and cannot assume or pass the execution role (or any role, via ``*``)."""
-    task_role, execution_role = task_roles(template, task)
+    return [v for pair in role_pairs(template, task) for v in _task_role_problems(template, *pair)]
+
+
+def _task_role_problems(template: Template, task_role: Role | None, execution_role: Role | None) -> Found:
     if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
         return []
     template_set = template_set_of(template)
@@ -552,4 +645,4 @@ def _task_role_findings(task_role: Role, execution_role: Role | None, perms: Per
             messages.update(dict.fromkeys(_task_statement_problems(statement)))
     messages.update(dict.fromkeys(_role_hops(perms, execution_role)))
     found = _broad_managed(task_role, perms)
-    return found + [(None, f"task role {task_role.label} allows {m}") for m in messages]
+    return found + [Violation(None, f"task role {task_role.label} allows {m}") for m in messages]

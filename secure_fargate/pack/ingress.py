@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
-from ._template import JSON, Template, possible_values, properties
+from . import examples as ex
+from ._template import JSON, Template, objects_at, possible_values, properties
+from .control import HIGH, SERVICE, Violation, resource_control
 from .template_set import TemplateSet, alternatives, is_literal, items_of, template_set_of
 
-Found = list[tuple[str | None, str]]
+Found = list[Violation]
 
 #: Ranges no internet host can come from: RFC 1918 private, RFC 6598 shared (CGNAT), link-local, loopback,
 #: IPv6 unique-local (fc00::/7), link-local and loopback.
@@ -105,22 +107,59 @@ def _separate_findings(template_set: TemplateSet, identity: str, label: str) -> 
             yield f"security group {label} allows ingress from {cidr} ({template_set.describe((index, logical_id))})"
 
 
+def _awsvpc_configurations(service: Mapping[str, JSON]) -> list[Mapping[str, JSON]]:
+    """Every awsvpc configuration the service may deploy with (each branch of an ``Fn::If`` on the way)."""
+    return objects_at(properties(service), "NetworkConfiguration", "AwsvpcConfiguration")
+
+
 def _service_groups(service: Mapping[str, JSON]) -> list[JSON]:
-    network = properties(service).get("NetworkConfiguration")
-    config = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
-    return items_of(config.get("SecurityGroups")) if isinstance(config, dict) else []
+    return [group for config in _awsvpc_configurations(service) for group in items_of(config.get("SecurityGroups"))]
 
 
 def _without_groups(service: Mapping[str, JSON]) -> bool:
-    """True when the service's awsvpc configuration names no security group (absent, or ``AWS::NoValue``)."""
-    network = properties(service).get("NetworkConfiguration")
-    config = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
-    if not isinstance(config, dict):
-        return False
-    values = possible_values(config.get("SecurityGroups"))
-    return isinstance(values, list) and any(v is None or v == [] for v in values)
+    """True when an awsvpc configuration of the service names no security group (absent, or ``AWS::NoValue``)."""
+    for config in _awsvpc_configurations(service):
+        values = possible_values(config.get("SecurityGroups"))
+        if isinstance(values, list) and any(v is None or v == [] for v in values):
+            return True
+    return False
 
 
+@resource_control(
+    "SF.INGRESS",
+    resource_types=(SERVICE,),
+    title="Service security groups admit no public address range",
+    severity=HIGH,
+    severity_reason="the tasks are reachable from the internet around the load balancer",
+    rationale="Tasks should be reached only through the load balancer's security group (or private ranges).",
+    remediation="allow ingress from the load balancer's security group (service.connections.allow_from(alb, port)) "
+    "or a private CIDR; remove rules from public ranges, in this stack and in others",
+    source="CON316: one security group per task, reached through the load balancer",
+    failing={
+        **ex.service(NetworkConfiguration=ex.awsvpc(SecurityGroups=[{"Fn::GetAtt": ["Sg", "GroupId"]}])),
+        "Sg": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "tasks",
+                "SecurityGroupIngress": [
+                    {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "CidrIp": "0.0.0.0/0"}
+                ],
+            },
+        },
+    },
+    passing={
+        **ex.service(NetworkConfiguration=ex.awsvpc(SecurityGroups=[{"Fn::GetAtt": ["Sg", "GroupId"]}])),
+        "Sg": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "tasks",
+                "SecurityGroupIngress": [
+                    {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "CidrIp": "10.0.0.0/16"}
+                ],
+            },
+        },
+    },
+)
 def check_public_ingress(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """SF.INGRESS: no security group of the service admits a public CIDR, inline or through a separate ingress
     resource in any template of the set."""
@@ -138,7 +177,7 @@ def check_public_ingress(logical_id: str, service: Mapping[str, JSON], template:
         label = identity.split(":", 1)[1] if identity.startswith("id:") else _label(template_set, identity)
         messages.update(dict.fromkeys(_inline_findings(template_set, identity, label)))
         messages.update(dict.fromkeys(_separate_findings(template_set, identity, label)))
-    return [(None, m) for m in messages]
+    return [Violation(None, m) for m in messages]
 
 
 def _label(template_set: TemplateSet, identity: str) -> str:

@@ -224,3 +224,7 @@ def _cfn_yaml_loader() -> Any:
 
     Loader.add_multi_constructor("!", construct)
     return Loader
+
+
+#: The loader, for readers that need its node marks (``regions``: the line each resource is declared on).
+cfn_yaml_loader = _cfn_yaml_loader

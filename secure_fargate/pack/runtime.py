@@ -6,72 +6,99 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from ._template import JSON, UNKNOWN, Template, _Unknown, as_list, may_be_true, possible_values, properties
+from . import examples as ex
+from ._template import JSON, Template, _Unknown, may_be_true, possible_values, properties, values_at
+from .containers import container_name
+from .control import FSBP, MEDIUM, TASK, Scope, Violation, resource_control
+from .tasks import containers
 
-Found = list[tuple[str | None, str]]
+Found = list[Violation]
 
 #: Windows' built-in administrator inside a container (Windows user names are case-insensitive).
 WINDOWS_ADMINISTRATOR = "containeradministrator"
 
 
-def _single(value: JSON) -> JSON | _Unknown:
-    options = possible_values(value)
-    if isinstance(options, _Unknown) or len(options) != 1:
-        return UNKNOWN
-    return options[0]
-
-
 def _containers(task: Mapping[str, JSON]) -> Iterator[Mapping[str, JSON]]:
-    for item in as_list(properties(task).get("ContainerDefinitions")):
-        if isinstance(item, dict):
-            yield item
+    yield from containers(task)  # every container of every branch
 
 
 def _name(container: Mapping[str, JSON]) -> str | None:
-    name = container.get("Name")
-    return name if isinstance(name, str) else None
+    return container_name(container)
 
 
-def operating_system_family(task: Mapping[str, JSON]) -> JSON | _Unknown:
-    """The task definition's ``RuntimePlatform.OperatingSystemFamily`` (None when unset)."""
-    platform = properties(task).get("RuntimePlatform")
-    if platform is None:
-        return None
-    if not isinstance(platform, dict):
-        return UNKNOWN
-    return _single(platform.get("OperatingSystemFamily"))
+def operating_system_families(task: Mapping[str, JSON]) -> list[JSON] | _Unknown:
+    """Every value the task definition's ``RuntimePlatform.OperatingSystemFamily`` may take (None when unset)."""
+    return values_at(properties(task), "RuntimePlatform", "OperatingSystemFamily")
 
 
+def may_run_windows(task: Mapping[str, JSON]) -> bool:
+    """True when the task may run as Windows, as Security Hub ECS.21 reads it: a ``WINDOWS_SERVER_*`` family or
+    none at all, in any branch."""
+    families = operating_system_families(task)
+    if isinstance(families, _Unknown):
+        return False
+    return any(f is None or str(f).startswith("WINDOWS_SERVER") for f in families)
+
+
+@resource_control(
+    "ECS.21",
+    resource_types=(TASK,),
+    scope=Scope.CONTAINER,
+    title="Windows containers run as a non-administrator user",
+    severity=MEDIUM,
+    severity_reason="Security Hub rates ECS.21 Medium: the Windows counterpart of ECS.20",
+    standards=(FSBP,),
+    rationale="An administrator process that escapes the application owns the container; Security Hub also "
+    "applies this to task definitions without an OS family.",
+    remediation="set RuntimePlatform.OperatingSystemFamily: LINUX for Linux tasks; give Windows containers a User "
+    "other than ContainerAdministrator",
+    source="Security Hub ECS.21",
+    failing=ex.task(
+        ex.container(User="ContainerAdministrator"),
+        RuntimePlatform={"OperatingSystemFamily": "WINDOWS_SERVER_2022_CORE"},
+    ),
+    passing=ex.task(
+        ex.container(User="ContainerUser"), RuntimePlatform={"OperatingSystemFamily": "WINDOWS_SERVER_2022_CORE"}
+    ),
+)
 def check_windows_user(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """ECS.21 (``ecs-task-definition-windows-user-non-admin``, no parameters): evaluated when the OS family is
     a ``WINDOWS_SERVER_*`` family *or unset*; fails for a container whose ``User`` is absent or the default
     administrator ``containeradministrator``. Say ``LINUX`` explicitly and Linux tasks are out of its scope."""
-    family = operating_system_family(task)
-    if isinstance(family, _Unknown) or (family is not None and not str(family).startswith("WINDOWS_SERVER")):
+    if not may_run_windows(task):
         return []
     found: Found = []
     for container in _containers(task):
-        user = _single(container.get("User"))
-        if isinstance(user, _Unknown):
+        users = possible_values(container.get("User"))
+        if isinstance(users, _Unknown):
             continue
-        if user is None or str(user).strip() == "":
-            found.append(
-                (
-                    _name(container),
-                    "no User: a Windows container (or one of unset OS family) runs as the default administrator",
-                )
-            )
-        elif str(user).strip().lower() == WINDOWS_ADMINISTRATOR:
-            found.append((_name(container), f"runs as the Windows administrator {user!r}"))
+        if any(u is None or str(u).strip() == "" for u in users):
+            message = "no User: a Windows container (or one of unset OS family) runs as the default administrator"
+            found.append(Violation(_name(container), message))
+        elif any(str(u).strip().lower() == WINDOWS_ADMINISTRATOR for u in users):
+            admin = next(u for u in users if str(u).strip().lower() == WINDOWS_ADMINISTRATOR)
+            found.append(Violation(_name(container), f"runs as the Windows administrator {admin!r}"))
     return found
 
 
+@resource_control(
+    "SF.FAULT_INJECTION",
+    resource_types=(TASK,),
+    title="Fault injection is not enabled",
+    severity=MEDIUM,
+    severity_reason="requests to the task's fault endpoint can disrupt it: availability, not confidentiality",
+    rationale="EnableFaultInjection lets requests to the task's fault endpoint disrupt its network and processes.",
+    remediation="remove EnableFaultInjection outside chaos tests, or acknowledge it with the experiment's reason",
+    source="AWS ECS developer guide: fault injection with Amazon ECS and AWS FIS",
+    failing=ex.task(EnableFaultInjection=True),
+    passing=ex.task(EnableFaultInjection=False),
+)
 def check_fault_injection(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.FAULT_INJECTION: ``EnableFaultInjection`` lets whoever holds the task's fault-injection endpoint stall,
     drop or blackhole its traffic and stress its processes: a test feature, acknowledged where it is wanted."""
     options = possible_values(properties(task).get("EnableFaultInjection"))
     if not isinstance(options, _Unknown) and any(may_be_true(v) for v in options):
-        return [(None, "EnableFaultInjection is true")]
+        return [Violation(None, "EnableFaultInjection is true")]
     return []
 
 
@@ -96,13 +123,28 @@ def is_asset_image(image: JSON) -> bool:
     return any(ASSET_REPOSITORY.search(s) for s in _strings(image))
 
 
+@resource_control(
+    "SF.VERSION_CONSISTENCY",
+    resource_types=(TASK,),
+    scope=Scope.CONTAINER,
+    title="Image digests are resolved at deployment (VersionConsistency)",
+    severity=MEDIUM,
+    severity_reason="tasks started later may run another image than the one deployed",
+    rationale="With digest resolution off, tasks started later run whatever the tag points to by then.",
+    remediation="remove VersionConsistency: disabled (CDK asset images, tagged by content hash, are exempt)",
+    source="CON316: know and pin your images",
+    failing=ex.task(ex.container(Image="nginx:1.27", VersionConsistency="disabled")),
+    passing=ex.task(ex.container(Image="nginx:1.27")),
+)
 def check_version_consistency(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.VERSION_CONSISTENCY: ``VersionConsistency: disabled`` stops ECS resolving the image tag to a digest at
     deployment, so tasks started later (scale-out, replacement) can run whatever the tag points to by then.
     Accepted only for CDK asset images, whose tag is their content hash."""
     found: Found = []
     for container in _containers(task):
-        setting = _single(container.get("VersionConsistency"))
-        if setting == "disabled" and not is_asset_image(container.get("Image")):
-            found.append((_name(container), "VersionConsistency is disabled for an image that is not a CDK asset"))
+        settings = possible_values(container.get("VersionConsistency"))
+        disabled = not isinstance(settings, _Unknown) and "disabled" in settings
+        if disabled and not is_asset_image(container.get("Image")):
+            message = "VersionConsistency is disabled for an image that is not a CDK asset"
+            found.append(Violation(_name(container), message))
     return found

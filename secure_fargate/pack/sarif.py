@@ -9,10 +9,29 @@ from urllib.parse import quote
 
 from ._version import __version__
 from .catalog import CONTROLS
+from .control import Control, Severity
 from .engine import Finding
+from .regions import resource_lines
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {"error": "error", "warning": "warning"}
+#: Where each control's reference page is published; ``helpUri`` is this plus ``<ID>.md``. The generated pages
+#: live in the repository under docs/controls/ (PLACEHOLDER host, as the project URLs in pyproject.toml).
+DOCS_BASE_URI = "https://git.example.com/your-org/secure-fargate/blob/main/docs/controls/"
+#: SARIF levels and GitHub's numeric ``security-severity`` for Security Hub's labels.
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "warning",
+    Severity.INFORMATIONAL: "note",
+}
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFORMATIONAL: "0.0",
+}
 
 
 #: Where a template sits for SARIF: (uriBaseId, URI of the base directory, percent-encoded relative URI).
@@ -42,8 +61,41 @@ def _location(template: str, locations: Mapping[str, Location]) -> dict[str, Any
     return {"uri": quote(template.replace("\\", "/"), safe="/")}
 
 
+def rule(control: Control) -> dict[str, Any]:
+    """The SARIF ``reportingDescriptor`` of a control, derived from its declaration."""
+    return {
+        "id": control.id,
+        "name": control.id.replace(".", ""),
+        "shortDescription": {"text": control.title},
+        "fullDescription": {"text": control.rationale},
+        "defaultConfiguration": {"level": _LEVEL[control.severity]},
+        "help": {"text": control.fix},
+        "helpUri": DOCS_BASE_URI + quote(f"{control.id}.md"),
+        "properties": {
+            "tags": ["security", *control.standards],
+            "security-severity": _SECURITY_SEVERITY[control.severity],
+            "acknowledgeable": control.acknowledgeable,
+        },
+    }
+
+
+def file_lines(located: Sequence[tuple[Path, Path]]) -> dict[str, dict[str, int]]:
+    """Template name -> {logical ID: declaration line} for the files of one run (unreadable files: none)."""
+    lines: dict[str, dict[str, int]] = {}
+    for file, _ in located:
+        try:
+            lines[str(file)] = resource_lines(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeError):
+            lines[str(file)] = {}
+    return lines
+
+
 def report(
-    findings: list[Finding], version: str = __version__, locations: Mapping[str, Location] | None = None
+    findings: list[Finding],
+    version: str = __version__,
+    locations: Mapping[str, Location] | None = None,
+    controls: Sequence[Control] = CONTROLS,
+    lines: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
     """A SARIF log with one run; acknowledged findings carry an accepted external suppression.
 
@@ -52,36 +104,28 @@ def report(
         version: the tool version shown in the log (default: this package's).
         locations: template name -> location (``artifact_locations``); without it, URIs are the template names,
             percent-encoded.
+        controls: the controls that ran (the log's rules). Default: every control of the pack.
+        lines: template name -> {logical ID: line} (``file_lines``); a resource not in it points at line 1.
     """
-    locations = locations or {}
-    rules = [
-        {
-            "id": c.id,
-            "name": c.id.replace(".", ""),
-            "shortDescription": {"text": c.title},
-            "fullDescription": {"text": c.rationale},
-            "defaultConfiguration": {"level": _LEVEL.get(c.severity, "warning")},
-            "help": {"text": c.fix},
-            "properties": {
-                "tags": ["security", "aws-security-hub" if c.security_hub else "secure-fargate"],
-                "acknowledgeable": c.acknowledgeable,
-            },
-        }
-        for c in CONTROLS
-    ]
-    index = {c.id: i for i, c in enumerate(CONTROLS)}
+    locations, lines = locations or {}, lines or {}
+    ran = list(controls) + [c for c in CONTROLS if c not in controls and any(f.control == c.id for f in findings)]
+    rules = [rule(c) for c in ran]
+    # A finding of a control the log was not told about (a caller's own) still gets a rule: never a KeyError.
+    unknown = dict.fromkeys(f.control for f in findings if f.control not in {c.id for c in ran})
+    rules += [{"id": i, "name": i.replace(".", ""), "shortDescription": {"text": i}} for i in unknown]
+    index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
     for f in findings:
         result: dict[str, Any] = {
             "ruleId": f.control,
             "ruleIndex": index[f.control],
-            "level": _LEVEL.get(f.severity, "warning"),
+            "level": _LEVEL[Severity(f.severity)],
             "message": {"text": f"{f.resource}" + (f" ({f.container})" if f.container else "") + f": {f.message}"},
             "locations": [
                 {
                     "physicalLocation": {
                         "artifactLocation": _location(f.template, locations),
-                        "region": {"startLine": 1},
+                        "region": {"startLine": lines.get(f.template, {}).get(f.resource, 1)},
                     },
                     "logicalLocations": [{"name": f.resource, "kind": "resource"}],
                 }

@@ -27,6 +27,8 @@ from typing import Any
 
 from . import sarif
 from ._template import Template
+from .catalog import controls_in
+from .control import DEFAULT_FAIL_ON, Control, Severity
 from .engine import METADATA_KEY, Finding
 from .reasons import reason_problem
 from .report import text_report
@@ -509,6 +511,8 @@ def scan_account(
     clusters: Sequence[str] = (),
     acknowledgements: Sequence[LiveAcknowledgement] = (),
     workers: int = DEFAULT_WORKERS,
+    controls: Sequence[Control] | None = None,
+    fail_on: Severity = DEFAULT_FAIL_ON,
 ) -> tuple[list[Finding], int, list[str]]:
     """Findings, exit code (``check``'s) and warnings for the live resources of ``regions``.
 
@@ -518,41 +522,53 @@ def scan_account(
         clusters: only these clusters (names or ARNs); default every cluster.
         acknowledgements: accepted findings on live resources, by ARN.
         workers: concurrent describe calls per region.
+        controls: the controls to run (default: the default standards', as ``check``).
+        fail_on: the lowest severity of an open finding that fails the scan (default LOW).
     """
     scanner = Scanner(session, clusters=clusters, workers=workers)
     templates = []
     for region, resources in zip(regions, scanner.scan(regions), strict=True):
         apply_acknowledgements(resources, acknowledgements)
         templates.append(Template({"Resources": resources}, name=f"live:{region}"))
-    findings, code = verdict(templates)
+    findings, code = verdict(templates, controls, fail_on)
     return findings, code, scanner.warnings
 
 
-def render(findings: Sequence[Finding], fmt: str) -> str:
+def render(findings: Sequence[Finding], fmt: str, controls: Sequence[Control] | None = None) -> str:
     if fmt == "json":
         return json.dumps([f.to_dict() for f in findings], indent=2)
     if fmt == "sarif":
-        return json.dumps(sarif.report(list(findings)), indent=2)
+        ran = controls_in() if controls is None else controls
+        return json.dumps(sarif.report(list(findings), controls=ran), indent=2)
     return text_report(findings)
 
 
 def run(args: argparse.Namespace, session_factory: Callable[..., Any] | None = None) -> int:
     """``secure-fargate scan``: exit 0 clean, 1 findings, 2 error (as ``check``)."""
+    from .cli import run_settings  # the CLI's own option parsing; late, the CLI imports this module
+
     try:
+        controls, fail_on = run_settings(args)
         session = _session(args, session_factory)
         regions = [r.strip() for r in (args.regions or session.region_name or "").split(",") if r.strip()]
         if not regions:
             raise ScanError("no region: give --regions or configure one (AWS_REGION, profile)")
         acks = load_acknowledgements(args.acknowledgements) if args.acknowledgements else []
         findings, code, warnings = scan_account(
-            session, regions, clusters=args.cluster, acknowledgements=acks, workers=max(1, args.workers)
+            session,
+            regions,
+            clusters=args.cluster,
+            acknowledgements=acks,
+            workers=max(1, args.workers),
+            controls=controls,
+            fail_on=fail_on,
         )
     except Exception as error:  # botocore's errors, credentials, ScanError: one line, exit 2
         print(f"secure-fargate scan: error: {error}", file=sys.stderr)
         return ERROR
     for warning in warnings:
         print(f"secure-fargate scan: warning: {warning}", file=sys.stderr)
-    report = render(findings, args.format)
+    report = render(findings, args.format, controls)
     if args.output:
         Path(args.output).write_text(report + "\n", encoding="utf-8")
     else:

@@ -4,47 +4,85 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from . import examples as ex
 from ._template import (
+    ABSENT,
     JSON,
+    UNKNOWN,
     Template,
     _Unknown,
-    as_list,
     items,
     literal_value,
-    may_be_true,
     possible_values,
     properties,
+    shallow_values,
+    values_at,
 )
+from .control import CLUSTER, FSBP, HIGH, MEDIUM, SERVICE, Violation, resource_control
 
-Found = list[tuple[str | None, str]]
+Found = list[Violation]
 
 #: Platform versions Security Hub ECS.10 accepts for Linux Fargate tasks.
 LATEST_PLATFORM_VERSIONS: frozenset[str] = frozenset({"LATEST", "1.4.0"})
 
 
-def _awsvpc(service: Mapping[str, JSON]) -> Mapping[str, JSON]:
-    network = properties(service).get("NetworkConfiguration")
-    config = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
-    return config if isinstance(config, dict) else {}
+def assign_public_ip(resource: Mapping[str, JSON]) -> list[JSON] | _Unknown:
+    """Every value a service's or task set's ``AssignPublicIp`` may take, through every branch (task sets spell
+    the block ``AwsVpcConfiguration``, services ``AwsvpcConfiguration``: both are read)."""
+    found: list[JSON] = []
+    for block in ("AwsvpcConfiguration", "AwsVpcConfiguration"):
+        values = values_at(properties(resource), "NetworkConfiguration", block, "AssignPublicIp")
+        found += [] if isinstance(values, _Unknown) else values
+    return found or UNKNOWN
 
 
+@resource_control(
+    "ECS.2",
+    resource_types=(SERVICE,),
+    title="Services do not assign public IP addresses",
+    severity=HIGH,
+    severity_reason="Security Hub rates ECS.2 High: each task's ENI is reachable from the internet",
+    standards=(FSBP,),
+    rationale="A public IP puts each task's ENI directly on the internet; CON316: private subnets, one ENI per task.",
+    remediation="AssignPublicIp: DISABLED and private subnets with a NAT gateway or VPC endpoints "
+    "(SecureFargateService never assigns one)",
+    source="CON316: one security group and ENI per task, in private subnets; Security Hub ECS.2",
+    failing=ex.service(NetworkConfiguration=ex.awsvpc(AssignPublicIp="ENABLED")),
+    passing=ex.service(NetworkConfiguration=ex.awsvpc(AssignPublicIp="DISABLED")),
+)
 def check_public_ip(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """ECS.2: the service must not assign public IPs to its tasks."""
-    options = possible_values(_awsvpc(service).get("AssignPublicIp"))
+    options = assign_public_ip(service)
     if not isinstance(options, _Unknown) and any(str(v).upper() == "ENABLED" for v in options):
-        return [(None, "assigns public IP addresses to its tasks (AssignPublicIp: ENABLED)")]
+        return [Violation(None, "assigns public IP addresses to its tasks (AssignPublicIp: ENABLED)")]
     return []
 
 
 def _runs_on_fargate(service: Mapping[str, JSON]) -> bool:
     props = properties(service)
-    if literal_value(props.get("LaunchType")) == "FARGATE":
+    launch_types = possible_values(props.get("LaunchType"))
+    if not isinstance(launch_types, _Unknown) and "FARGATE" in launch_types:
         return True
-    strategy = items(props.get("CapacityProviderStrategy"))
-    providers = [literal_value(s.get("CapacityProvider")) for s in strategy if isinstance(s, dict)]
-    return any(p in ("FARGATE", "FARGATE_SPOT") for p in providers)
+    for strategy in items(props.get("CapacityProviderStrategy")):
+        providers = values_at(strategy, "CapacityProvider")
+        if not isinstance(providers, _Unknown) and {"FARGATE", "FARGATE_SPOT"} & set(map(str, providers)):
+            return True
+    return False
 
 
+@resource_control(
+    "ECS.10",
+    resource_types=(SERVICE,),
+    title="Fargate services run the latest platform version",
+    severity=MEDIUM,
+    severity_reason="Security Hub rates ECS.10 Medium: an old platform misses kernel and runtime patches",
+    standards=(FSBP,),
+    rationale="Platform versions carry kernel and runtime patches; 1.4.0 adds the task-ENI model.",
+    remediation="PlatformVersion: LATEST (or remove it)",
+    source="Security Hub ECS.10",
+    failing=ex.service(PlatformVersion="1.3.0"),
+    passing=ex.service(PlatformVersion="LATEST"),
+)
 def check_platform_version(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """ECS.10: a Fargate service runs the latest platform version (absent means LATEST)."""
     if not _runs_on_fargate(service):
@@ -54,31 +92,43 @@ def check_platform_version(logical_id: str, service: Mapping[str, JSON], templat
         return []
     old = [v for v in options if v is not None and str(v) not in LATEST_PLATFORM_VERSIONS]
     if old:
-        return [(None, f"pins Fargate platform version {old[0]!r}; use LATEST (or 1.4.0)")]
+        return [Violation(None, f"pins Fargate platform version {old[0]!r}; use LATEST (or 1.4.0)")]
     return []
 
 
+@resource_control(
+    "ECS.12",
+    resource_types=(CLUSTER,),
+    title="Clusters have Container Insights enabled",
+    severity=MEDIUM,
+    severity_reason="Security Hub rates ECS.12 Medium: less to detect and respond with, no direct exposure",
+    standards=(FSBP,),
+    rationale="Insight into what runs is the base of detection and response.",
+    remediation="ClusterSettings: [{Name: containerInsights, Value: enhanced}] (SecureCluster enables it)",
+    source="Security Hub ECS.12",
+    failing=ex.cluster(ClusterSettings=[{"Name": "containerInsights", "Value": "disabled"}]),
+    passing=ex.cluster(ClusterSettings=[{"Name": "containerInsights", "Value": "enhanced"}]),
+)
 def check_container_insights(logical_id: str, cluster: Mapping[str, JSON], template: Template) -> Found:
     """ECS.12: the cluster has Container Insights enabled (or enhanced)."""
-    for setting in as_list(properties(cluster).get("ClusterSettings")):
-        if isinstance(setting, dict) and setting.get("Name") == "containerInsights":
-            options = possible_values(setting.get("Value"))
-            if isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options):
-                return []
-    return [(None, "Container Insights is not enabled (ClusterSettings containerInsights)")]
+    for settings in shallow_values(properties(cluster).get("ClusterSettings")) or [ABSENT]:
+        if not _insights_on(settings):
+            return [Violation(None, "Container Insights is not enabled (ClusterSettings containerInsights)")]
+    return []
 
 
-def exec_problem(enabled: bool) -> str | None:
-    """SF.EXEC: None unless ECS Exec is enabled (a shell into running tasks, which needs an acknowledgement)."""
-    if enabled:
-        return (
-            "enables ECS Exec (EnableExecuteCommand: true): anyone allowed ecs:ExecuteCommand gets a shell in the tasks"
-        )
-    return None
+def _insights_on(settings: JSON) -> bool:
+    """True when one possible ``ClusterSettings`` list enables Container Insights in every branch of its item (or
+    may, at deploy time)."""
+    for setting in settings if isinstance(settings, list) else []:
+        alternatives = shallow_values(setting)
+        if alternatives and all(_enables_insights(candidate) for candidate in alternatives):
+            return True
+    return False
 
 
-def check_exec(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
-    """SF.EXEC: ECS Exec is off unless acknowledged (every possible value of EnableExecuteCommand)."""
-    options = possible_values(properties(service).get("EnableExecuteCommand"))
-    problem = exec_problem(not isinstance(options, _Unknown) and any(may_be_true(v) for v in options))
-    return [(None, problem)] if problem else []
+def _enables_insights(setting: JSON) -> bool:
+    if not isinstance(setting, dict) or literal_value(setting.get("Name")) != "containerInsights":
+        return False
+    options = possible_values(setting.get("Value"))
+    return isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options)

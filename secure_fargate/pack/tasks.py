@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from . import examples as ex
 from . import iam
 from ._template import (
     ABSENT,
@@ -24,11 +25,14 @@ from .containers import (
     added_capabilities,
     agent_count_problem,
     check_forged_agent,
+    check_memory,
+    check_ptrace,
     container_memory,
     container_name,
     is_agent_labelled,
     to_int,
 )
+from .control import FSBP, HIGH, LOW, MEDIUM, TASK, Scope, Violation, per_container, resource_control
 
 # Fargate's supported task sizes: CPU units -> allowed task memory (MiB). From the "Task CPU and memory"
 # table of the Amazon ECS developer guide (Linux). aws-cdk validated this once and reverted it; without a
@@ -119,6 +123,13 @@ def containers(task: Mapping[str, JSON]) -> Iterator[Mapping[str, JSON]]:
                     yield container
 
 
+def task_containers(logical_id: str, task: Mapping[str, JSON], template: Template | None) -> list[Mapping[str, JSON]]:
+    """The task's containers (:func:`containers`), resolved once per template: every container control walks them."""
+    if template is None:
+        return list(containers(task))
+    return template.memo(("containers", logical_id), lambda: list(containers(task)))  # type: ignore[no-any-return]
+
+
 def is_fargate(task: Mapping[str, JSON]) -> bool:
     compat = possible_values(properties(task).get("RequiresCompatibilities"))
     return not isinstance(compat, _Unknown) and any(isinstance(v, list) and "FARGATE" in v for v in compat)
@@ -141,7 +152,21 @@ def _task_size_problem(cpu_raw: JSON, mem_raw: JSON) -> str | None:
     return task_size_problem(cpu, memory)
 
 
-def check_task_size(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+@resource_control(
+    "SF.TASK_SIZE",
+    resource_types=(TASK,),
+    title="Fargate task CPU/memory is a supported combination",
+    severity=LOW,
+    severity_reason="not a weakness but a deployment that fails: found at synth instead of in RegisterTaskDefinition",
+    acknowledgeable=False,
+    rationale="An unsupported pair fails only at deploy time, in RegisterTaskDefinition.",
+    remediation="a supported Cpu/Memory pair, e.g. Cpu 256 with Memory 512, 1024 or 2048 (SecureFargateService "
+    "cpu/memory_limit_mib)",
+    source="CON316: hard resource limits; the Amazon ECS task size table",
+    failing=ex.task(Cpu="256", Memory="4096"),
+    passing=ex.task(Cpu="256", Memory="512"),
+)
+def check_task_size(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.TASK_SIZE: a Fargate task's CPU/memory must be a supported combination (every possible pair)."""
     if not is_fargate(task):
         return []
@@ -152,7 +177,7 @@ def check_task_size(logical_id: str, task: Mapping[str, JSON], template: Templat
         for mem_raw in memories:
             problem = _task_size_problem(cpu_raw, mem_raw)
             if problem:
-                return [(None, problem)]
+                return [Violation(None, problem)]
     return []
 
 
@@ -167,7 +192,7 @@ def _largest_limits(variant: list[list[Mapping[str, JSON]]]) -> list[int] | None
     return limits
 
 
-def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.MEMORY (task part): the containers' hard limits must fit in the task's memory."""
     task_memory = _single(properties(task).get("Memory"))
     if isinstance(task_memory, _Unknown) or task_memory is None:
@@ -179,7 +204,7 @@ def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Tem
         limits = _largest_limits(variant)
         problem = memory_budget_problem(total_mib, limits) if limits is not None else None
         if problem:
-            return [(None, problem)]
+            return [Violation(None, problem)]
     return []
 
 
@@ -189,28 +214,76 @@ def _may_be_host(value: JSON) -> bool:
     return not isinstance(options, _Unknown) and any(str(v).strip().lower() == "host" for v in options)
 
 
-def check_host_network(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+@resource_control(
+    "ECS.17",
+    resource_types=(TASK,),
+    title="Tasks do not use the host network mode",
+    severity=MEDIUM,
+    severity_reason="Security Hub rates ECS.17 Medium: the task loses its own ENI and security group",
+    standards=(FSBP,),
+    acknowledgeable=False,
+    rationale="Host networking removes the per-task ENI and security group isolation.",
+    remediation="NetworkMode: awsvpc (one ENI and security group per task)",
+    source="CON316: one security group and ENI per task; Security Hub ECS.17",
+    failing=ex.task(NetworkMode="host"),
+    passing=ex.task(NetworkMode="awsvpc"),
+)
+def check_host_network(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """ECS.17: the task must not use the host network mode (in any branch of an ``Fn::If``)."""
-    return [(None, "uses NetworkMode host")] if _may_be_host(properties(task).get("NetworkMode")) else []
+    return [Violation(None, "uses NetworkMode host")] if _may_be_host(properties(task).get("NetworkMode")) else []
 
 
-def check_host_pid(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+@resource_control(
+    "ECS.3",
+    resource_types=(TASK,),
+    title="Tasks do not share the host's process namespace",
+    severity=HIGH,
+    severity_reason="Security Hub rates ECS.3 High: every process of the host becomes visible to the container",
+    standards=(FSBP,),
+    acknowledgeable=False,
+    rationale="pidMode host exposes every process on the host to the container.",
+    remediation="remove PidMode: host (use PidMode: task for a security agent that must see the task's processes)",
+    source="Security Hub ECS.3",
+    failing=ex.task(PidMode="host"),
+    passing=ex.task(PidMode="task"),
+)
+def check_host_pid(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """ECS.3: the task must not share the host's process namespace (in any branch of an ``Fn::If``)."""
-    return [(None, "uses PidMode host")] if _may_be_host(properties(task).get("PidMode")) else []
+    return [Violation(None, "uses PidMode host")] if _may_be_host(properties(task).get("PidMode")) else []
 
 
-def check_roles(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+@resource_control(
+    "SF.ROLES",
+    resource_types=(TASK,),
+    title="Tasks have a task role separate from the execution role",
+    severity=HIGH,
+    severity_reason="the application would hold the execution role's image and secret access",
+    acknowledgeable=False,
+    rationale="The execution role pulls images and reads secrets; the application must not inherit that.",
+    remediation="TaskRoleArn: a role of its own, different from ExecutionRoleArn (SecureFargateService creates both)",
+    source="CON316: a task role separate from the execution role",
+    failing=ex.task(
+        TaskRoleArn={"Fn::GetAtt": ["ExecutionRole", "Arn"]}, ExecutionRoleArn={"Fn::GetAtt": ["ExecutionRole", "Arn"]}
+    ),
+    passing=ex.task(
+        TaskRoleArn={"Fn::GetAtt": ["TaskRole", "Arn"]}, ExecutionRoleArn={"Fn::GetAtt": ["ExecutionRole", "Arn"]}
+    ),
+)
+def check_roles(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.ROLES: a task role exists and differs from the execution role."""
     props = properties(task)
     task_role, execution_role = props.get("TaskRoleArn"), props.get("ExecutionRoleArn")
     values = possible_values(task_role)
     if task_role is None or (isinstance(values, list) and ABSENT in values):  # absent, or Ref AWS::NoValue
-        return [(None, "has no TaskRoleArn: the application would have no identity separate from the execution role")]
+        message = "has no TaskRoleArn: the application would have no identity separate from the execution role"
+        return [Violation(None, message)]
     if execution_role is not None and task_role == execution_role:
-        return [(None, "TaskRoleArn is the same as ExecutionRoleArn; use a separate task role")]
-    roles = iam.task_roles(template, task)  # the same role however spelled: GetAtt, Ref, Fn::Sub, a literal ARN
-    if roles[0] is not None and roles[1] is not None and roles[0].same_as(roles[1]):
-        return [(None, "TaskRoleArn designates the same role as ExecutionRoleArn; use a separate task role")]
+        return [Violation(None, "TaskRoleArn is the same as ExecutionRoleArn; use a separate task role")]
+    # The same role however spelled (GetAtt, Ref, Fn::Sub, a literal ARN), in any branch of an Fn::If.
+    for task_role, execution_role in iam.role_pairs(template, task):
+        if task_role is not None and execution_role is not None and task_role.same_as(execution_role):
+            message = "TaskRoleArn designates the same role as ExecutionRoleArn; use a separate task role"
+            return [Violation(None, message)]
     return []
 
 
@@ -220,18 +293,18 @@ def role_ids(task: Mapping[str, JSON]) -> tuple[str | None, str | None]:
     return referenced_logical_id(props.get("TaskRoleArn")), referenced_logical_id(props.get("ExecutionRoleArn"))
 
 
-def check_agents(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+def check_agents(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.AGENT: at most one container labelled as the security agent per task, and a labelled container is a
     real sidecar (non-essential, no port mappings): a forged label must not earn SYS_PTRACE."""
-    found: list[tuple[str | None, str]] = []
+    found: list[Violation] = []
     for variant in container_slots(task):
         problem = agent_count_problem(sum(1 for slot in variant if any(is_agent_labelled(c) for c in slot)))
-        if problem and (None, problem) not in found:
-            found.append((None, problem))
+        if problem and Violation(None, problem) not in found:
+            found.append(Violation(None, problem))
     for container in containers(task):
         forged = check_forged_agent(container)
         if forged:
-            found.append((container_name(container), forged))
+            found.append(Violation(container_name(container), forged))
     return found
 
 
@@ -249,19 +322,19 @@ def declared_agent(task: Mapping[str, JSON]) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def check_declared_agent(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[tuple[str | None, str]]:
+def check_declared_agent(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.AGENT / SF.PTRACE (declared part): where the library declared the task's agent, no other container may
     wear the agent label or add SYS_PTRACE, however its other properties look."""
     declared = declared_agent(task)
     if declared is None:
         return []
-    found: list[tuple[str | None, str]] = []
+    found: list[Violation] = []
     for container in containers(task):
         name = container_name(container)
         impostor = name != declared and (is_agent_labelled(container) or "SYS_PTRACE" in added_capabilities(container))
         if impostor:
             which = f"the task's declared agent is {declared!r}" if declared else "the task declares no agent"
-            found.append((name, f"acts as the security agent (label or SYS_PTRACE), but {which}"))
+            found.append(Violation(name, f"acts as the security agent (label or SYS_PTRACE), but {which}"))
     return found
 
 
@@ -304,16 +377,98 @@ def _binds_host_path(volume: Mapping[str, JSON]) -> bool:
     return False
 
 
+@resource_control(
+    "SF.VOLUMES",
+    resource_types=(TASK,),
+    title="No host-path volumes on Fargate",
+    severity=HIGH,
+    severity_reason="on EC2 a host path exposes the host's files; on Fargate the deployment fails",
+    acknowledgeable=False,
+    rationale="Fargate has no host to share: a Host.SourcePath volume is rejected at deploy, and on EC2 it exposes "
+    "the host's files.",
+    remediation="Volumes: [{Name: scratch}] (task ephemeral storage: ContainerOptions.writable_paths) or an EFS volume",
+    source="CON316: separate writable volumes; FARGATE-NOTES: what Fargate rejects",
+    failing=ex.task(Volumes=[{"Name": "host", "Host": {"SourcePath": "/var/run"}}]),
+    passing=ex.task(Volumes=[{"Name": "scratch"}]),
+)
 def check_volumes(
     logical_id: str, task: Mapping[str, JSON], template: Template
-) -> list[tuple[str | None, str, str | None]]:
+) -> list[Violation]:
     """SF.VOLUMES: (None, message, volume name) for each host-path volume of a task that runs on Fargate."""
     if not runs_on_fargate(logical_id, task, template):
         return []
-    found: list[tuple[str | None, str, str | None]] = []
+    found: list[Violation] = []
     for volume in items(properties(task).get("Volumes")):
         if isinstance(volume, dict) and _binds_host_path(volume):
             name = literal_value(volume.get("Name"))
             shown = name if isinstance(name, str) else None
-            found.append((None, f"volume {shown or '(unnamed)'} {host_volume_problem('host')}", shown))
+            found.append(Violation(None, f"volume {shown or '(unnamed)'} {host_volume_problem('host')}", shown))
     return found
+
+
+# ------------------------------------------------------------------------------------- composed controls
+
+
+@resource_control(
+    "SF.PTRACE",
+    resource_types=(TASK,),
+    scope=Scope.CONTAINER,
+    title="Only the security-agent sidecar adds SYS_PTRACE",
+    severity=HIGH,
+    severity_reason="ptrace reads and alters other processes' memory, secrets included",
+    acknowledgeable=False,
+    rationale="SYS_PTRACE lets a process read and alter other processes' memory: only the agent that watches them "
+    "needs it.",
+    remediation="remove SYS_PTRACE from Capabilities.Add; only the security-agent sidecar (SecurityAgent: labelled, "
+    "Essential: false, no PortMappings) may add it",
+    source="CON316: a security-agent sidecar; dropped Linux capabilities",
+    failing=ex.task(ex.container(LinuxParameters={"Capabilities": {"Drop": ["ALL"], "Add": ["SYS_PTRACE"]}})),
+    passing=ex.task(ex.container(LinuxParameters={"Capabilities": {"Drop": ["ALL"]}})),
+)
+def check_ptrace_rules(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
+    """SF.PTRACE: no container but the security agent adds SYS_PTRACE (by its properties, and against the agent
+    the library declared)."""
+    return [*per_container(check_ptrace)(logical_id, task, template), *check_declared_agent(logical_id, task, template)]
+
+
+@resource_control(
+    "SF.MEMORY",
+    resource_types=(TASK,),
+    scope=Scope.CONTAINER,
+    title="Containers have a hard memory limit that fits the task",
+    severity=MEDIUM,
+    severity_reason="one container can starve the others, and the security agent, of memory",
+    rationale="A hard limit stops one container from starving the others (and the agents) of memory.",
+    remediation="Memory (hard limit, MiB) >= MemoryReservation on every container, summing to at most the task "
+    "Memory (ContainerOptions.memory_limit_mib)",
+    source="CON316: hard resource limits",
+    failing=ex.task(ex.container(MemoryReservation=256)),
+    passing=ex.task(ex.container(Memory=384, MemoryReservation=256)),
+)
+def check_memory_rules(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
+    """SF.MEMORY: every container has a hard limit, and the limits fit the task's memory."""
+    return [*per_container(check_memory)(logical_id, task, template), *check_memory_budget(logical_id, task, template)]
+
+
+@resource_control(
+    "SF.AGENT",
+    resource_types=(TASK,),
+    scope=Scope.CONTAINER,
+    title="At most one security agent per task, and it is a real sidecar",
+    severity=HIGH,
+    severity_reason="the agent label earns SYS_PTRACE: a forged one hands it to the application",
+    acknowledgeable=False,
+    rationale="The agent label earns SYS_PTRACE; a labelled container that is essential or serves ports is an "
+    "application wearing the agent's badge.",
+    remediation="label only the security-agent sidecar (SecurityAgent), with Essential: false and no PortMappings; "
+    "remove the label from every other container",
+    source="CON316: a security-agent sidecar",
+    failing=ex.task(ex.container(DockerLabels={"secure-fargate.security-agent": "true"}, Essential=True)),
+    passing=ex.task(
+        ex.container(),
+        ex.container(Name="agent", DockerLabels={"secure-fargate.security-agent": "true"}, Essential=False),
+    ),
+)
+def check_agent_rules(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
+    """SF.AGENT: one real security-agent sidecar at most, and no container posing as the declared agent."""
+    return [*check_agents(logical_id, task, template), *check_declared_agent(logical_id, task, template)]

@@ -1,0 +1,13 @@
+"""Network ingress controls: SF.INGRESS.
+
+Pass and fail cases are data (``cases/ingress.json``) plus each declaration's failing and passing example."""
+
+from __future__ import annotations
+
+from tests.controls.casebook import Case, check_case
+
+FAMILY = "ingress"
+
+
+def test_case(case: Case) -> None:
+    check_case(case)

@@ -1,0 +1,13 @@
+"""Service and cluster controls: ECS.2, ECS.10, ECS.12, SF.EXEC.
+
+Pass and fail cases are data (``cases/services.json``) plus each declaration's failing and passing example."""
+
+from __future__ import annotations
+
+from tests.controls.casebook import Case, check_case
+
+FAMILY = "services"
+
+
+def test_case(case: Case) -> None:
+    check_case(case)

@@ -1,0 +1,13 @@
+"""Storage controls (EFS, EBS): ECS.18, SF.EBS_ENCRYPTION, SF.EFS_IAM.
+
+Pass and fail cases are data (``cases/storage.json``) plus each declaration's failing and passing example."""
+
+from __future__ import annotations
+
+from tests.controls.casebook import Case, check_case
+
+FAMILY = "storage"
+
+
+def test_case(case: Case) -> None:
+    check_case(case)

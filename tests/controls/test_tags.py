@@ -1,0 +1,13 @@
+"""Tagging controls: ECS.13, ECS.14, ECS.15.
+
+Pass and fail cases are data (``cases/tags.json``) plus each declaration's failing and passing example."""
+
+from __future__ import annotations
+
+from tests.controls.casebook import Case, check_case
+
+FAMILY = "tags"
+
+
+def test_case(case: Case) -> None:
+    check_case(case)

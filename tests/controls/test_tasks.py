@@ -1,0 +1,13 @@
+"""Task-definition controls: ECS.3, ECS.17, SF.AGENT, SF.MEMORY, SF.PTRACE, SF.ROLES, SF.TASK_SIZE, SF.VOLUMES.
+
+Pass and fail cases are data (``cases/tasks.json``) plus each declaration's failing and passing example."""
+
+from __future__ import annotations
+
+from tests.controls.casebook import Case, check_case
+
+FAMILY = "tasks"
+
+
+def test_case(case: Case) -> None:
+    check_case(case)

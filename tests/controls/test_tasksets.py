@@ -1,0 +1,13 @@
+"""Task-set controls: ECS.16.
+
+Pass and fail cases are data (``cases/tasksets.json``) plus each declaration's failing and passing example."""
+
+from __future__ import annotations
+
+from tests.controls.casebook import Case, check_case
+
+FAMILY = "tasksets"
+
+
+def test_case(case: Case) -> None:
+    check_case(case)
