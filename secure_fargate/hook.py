@@ -28,6 +28,9 @@ from . import defaults
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problems
 from .keys import encryption_key
+from .pack.catalog import parse_fail_on, parse_standards
+from .pack.control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS
+from .pack.hook_handler import FAIL_ON_VARIABLE, STANDARDS_VARIABLE
 
 #: The hook's type alias: unique per account and Region, Name1::Name2::Name3, not beginning with AWS.
 DEFAULT_ALIAS = "SecureFargate::Guardrails::Hook"
@@ -93,6 +96,8 @@ class SecureFargateHook(Construct):
         stack_filters: cfn.CfnLambdaHook.StackFiltersProperty | None = None,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        standards: Sequence[str] = DEFAULT_STANDARDS,
+        fail_on: str = DEFAULT_FAIL_ON.value,
     ) -> None:
         """Create the hook, its function (the packaged pack), their roles and the function's log group.
 
@@ -107,9 +112,14 @@ class SecureFargateHook(Construct):
             stack_filters: optional ``StackFilters`` (include/exclude stack names or roles). Default: every stack.
             log_retention: how long the function's logs are kept. Default one year.
             removal_policy: what happens to the log group and its key on stack deletion. Default RETAIN.
+            standards: the standards whose controls the hook runs (``fsbp``, ``tagging``, ``secure-fargate`` or
+                ``all``), as ``secure-fargate check --standard``. Default ``fsbp`` and ``secure-fargate``.
+            fail_on: the lowest severity of an open finding that fails the operation, as ``check --fail-on``.
+                Default LOW (every finding).
         """
         super().__init__(scope, construct_id)
         self._validate(failure_mode, alias, target_operations)
+        self._settings = self._run_settings(standards, fail_on)
         self._create_logs(log_retention, removal_policy)
         self._create_function()
         self._create_execution_role()
@@ -141,6 +151,31 @@ class SecureFargateHook(Construct):
                 "STACK and/or CHANGE_SET: only whole-template requests carry Metadata (acknowledgements)",
             )
         problems.raise_if_any()
+
+    def _run_settings(self, standards: Sequence[str], fail_on: str) -> dict[str, str]:
+        """The function's environment for ``standards`` and ``fail_on`` (empty for the defaults); refused with the
+        property named when a value is not one ``check`` takes."""
+        problems = Problems(self.node.path)
+        chosen: list[str] = []
+        if isinstance(standards, str):
+            problems.add("standards", standards, "a list of standards, e.g. ['fsbp', 'tagging']")
+        else:
+            try:
+                chosen = sorted(parse_standards(list(standards)))
+            except ValueError as error:
+                problems.add("standards", list(standards), str(error))
+        try:
+            level = parse_fail_on(fail_on)
+        except ValueError as error:
+            problems.add("fail_on", fail_on, str(error))
+            level = DEFAULT_FAIL_ON
+        problems.raise_if_any()
+        environment = {}
+        if chosen != sorted(DEFAULT_STANDARDS):
+            environment[STANDARDS_VARIABLE] = ",".join(chosen)
+        if level is not DEFAULT_FAIL_ON:
+            environment[FAIL_ON_VARIABLE] = level.value
+        return environment
 
     def _create_logs(self, retention: logs.RetentionDays, removal_policy: RemovalPolicy) -> None:
         self.log_key = encryption_key(
@@ -175,6 +210,7 @@ class SecureFargateHook(Construct):
             timeout=TIMEOUT,
             memory_size=MEMORY_MIB,
             description="secure-fargate guardrail pack: the check verdict on each stack operation's template",
+            environment=self._settings or None,
         )
         self.function.node.add_dependency(self.function_role)
 

@@ -21,7 +21,7 @@ from secure_fargate.pack._template import MAX_ELEMENTS, possible_values
 from secure_fargate.pack.cli import main
 from secure_fargate.pack.engine import evaluate_set
 from secure_fargate.pack.hook_handler import MESSAGE_LIMIT, handle
-from tests.test_rules import baseline, c0, svc, task
+from tests.controls.casebook import baseline, c0, svc, task
 
 Mutation = Callable[[dict[str, Any]], None]
 REASON = "vendor image writes to /opt; tracked in RISK-12"

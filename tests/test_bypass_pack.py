@@ -18,7 +18,7 @@ import pytest
 
 from secure_fargate.pack import Template, evaluate
 from secure_fargate.pack.cli import main
-from tests.test_rules import baseline, c0, svc, task
+from tests.controls.casebook import baseline, c0, svc, task
 
 Route = Callable[[dict[str, Any]], None]
 LABEL = {"secure-fargate.security-agent": "true"}

@@ -28,7 +28,7 @@ EXAMPLE_CONTROL = ROOT / "examples" / "controls" / "owner_label.py"
 
 @pytest.mark.parametrize("control", CONTROLS, ids=[c.id for c in CONTROLS])
 def test_every_declaration_is_complete(control) -> None:  # type: ignore[no-untyped-def]
-    assert control.title and control.rationale and control.remediation and control.source
+    assert control.title and control.rationale and control.requirement and control.remediation and control.source
     assert isinstance(control.severity, Severity) and control.severity_reason
     assert control.standards and set(control.standards) <= set(STANDARDS)
     assert control.failing and control.passing
@@ -136,7 +136,9 @@ def _untagged_mutable_template(tmp_path: Path) -> Path:
     return path
 
 
-def test_check_runs_tag_controls_only_with_the_tagging_standard(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_runs_tag_controls_only_with_the_tagging_standard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _untagged_mutable_template(tmp_path)
     assert cli.main(["check", str(path), "--format", "json"]) == 1
     assert {f["control"] for f in json.loads(capsys.readouterr().out)} == {"ECR.2"}
@@ -155,7 +157,11 @@ def test_fail_on_sets_the_threshold_and_keeps_reporting(tmp_path: Path, capsys: 
 
 @pytest.mark.parametrize(
     ("option", "value", "named"),
-    [("--fail-on", "SEVERE", "--fail-on"), ("--standard", "pci", "--standard"), ("--external-controls", "nope.py", "nope.py")],
+    [
+        ("--fail-on", "SEVERE", "--fail-on"),
+        ("--standard", "pci", "--standard"),
+        ("--external-controls", "nope.py", "nope.py"),
+    ],
 )
 def test_bad_run_options_exit_2_naming_the_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, named: str
@@ -199,7 +205,7 @@ def test_a_file_without_controls_is_refused(tmp_path: Path) -> None:
         load_external(empty)
     broken = tmp_path / "broken.py"
     broken.write_text("raise RuntimeError('boom')\n")
-    with pytest.raises(ValueError, match="cannot be imported .*boom"):
+    with pytest.raises(ValueError, match=r"cannot be imported .*boom"):
         load_external(broken)
 
 
@@ -213,7 +219,7 @@ def test_an_external_rule_returning_something_else_is_named() -> None:
     def bad(logical_id, resource, template):  # type: ignore[no-untyped-def]
         return ["not a violation"]
 
-    with pytest.raises(TypeError, match="ACME.BAD"):
+    with pytest.raises(TypeError, match=r"ACME\.BAD"):
         evaluate(Template(baseline()), [bad.__secure_fargate_control__])
 
 

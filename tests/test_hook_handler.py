@@ -6,7 +6,6 @@ THEN it follows the guide's response contract and its verdict is the CLI's on th
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from secure_fargate.pack import cli
 from secure_fargate.pack.hook_handler import MESSAGE_LIMIT, MalformedRequest, fetch_payload, handle
-from tests.test_rules import VIOLATIONS, baseline, c0
+from tests.controls.casebook import Case, all_cases, baseline, c0
 
 URL = "https://hooks-payload.s3.us-west-2.amazonaws.com/payload.json?X-Amz-Signature=abc"
 TOKEN = "f8da6d11-b23f-48f4-814c-0fb6a667f50e"
@@ -174,13 +173,9 @@ def assert_same_verdict(body: dict[str, Any], tmp_path: Path) -> None:
             assert f"{f['control']} {where}: {f['message']}" in response["message"]
 
 
-CASES = [("baseline", "compliant", lambda t: None), *VIOLATIONS]
+CASES = [Case("baseline", "compliant", "pass"), *all_cases()]
 
 
-@pytest.mark.parametrize(("control", "case", "mutate"), CASES, ids=[f"{c}-{n}" for c, n, _ in CASES])
-def test_hook_verdict_equals_the_cli_verdict_on_each_rule_case(
-    control: str, case: str, mutate: Callable[[dict[str, Any]], None], tmp_path: Path
-) -> None:
-    body = copy.deepcopy(baseline())
-    mutate(body)
-    assert_same_verdict(body, tmp_path)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hook_verdict_equals_the_cli_verdict_on_each_rule_case(case: Case, tmp_path: Path) -> None:
+    assert_same_verdict(case.body(), tmp_path)

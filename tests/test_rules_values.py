@@ -18,7 +18,7 @@ from secure_fargate.pack.containers import (
     secret_value_problem,
     system_path_problem,
 )
-from tests.test_rules import baseline, c0, svc, task
+from tests.controls.casebook import baseline, c0, svc, task
 
 
 def failing(body: dict[str, Any], control: str) -> set[tuple[str, str | None, str | None]]:

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from secure_fargate.pack import examples as ex
-from secure_fargate.pack.walk import values_at
 from secure_fargate.pack.control import LOW, Scope, container_control
+from secure_fargate.pack.walk import values_at
 
 OWNER_LABEL = "com.example.owner"
 

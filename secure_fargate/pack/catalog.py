@@ -108,7 +108,8 @@ def selection(
     required_tag_keys: Sequence[str] = (),
     extra: Sequence[Control] = (),
 ) -> tuple[Control, ...]:
-    """What one run judges: the controls of ``standards`` (tag keys applied) plus a team's ``extra`` controls.
+    """What one run judges: the controls of ``standards`` (tag keys applied; giving tag keys turns the ``tagging``
+    standard on) plus a team's ``extra`` controls.
 
     Raises ValueError for an unknown standard, bad tag keys, or an extra control whose ID the pack already has.
     """
@@ -119,4 +120,7 @@ def selection(
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         raise ValueError(f"external controls declared twice: {twice}")
-    return with_required_tag_keys(required_tag_keys, controls_in(parse_standards(standards))) + tuple(extra)
+    chosen = parse_standards(standards)
+    if required_tag_keys:  # asking for tag keys asks for the tag controls
+        chosen.add(TAGGING)
+    return with_required_tag_keys(required_tag_keys, controls_in(chosen)) + tuple(extra)

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from . import CONTROLS, Finding, Template, TemplateError, __version__, load_template, sarif, scan
+from . import CONTROLS, CONTROLS_BY_ID, Finding, Template, TemplateError, __version__, load_template, sarif, scan
 from .catalog import controls_in, parse_fail_on, selection
 from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Control, Severity, load_external
 from .report import escape, text_report
@@ -67,7 +67,15 @@ def _render(output_format: str, findings: list[Finding], located: list[Located],
             lines=sarif.file_lines(located),
         )
         return json.dumps(log, indent=2)
-    return text_report(findings) + "\n" + f"{len(controls)} control(s) ran: {' '.join(c.id for c in controls)}"
+    return text_report(findings) + "\n" + ran_line(controls)
+
+
+def ran_line(controls: Sequence[Control]) -> str:
+    """What ran, for the text report: the standards covered and any control outside the pack."""
+    standards = sorted({s for c in controls if c.id in CONTROLS_BY_ID for s in c.standards})
+    own = [c.id for c in controls if c.id not in CONTROLS_BY_ID]
+    extra = f" + external {', '.join(own)}" if own else ""
+    return f"{len(controls)} control(s) ran: standards {', '.join(standards)}{extra}"
 
 
 def _write(report: str, output: str | None) -> None:
@@ -131,6 +139,7 @@ def control_record(control: Control) -> dict[str, object]:
         "standards": list(control.standards),
         "security_hub": control.security_hub,
         "rationale": control.rationale,
+        "requirement": control.requirement,
         "remediation": control.remediation,
         "fix": control.fix,
         "source": control.source,

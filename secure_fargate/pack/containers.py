@@ -380,6 +380,7 @@ def container_name(container: Mapping[str, JSON]) -> str | None:
 @container_control(
     "ECS.4",
     title="Containers do not run privileged",
+    requirement="no privileged container",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.4 High: a privileged container owns the host's devices and capabilities",
     standards=(FSBP,),
@@ -401,6 +402,7 @@ def check_privileged(container: Mapping[str, JSON]) -> str | None:
 @container_control(
     "ECS.5",
     title="Containers have a read-only root filesystem",
+    requirement="`ReadonlyRootFilesystem: true` (absent fails)",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.5 High: a writable root lets an intruder drop tools and persist",
     standards=(FSBP,),
@@ -479,6 +481,11 @@ def command_problems(container: Mapping[str, JSON]) -> Items:
     "ECS.8",
     scope=Scope.VARIABLE,
     title="No secret in plain environment variables or on the command line",
+    requirement="no secret in plain `Environment` (by name: `*PASSWORD*` (also glued, `PGPASSWORD`), `*SECRET*`, "
+    "`*TOKEN*`, `*_PASS`, `*_PWD`, `*_KEY`; by value: `scheme://user:pass@`, `AKIA…`/`ASIA…`, PEM private "
+    "keys, GitHub/GitLab/Slack/Stripe/Google/npm tokens, JWTs, bearer/basic credentials) nor on the "
+    "`Command`/`EntryPoint` (`--password=…`, `DB_PASSWORD=…`, also inside `sh -c`); one finding per "
+    "variable, values never echoed",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.8 High: a plaintext credential is readable by every "
     "DescribeTaskDefinition caller",
@@ -521,6 +528,10 @@ def _log_problem(config: JSON) -> str | None:
 @container_control(
     "ECS.9",
     title="Containers ship logs: a real log driver with its destination",
+    requirement="every container ships its logs: a real driver with its destination (`awslogs` + `awslogs-group`, "
+    "`splunk` + `splunk-url`, `fluentd` + `fluentd-address`, `gelf` + `gelf-address`, `syslog` + "
+    "`syslog-address`, or `awsfirelens`); `none`, `json-file`, `journald`, `local` and unknown drivers "
+    "fail",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.9 High: without logs there is no trail for detection or response",
     standards=(FSBP,),
@@ -546,6 +557,7 @@ def check_logging(container: Mapping[str, JSON]) -> str | None:
 @container_control(
     "ECS.20",
     title="Containers run as a non-root user",
+    requirement="non-root `User` (absent, `root` in any case, uid 0 as runc reads it — `0`, `00`, `+0`, `-0` — fail)",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.20 Medium: root in the container is not root on Fargate's host, but "
     "owns the container",
@@ -617,6 +629,7 @@ def added_capabilities(container: Mapping[str, JSON]) -> list[str]:
 @container_control(
     "SF.CAPABILITIES",
     title="Containers drop ALL capabilities and add none but SYS_PTRACE",
+    requirement="`Drop` contains `ALL`; `Add` only `SYS_PTRACE`",
     severity=HIGH,
     severity_reason="every kept capability is kernel attack surface an intruder inherits",
     acknowledgeable=False,
@@ -748,6 +761,7 @@ def _join_tail_pin(image: JSON) -> ImagePin | None:
 @container_control(
     "SF.IMAGE",
     title="Images are pinned (a digest; never :latest or untagged)",
+    requirement="no `:latest`, no untagged image",
     severity=MEDIUM,
     severity_reason="a moving tag changes what runs without a deployment, but needs a registry write to exploit",
     rationale="Know what you run: a mutable tag can change under a running service.",
@@ -772,6 +786,8 @@ def check_image(container: Mapping[str, JSON]) -> str | None:
 @container_control(
     "SF.MOUNTS",
     title="No writable mount over a system path",
+    requirement="no read-write mount (`ReadOnly` absent or false) over `/`, `/bin`, `/sbin`, `/usr`, `/lib*`, `/etc`, "
+    "`/boot`, `/proc`, `/sys`, `/dev` or below (paths normalised: `//`, `.`, `..`); one finding per path",
     severity=MEDIUM,
     severity_reason="it re-opens what the read-only root closes, for one path at a time",
     rationale="A read-write volume over /usr, /etc, /lib*, ... lets one container replace binaries or "

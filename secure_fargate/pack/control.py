@@ -128,6 +128,8 @@ class Control:
     standards: tuple[str, ...] = (SECURE_FARGATE,)
     #: False for the invariants the library exists for: no acknowledgement silences them.
     acknowledgeable: bool = True
+    #: Exactly what the rule requires: the values that pass and fail, how spellings and intrinsics are read.
+    requirement: str = ""
     #: What to change to comply, without the "how to accept" part (``fix`` adds it).
     remediation: str = ""
     #: Where the control comes from: the CON316 practice and/or the Security Hub control.

@@ -395,6 +395,10 @@ def _execution_statement_problems(statement: Statement) -> Iterator[str]:
     "SF.EXECUTION_ROLE",
     resource_types=(TASK,),
     title="The execution role reaches named resources only (a wildcard resource only for ecr:GetAuthorizationToken)",
+    requirement="execution role reaches named resources only: no resource pattern over a whole service (`*`, "
+    "`arn:...:secret:*`) except for `ecr:GetAuthorizationToken`, no service-wide action (`s3:*`), no "
+    "`NotAction`/`NotResource`, no broad AWS managed policy; CDK's grants on one resource "
+    "(`s3:GetObject*` on one object) pass",
     severity=HIGH,
     severity_reason="a wildcard lets every task of the role read every secret or image of the account",
     acknowledgeable=False,
@@ -526,6 +530,11 @@ def _reads_with_assumable(role: Role, template_set: TemplateSet) -> dict[str, se
     "SF.SECRETS",
     resource_types=(TASK,),
     title="The task role cannot read secrets",
+    requirement="the task role cannot read a secret, itself or through a role of the set whose trust policy names it "
+    "(one hop): `secretsmanager:GetSecretValue`/`BatchGetSecretValue`, "
+    "`ssm:GetParameter`/`GetParameters`/`GetParametersByPath`/`GetParameterHistory`, `kms:Decrypt` on a "
+    "secret's key or on every key, by any pattern that matches them (`secretsmanager:*SecretValue`, "
+    "`ssm:Get*`, `NotAction`)",
     severity=HIGH,
     severity_reason="an intruder in the application reads the secrets with the application's own credentials",
     acknowledgeable=False,
@@ -606,6 +615,8 @@ def _task_statement_problems(statement: Statement) -> Iterator[str]:
     "SF.TASK_ROLE",
     resource_types=(TASK,),
     title="The task role has no '*' action, no broad managed policy, and cannot assume or pass the execution role",
+    requirement="the task role has no `*` action, no `NotAction`/`NotResource` statement, no broad AWS managed "
+    "policy, and no `sts:AssumeRole`/`iam:PassRole` on the execution role or `*` (acknowledgeable)",
     severity=HIGH,
     severity_reason="the task role is what an intruder in the application holds",
     rationale="The task role is what an intruder in the application gets: least privilege, and no way to the "

@@ -129,6 +129,10 @@ def _without_groups(service: Mapping[str, JSON]) -> bool:
     "SF.INGRESS",
     resource_types=(SERVICE,),
     title="Service security groups admit no public address range",
+    requirement="a service's security groups admit no public range, whatever its prefix (`0.0.0.0/1`, `8.8.8.0/24`, "
+    "public IPv6): only RFC 1918, `100.64.0.0/10`, link-local, loopback, `fc00::/7`, security groups and "
+    "prefix lists; inline, as a separate ingress resource, or from another stack of the same cdk.out; a "
+    "service with no security group at all fails too (its tasks would get the VPC's default group)",
     severity=HIGH,
     severity_reason="the tasks are reachable from the internet around the load balancer",
     rationale="Tasks should be reached only through the load balancer's security group (or private ranges).",

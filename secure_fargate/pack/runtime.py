@@ -45,6 +45,8 @@ def may_run_windows(task: Mapping[str, JSON]) -> bool:
     resource_types=(TASK,),
     scope=Scope.CONTAINER,
     title="Windows containers run as a non-administrator user",
+    requirement="OS family `WINDOWS_SERVER_*` **or unset**: every container has a `User` other than "
+    "`ContainerAdministrator` (any case)",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.21 Medium: the Windows counterpart of ECS.20",
     standards=(FSBP,),
@@ -85,6 +87,7 @@ def check_windows_user(logical_id: str, task: Mapping[str, JSON], template: Temp
     "SF.FAULT_INJECTION",
     resource_types=(TASK,),
     title="Fault injection is not enabled",
+    requirement="no `EnableFaultInjection: true` (acknowledge it for a game day)",
     severity=MEDIUM,
     severity_reason="requests to the task's fault endpoint can disrupt it: availability, not confidentiality",
     rationale="EnableFaultInjection lets requests to the task's fault endpoint disrupt its network and processes.",
@@ -128,6 +131,8 @@ def is_asset_image(image: JSON) -> bool:
     resource_types=(TASK,),
     scope=Scope.CONTAINER,
     title="Image digests are resolved at deployment (VersionConsistency)",
+    requirement="no `VersionConsistency: disabled`, except for CDK asset images (repository "
+    "`cdk-<qualifier>-container-assets-...`, tagged by content hash)",
     severity=MEDIUM,
     severity_reason="tasks started later may run another image than the one deployed",
     rationale="With digest resolution off, tasks started later run whatever the tag points to by then.",

@@ -13,6 +13,7 @@ from ._template import (
     _Unknown,
     items,
     literal_value,
+    may_be_true,
     possible_values,
     properties,
     shallow_values,
@@ -40,6 +41,7 @@ def assign_public_ip(resource: Mapping[str, JSON]) -> list[JSON] | _Unknown:
     "ECS.2",
     resource_types=(SERVICE,),
     title="Services do not assign public IP addresses",
+    requirement="services do not assign public IPs",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.2 High: each task's ENI is reachable from the internet",
     standards=(FSBP,),
@@ -74,6 +76,7 @@ def _runs_on_fargate(service: Mapping[str, JSON]) -> bool:
     "ECS.10",
     resource_types=(SERVICE,),
     title="Fargate services run the latest platform version",
+    requirement="Fargate services on `LATEST` or `1.4.0` (absent = LATEST)",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.10 Medium: an old platform misses kernel and runtime patches",
     standards=(FSBP,),
@@ -100,6 +103,7 @@ def check_platform_version(logical_id: str, service: Mapping[str, JSON], templat
     "ECS.12",
     resource_types=(CLUSTER,),
     title="Clusters have Container Insights enabled",
+    requirement="cluster `containerInsights` enabled or enhanced",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.12 Medium: less to detect and respond with, no direct exposure",
     standards=(FSBP,),
@@ -132,3 +136,33 @@ def _enables_insights(setting: JSON) -> bool:
         return False
     options = possible_values(setting.get("Value"))
     return isinstance(options, _Unknown) or all(v in ("enabled", "enhanced") for v in options)
+
+
+def exec_problem(enabled: bool) -> str | None:
+    """SF.EXEC: None unless ECS Exec is enabled (a shell into running tasks, which needs an acknowledgement)."""
+    if enabled:
+        return (
+            "enables ECS Exec (EnableExecuteCommand: true): anyone allowed ecs:ExecuteCommand gets a shell in the tasks"
+        )
+    return None
+
+
+@resource_control(
+    "SF.EXEC",
+    resource_types=(SERVICE,),
+    title="ECS Exec is off unless acknowledged",
+    requirement="`EnableExecuteCommand` is not true unless acknowledged",
+    severity=MEDIUM,
+    severity_reason="a shell in running tasks for every holder of ecs:ExecuteCommand; IAM still gates it",
+    rationale="ECS Exec opens a shell in running tasks to anyone allowed ecs:ExecuteCommand, bypassing the image's "
+    "entry point; it is a deliberate, reasoned exception.",
+    remediation="EnableExecuteCommand: false (SecureFargateService leaves it off)",
+    source="CON316: know what runs; least privilege",
+    failing=ex.service(EnableExecuteCommand=True),
+    passing=ex.service(EnableExecuteCommand=False),
+)
+def check_exec(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
+    """SF.EXEC: ECS Exec is off unless acknowledged (every possible value of EnableExecuteCommand)."""
+    options = possible_values(properties(service).get("EnableExecuteCommand"))
+    problem = exec_problem(not isinstance(options, _Unknown) and any(may_be_true(v) for v in options))
+    return [Violation(None, problem)] if problem else []

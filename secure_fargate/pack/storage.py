@@ -43,6 +43,7 @@ def _efs_setting_not_enabled(task: Mapping[str, JSON], *setting: str) -> list[st
     "ECS.18",
     resource_types=(TASK,),
     title="EFS volumes use in-transit encryption",
+    requirement="EFS volumes: `TransitEncryption: ENABLED` (absent fails)",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.18 Medium: file data crosses the VPC in clear text",
     standards=(FSBP,),
@@ -77,6 +78,7 @@ def check_efs_transit_encryption(logical_id: str, task: Mapping[str, JSON], temp
     "SF.EFS_IAM",
     resource_types=(TASK,),
     title="EFS volumes mount with IAM authorization",
+    requirement="EFS volumes: `AuthorizationConfig.IAM: ENABLED` (absent fails; acknowledgeable)",
     severity=MEDIUM,
     severity_reason="any client that reaches the mount targets reads the file system; the network still gates it",
     rationale="Without IAM authorization the file system cannot tell this task from any other client that reaches "
@@ -118,6 +120,7 @@ def _known(values: list[JSON] | _Unknown) -> list[JSON]:
     "SF.EBS_ENCRYPTION",
     resource_types=(SERVICE,),
     title="ECS-managed EBS volumes are encrypted",
+    requirement="a service's `ManagedEBSVolume` has `Encrypted: true`",
     severity=MEDIUM,
     severity_reason="application data at rest without encryption; reading it still needs access to the volume",
     rationale="A volume ECS creates per task holds application data at rest.",

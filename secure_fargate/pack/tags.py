@@ -97,6 +97,8 @@ def _tag_declaration(control_id: str, resource_type: str, kind: str) -> dict[str
         "severity_reason": f"Security Hub rates {control_id} Low: inventory and access control, no exposure",
         "standards": (TAGGING,),
         "rationale": "Tags identify owner and purpose: inventory, cost and attribute-based access control.",
+        "requirement": f"{kind}s carry at least one non-`aws:` tag, or every key of `requiredTagKeys` "
+        "(case-sensitive, at most 6; `--required-tag-keys`)",
         "remediation": f"tag the {kind} (Secure* constructs take tags={{...}}, or Tags.of(scope).add(key, value)); "
         "required keys: --required-tag-keys / SecureFargateChecks(required_tag_keys=...)",
         "source": f"AWS Resource Tagging Standard, Security Hub {control_id}",

@@ -16,6 +16,7 @@ Found = list[Violation]
     "ECS.16",
     resource_types=(TASK_SET,),
     title="Task sets do not assign public IP addresses",
+    requirement="task sets: `AssignPublicIp` not `ENABLED`",
     severity=HIGH,
     severity_reason="Security Hub rates ECS.16 High: each task of the set is reachable from the internet",
     standards=(FSBP,),

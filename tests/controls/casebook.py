@@ -157,9 +157,14 @@ def _wrappable(body: dict[str, Any], path: list[str | int]) -> list[list[str | i
             node = _get(body, path[:end])
         except (KeyError, IndexError, TypeError):
             break
-        if isinstance(node, dict) and len(node) == 1 and (next(iter(node)) == "Ref" or next(iter(node)).startswith("Fn::")):
+        if _is_intrinsic(node):
             break
     return nodes
+
+
+def _is_intrinsic(node: Any) -> bool:
+    key = next(iter(node)) if isinstance(node, dict) and len(node) == 1 else ""
+    return key == "Ref" or str(key).startswith("Fn::")
 
 
 def branch_variants(case: Case) -> Iterator[tuple[str, dict[str, Any]]]:

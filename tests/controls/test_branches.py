@@ -1,6 +1,6 @@
 """Branch-awareness of every rule: each failing case of the suite still fails when what it touches is moved into
 an ``Fn::If`` (either branch, beside ``AWS::NoValue`` or a compliant value) or its resource is guarded by a
-``Condition``. CloudFormation may deploy either branch, so the pack judges both (STYLE rule 17)."""
+``Condition``. CloudFormation may deploy either branch, so the pack judges both (one branch-aware walker)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Runtime controls (Windows users, fault injection, version consistency): ECS.21, SF.FAULT_INJECTION, SF.VERSION_CONSISTENCY.
+"""Runtime controls: ECS.21, SF.FAULT_INJECTION, SF.VERSION_CONSISTENCY.
 
 Pass and fail cases are data (``cases/runtime.json``) plus each declaration's failing and passing example."""
 
