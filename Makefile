@@ -23,7 +23,8 @@ UV := $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	if $(PIP) -c constraints.txt uv && $(UV) -r requirements.txt -c constraints.txt \
+	@echo "installing the pinned packages into $(VENV) with uv"
+	@if $(PIP) -c constraints.txt uv && $(UV) -r requirements.txt -c constraints.txt \
 	    && $(UV) --no-deps --no-build-isolation -e .; then :; else \
 	  echo "uv failed: installing with pip instead" >&2; \
 	  $(PIP) -r requirements.txt -c constraints.txt \
