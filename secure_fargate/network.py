@@ -55,7 +55,7 @@ class SecureNetwork(Construct):
             calling principal to belong to it (``aws:PrincipalOrgID``). Default: none (this account's resources
             only).
 
-    The endpoints carry policies (README "Platform baseline"): ECR api/dkr allow image pulls from this
+    The endpoints carry policies (docs/platform.md): ECR api/dkr allow image pulls from this
     account's repositories (pull-through cache included) and the region's GuardDuty agent repository only, so
     a compromised task cannot push to or pull from a foreign registry through them; the S3 gateway allows
     ECR's layer bucket of the region (``add_s3_read`` adds more); Logs and Secrets Manager allow this
@@ -87,7 +87,7 @@ class SecureNetwork(Construct):
             max_azs=max_azs,
             nat_gateways=nat_gateways,
             ip_addresses=ip_addresses,
-            restrict_default_security_group=False,  # see README: no resource uses it; closing it needs a Lambda
+            restrict_default_security_group=False,  # docs/platform.md: no resource uses it; closing it needs a Lambda
             subnet_configuration=[
                 # Public subnets host only internet-facing load balancers (and NAT gateways): no public IPs.
                 ec2.SubnetConfiguration(

@@ -81,7 +81,7 @@ class _EcsOptions:
 
 
 class SecureFargateService(Construct):
-    """A Fargate service secure by default: see README "Defaults" for each control and its reason.
+    """A Fargate service secure by default: see docs/user-guide.md "Defaults" for each control and its reason.
 
     Exposes everything it creates (``service``, ``task_definition``, ``task_role``, ``execution_role``,
     ``security_group``, ``container``, ``containers``, ``log_group``, ``connections``) so callers extend rather
@@ -577,7 +577,7 @@ class SecureFargateService(Construct):
                 record(self.task_definition, f"{plan.name}.{prop}", prop, opt_out, plan.name)  # type: ignore[arg-type]
 
     def _acknowledge_ecosystem_findings(self) -> None:
-        """cdk-nag findings this construct answers by design, acknowledged with the reason (README lists them)."""
+        """cdk-nag findings this construct answers by design, acknowledged with the reason (docs/platform.md lists them)."""
         Validations.of(self).acknowledge(IAM_POLICY_ACKNOWLEDGEMENT)
         options = [p.options for p in self.plan.containers]
         if any(o.environment for o in options):

@@ -1,7 +1,7 @@
 """Deploy proof: the real CDK CLI deploys the reference stack to moto (server mode, loopback only), then the
 resources are read back through the AWS APIs with boto3.
 
-What moto does not model is listed in README "Verified by deployment"; nothing here talks to a non-loopback
+What moto does not model is listed in docs/testing.md "Verified by deployment"; nothing here talks to a non-loopback
 address (CDK telemetry, notices and version checks are off; every AWS endpoint is the local moto server).
 """
 
@@ -146,7 +146,7 @@ def test_security_group_admits_only_the_load_balancer(deployed: dict[str, Any], 
         assert permission["IpRanges"] == [] and permission.get("Ipv6Ranges", []) == []
         assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [alb_sg]
         assert permission["FromPort"] == permission["ToPort"] == 8080
-    # Egress is not checked here: moto ignores a security group's inline SecurityGroupEgress (README).
+    # Egress is not checked here: moto ignores a security group's inline SecurityGroupEgress (docs/testing.md).
 
 
 def test_log_group_has_finite_retention(deployed: dict[str, Any], moto_url: str) -> None:
