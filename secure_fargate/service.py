@@ -577,7 +577,7 @@ class SecureFargateService(Construct):
                 record(self.task_definition, f"{plan.name}.{prop}", prop, opt_out, plan.name)  # type: ignore[arg-type]
 
     def _acknowledge_ecosystem_findings(self) -> None:
-        """cdk-nag findings this construct answers by design, acknowledged with the reason (docs/platform.md lists them)."""
+        """cdk-nag findings this construct answers by design, with the reason (docs/platform.md lists them)."""
         Validations.of(self).acknowledge(IAM_POLICY_ACKNOWLEDGEMENT)
         options = [p.options for p in self.plan.containers]
         if any(o.environment for o in options):

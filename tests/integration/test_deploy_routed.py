@@ -91,7 +91,7 @@ def test_listener_routes_default_to_web_and_api_path_to_api(routed: dict[str, An
 
 
 def test_autoscaling_target_and_policies_are_in_the_deployed_stack(routed: dict[str, Any]) -> None:
-    # moto 5.2.5's CloudFormation does not model AWS::ApplicationAutoScaling::* (docs/testing.md "Verified by deployment"):
+    # moto 5.2.5's CloudFormation does not model AWS::ApplicationAutoScaling::* (docs/testing.md):
     # the stack accepts them and CloudFormation holds them, so they are read from the deployed template.
     resources = routed["template"]["Resources"]
     (target,) = [r["Properties"] for r in resources.values() if r["Type"].endswith("::ScalableTarget")]
