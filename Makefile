@@ -16,10 +16,12 @@ CDK := $(VENV)/bin/cdk --no-notices --no-version-reporting
 
 # uv (pinned in constraints.txt, from PyPI, into the virtualenv) installs the pins in seconds; should uv itself be
 # unavailable or fail, pip installs the same pins (slower, same result).
-PIP := $(PY) -m pip install --quiet --disable-pip-version-check
-# --compile-bytecode: pip compiles at install and uv does not; without .pyc files (and with PYTHONDONTWRITEBYTECODE
-# set, as on these machines) every process would recompile aws_cdk's sources on import.
-UV := $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode
+# Bytecode is compiled lazily, for the modules a run imports, and kept: compiling all 750 MB of the virtualenv at
+# install time (pip's default, uv's --compile-bytecode) costs about 70 s of CPU, most of it for modules no command
+# here imports. PYTHONDONTWRITEBYTECODE (set on some machines) would make every process recompile aws_cdk instead.
+unexport PYTHONDONTWRITEBYTECODE
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
+UV := $(VENV)/bin/uv pip install --quiet --python $(PY)
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
