@@ -223,7 +223,6 @@ def two_service_template() -> dict[str, Any]:
     return Template.from_stack(stack).to_json()  # type: ignore[no-any-return]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", ["reference_template", "two_service_template"])
 def test_every_service_depends_on_what_forwards_to_its_target_groups(name: str, request: pytest.FixtureRequest) -> None:
     routing = _routing(request.getfixturevalue(name))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import aws_cdk
 import boto3
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK = Path(sys.executable).parent / "cdk"
@@ -32,3 +36,26 @@ def cdk(env: dict[str, str], outdir: Path, *args: str) -> subprocess.CompletedPr
     )
     assert done.returncode == 0, f"cdk {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
     return done
+
+
+def synthesize(outdir: Path, context: dict[str, str], *, module: str | None = None) -> str:
+    """Run the app (app.py, or ``module`` as ``python3 -m``) as `cdk synth` runs cdk.json's "app" command, but in
+    this test process's jsii kernel: the app's ``cdk.App()`` gets the output directory and cdk.json's context plus
+    the -c values, as the CLI hands them over (environment variables of a new process, which an already running
+    kernel would not see). Returns the cloud assembly directory, for `cdk deploy --app <directory>`: the real CLI
+    deploys it, and a second Python and jsii kernel per deploy would only repeat this synth."""
+    assembly = outdir / "assembly"
+    full = {**json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"], **context}
+
+    class CliApp(aws_cdk.App):
+        def __init__(self) -> None:
+            super().__init__(outdir=str(assembly), context=full)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(aws_cdk, "App", CliApp)
+        patch.chdir(ROOT)
+        if module:
+            runpy.run_module(module, run_name="__main__")
+        else:
+            runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    return str(assembly)

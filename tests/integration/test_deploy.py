@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration._cli import ACCOUNT, REGION, cdk, client
+from tests.integration._cli import ACCOUNT, REGION, cdk, client, synthesize
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -33,18 +33,8 @@ def deployed(
     outdir = tmp_path_factory.mktemp("cdk.out")
     # WHEN the environment is bootstrapped (once per session: `bootstrapped`) and the reference stack deployed
     # through the real CLI
-    cdk(
-        aws_env,
-        outdir,
-        "deploy",
-        STACK,
-        "--require-approval",
-        "never",
-        "-c",
-        f"existing_secret_name={SECRET_NAME}",
-        "-c",
-        "desired_count=2",
-    )
+    app = synthesize(outdir, {"existing_secret_name": SECRET_NAME, "desired_count": "2"})
+    cdk(aws_env, outdir, "deploy", STACK, "--app", app, "--require-approval", "never")
     stack = client("cloudformation", moto_url).describe_stacks(StackName=STACK)["Stacks"][0]
     # Resource types moto's CloudFormation does not model (AWS::EC2::SecurityGroupEgress) come back without IDs.
     resources = [
@@ -175,21 +165,21 @@ def test_second_deploy_updates_in_place(deployed: dict[str, Any], aws_env: dict[
     # moto cannot execute a change set on an existing stack, so the update goes through UpdateStack directly.
     # moto 5.2.5 fails UpdateStack on a parameter passed as UsePreviousValue (KeyError 'BootstrapVersion'), so
     # the SSM parameter name of BootstrapVersion is passed explicitly: the same value, sent as a value.
+    outdir = deployed["outdir"] / "update"
+    app = synthesize(outdir, {"existing_secret_name": SECRET_NAME, "desired_count": "1"})
     cdk(
         aws_env,
-        deployed["outdir"],
+        outdir,
         "deploy",
         STACK,
+        "--app",
+        app,
         "--require-approval",
         "never",
         "--method",
         "direct",
         "--parameters",
         "BootstrapVersion=/cdk-bootstrap/hnb659fds/version",
-        "-c",
-        f"existing_secret_name={SECRET_NAME}",
-        "-c",
-        "desired_count=1",
     )
     cfn = client("cloudformation", moto_url)
     stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]

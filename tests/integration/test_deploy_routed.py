@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration._cli import cdk, client
+from tests.integration._cli import cdk, client, synthesize
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -23,8 +23,8 @@ def routed(
     moto_url: str, aws_env: dict[str, str], bootstrapped: None, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    # -m: the repository root (this checkout's secure_fargate) comes first on sys.path, as for app.py
-    cdk(aws_env, outdir, "deploy", STACK, "--app", "python3 -m examples.day2.routed", "--require-approval", "never")
+    app = synthesize(outdir, {}, module="examples.day2.routed")  # what `--app "python3 -m examples.day2.routed"` runs
+    cdk(aws_env, outdir, "deploy", STACK, "--app", app, "--require-approval", "never")
     cfn = client("cloudformation", moto_url)
     resources = [r for r in cfn.describe_stack_resources(StackName=STACK)["StackResources"] if "LogicalResourceId" in r]
     body = cfn.get_template(StackName=STACK)["TemplateBody"]
