@@ -46,6 +46,7 @@ typecheck: setup
 	$(VENV)/bin/mypy secure_fargate reference app.py
 	$(VENV)/bin/mypy examples/hook/app.py  # a second app.py: its own run, or mypy sees two modules named app
 	$(VENV)/bin/mypy examples/day2
+	$(VENV)/bin/mypy examples/jobs
 
 unit: setup
 	$(VENV)/bin/pytest

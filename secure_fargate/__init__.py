@@ -14,6 +14,9 @@ from .pack._version import __version__ as __version__
 
 _EXPORTS = {
     "SecureFargateService": "service",
+    "SecureTaskDefinition": "task_definition",
+    "SecureScheduledTask": "scheduled_task",
+    "SecureOneOffTask": "one_off_task",
     "SecurityAgent": "options",
     "LogRouter": "options",
     "SecureNetwork": "network",
@@ -32,6 +35,7 @@ _EXPORTS = {
     "SecureFargateError": "errors",
     "Problem": "errors",
     "acknowledge": "acknowledgements",
+    "keep_logical_id": "migration",
     "SecureFargateChecks": "plugin",
     "SecureFargateHook": "hook",
     "CONTROLS": "pack",
@@ -58,13 +62,17 @@ __all__ = [
     "SecureFargateService",
     "SecureLoadBalancer",
     "SecureNetwork",
+    "SecureOneOffTask",
     "SecureRepository",
+    "SecureScheduledTask",
+    "SecureTaskDefinition",
     "SecurityAgent",
     "TrafficRule",
     "acknowledge",
     "enable_rotation",
     "encryption_key",
     "evaluate",
+    "keep_logical_id",
     "load_template",
 ]
 assert sorted(__all__) == sorted(_EXPORTS)
@@ -77,13 +85,17 @@ if TYPE_CHECKING:
     from .images import ImageSource
     from .keys import encryption_key
     from .load_balancer import SecureLoadBalancer
+    from .migration import keep_logical_id
     from .network import SecureNetwork
+    from .one_off_task import SecureOneOffTask
     from .options import ContainerOptions, LogRouter, NotSecret, OptOut, SecurityAgent, TrafficRule
     from .pack import CONTROLS, Finding, evaluate, load_template
     from .plugin import SecureFargateChecks
     from .registry import PullThroughCache, SecureRepository
+    from .scheduled_task import SecureScheduledTask
     from .secrets import RotationRedeploy, enable_rotation
     from .service import SecureFargateService
+    from .task_definition import SecureTaskDefinition
 
 
 def __getattr__(name: str) -> Any:

@@ -44,9 +44,15 @@ class ContainerPlan:
 
     @property
     def writable_paths(self) -> tuple[str, ...]:
-        """The declared writable paths, plus ECS Exec's when Exec is on and the root is read-only."""
-        extra = [p for p in self.exec_paths if p not in self.options.writable_paths] if self.readonly_root else []
-        return (*self.options.writable_paths, *extra)
+        """The declared writable paths (system paths with their opt-out included), plus ECS Exec's when Exec is on
+        and the root is read-only."""
+        # A system path already mounted from a declared volume (shared with an init container that copies the
+        # image's files in) keeps that mount; the others get a fresh volume.
+        mounted = {getattr(m, "container_path", None) for m in self.options.mount_points}
+        system = [p for p in self.options.writable_system_paths if p not in mounted]
+        declared = (*self.options.writable_paths, *system)
+        extra = [p for p in self.exec_paths if p not in declared] if self.readonly_root else []
+        return (*declared, *extra)
 
     def volumes(self) -> list[tuple[str, str]]:
         """(task volume name, container path) for each writable path."""

@@ -273,14 +273,20 @@ def check_mount_points(options: Any, agent: bool) -> list[Issue]:
     """SF.MOUNTS through the pack's ``system_path_problem``: mounts are absolute; a writable one never lands on a
     system path."""
     issues: list[Issue] = []
+    declared = getattr(options, "writable_system_paths", None)
+    declared = declared if isinstance(declared, Mapping) else {}
     for i, mount in enumerate(options.mount_points):
         path = getattr(mount, "container_path", None)
         if not isinstance(path, str) or not path.startswith("/"):
             issues.append((f"mount_points[{i}].container_path", path, "an absolute path such as /scratch"))
             continue
-        problem = None if getattr(mount, "read_only", False) else system_path_problem(path)
+        opted_out = path in declared  # the per-path opt-out (writable_system_paths), checked there
+        problem = None if getattr(mount, "read_only", False) or opted_out else system_path_problem(path)
         if problem:
-            allowed = f"read_only=True or a path outside the system paths ({problem})"
+            allowed = (
+                f"read_only=True, a path outside the system paths, or the path in writable_system_paths with an "
+                f"OptOut ({problem})"
+            )
             issues.append((f"mount_points[{i}].container_path", path, allowed))
     return issues
 
@@ -310,6 +316,44 @@ def check_writable_paths(options: Any, agent: bool) -> list[Issue]:
             issues.append(("writable_paths", raw, problem))
         else:
             seen.append(posixpath.normpath(raw))
+    return issues
+
+
+def _system_path_issue(raw: object, opt_out: object, taken: Sequence[str]) -> str | None:
+    """Why ``raw: opt_out`` is not a valid per-path SF.MOUNTS opt-out, or None."""
+    if not isinstance(raw, str) or not raw.startswith("/"):
+        return "absolute paths such as /etc/datadog-agent"
+    path = posixpath.normpath(raw)
+    if path == "/":
+        return "a directory below /: a writable / is writable_root_filesystem=OptOut(...), not a path"
+    if path != raw.rstrip("/") or "//" in raw or raw.endswith("/"):
+        return "a normalized absolute path (no '..', '.', '//' or trailing '/')"
+    if system_path_problem(path) is None:
+        return "a path under a system directory (/etc, /usr, /lib*, ...: SF.MOUNTS); others go in writable_paths"
+    for other in taken:
+        if path == other or path.startswith(other + "/") or other.startswith(path + "/"):
+            return f"paths that do not overlap (it overlaps {other})"
+    reason = getattr(opt_out, "reason", None) if type(opt_out).__name__ == "OptOut" else None
+    problem = reason_problem(reason)
+    if problem:
+        return f"{{path: OptOut('<why this path must be writable>')}} with {problem}"
+    return None
+
+
+def check_writable_system_paths(options: Any, agent: bool) -> list[Issue]:
+    """SF.MOUNTS's per-path opt-out: each path lies under a system directory (else it belongs in
+    ``writable_paths``), is normalized, overlaps no other writable path, and carries a reasoned ``OptOut``."""
+    paths = options.writable_system_paths
+    if not isinstance(paths, Mapping):
+        return [("writable_system_paths", paths, "a mapping {path: OptOut(reason)}")]
+    issues: list[Issue] = []
+    taken = [posixpath.normpath(p) for p in options.writable_paths if isinstance(p, str)]
+    for raw, opt_out in paths.items():
+        problem = _system_path_issue(raw, opt_out, taken)
+        if problem:
+            issues.append((f"writable_system_paths[{raw!r}]", opt_out if isinstance(raw, str) else raw, problem))
+        else:
+            taken.append(raw)
     return issues
 
 
@@ -377,6 +421,7 @@ CONTAINER_CHECKS: tuple[ContainerCheck, ...] = (
     check_port,
     check_port_mappings,
     check_writable_paths,
+    check_writable_system_paths,
     check_environment_files,
     check_stop_timeout,
     check_docker_labels,
@@ -610,6 +655,7 @@ VALIDATOR_PREDICATES: Mapping[Callable[..., list[Issue]], tuple[tuple[str, str],
     check_environment: ((_HERE, "is_secret_looking_name"), (_HERE, "secret_value_problem")),
     check_command: ((_HERE, "command_secret_problem"),),
     check_writable_paths: ((_HERE, "system_path_problem"),),
+    check_writable_system_paths: ((_HERE, "system_path_problem"),),
     check_task_size: ((_HERE, "task_size_problem"),),
     check_memory_budget: ((_HERE, "memory_budget_problem"),),
     check_mount_points: ((_HERE, "system_path_problem"),),

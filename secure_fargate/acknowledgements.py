@@ -79,7 +79,13 @@ def _check_subject(
 
 
 def acknowledge(
-    scope: IConstruct, control: str, reason: str, *, container: str | None = None, variable: str | None = None
+    scope: IConstruct,
+    control: str,
+    reason: str,
+    *,
+    container: str | None = None,
+    variable: str | None = None,
+    item: str | None = None,
 ) -> None:
     """Acknowledge ``control`` for the resources under ``scope`` it judges, with a reason audits will show.
 
@@ -89,6 +95,8 @@ def acknowledge(
         reason: why the finding is accepted: at least 10 visible characters, not one character repeated.
         container: for a per-container control, the one container it covers.
         variable: for ECS.8, the one environment variable it covers.
+        item: for a per-container control whose findings name an item (SF.MOUNTS: the mount path), the one item
+            it covers; with ``container``. Default: every item of that container.
 
     Raises:
         SecureFargateError: naming the property that is wrong (control, reason, container, variable, scope).
@@ -107,15 +115,17 @@ def acknowledge(
         problems.add("scope", scope.node.path, f"a scope holding a {found.resource_type} ({control} judges those)")
     if found:
         _check_subject(problems, scope, control, container, variable)
+    if item is not None and not (container and isinstance(item, str) and item):
+        problems.add("item", item, "an item (e.g. a mount path) of the named container, with container=...")
     problems.raise_if_any()
     entry = {"control": control, "reason": reason.strip()}
-    entry.update({k: v for k, v in (("container", container), ("variable", variable)) if v})
+    entry.update({k: v for k, v in (("container", container), ("variable", variable), ("item", item)) if v})
     for resource in targets:
         _add_entry(resource, entry)
 
 
 def _add_entry(resource: CfnResource, entry: dict[str, str]) -> None:
-    key = ("control", "container", "variable")
+    key = ("control", "container", "variable", "item")
     current = resource.get_metadata(METADATA_KEY) or {}
     entries = [
         e

@@ -158,3 +158,28 @@ def runtime_platform(cpu_architecture: ecs.CpuArchitecture | None = None) -> ecs
 
 def circuit_breaker() -> ecs.DeploymentCircuitBreaker:
     return ecs.DeploymentCircuitBreaker(enable=True, rollback=CIRCUIT_BREAKER_ROLLBACK)
+
+
+# ------------------------------------------------------------------------------------- jobs (scheduled, one-off)
+#: EventBridge Scheduler retries a failed RunTask call (throttling, capacity) this often within the event age,
+#: then hands the event to the dead-letter queue. (Scheduler's own default, 185 retries over 24 hours, keeps
+#: a missed run alive long after the next one is due.) These retries are of the invocation, not of the task.
+SCHEDULE_RETRY_ATTEMPTS = 3
+SCHEDULE_MAX_EVENT_AGE = Duration.hours(1)
+
+#: A failed schedule invocation is kept this long in the dead-letter queue (SQS' maximum), for investigation.
+DEAD_LETTER_RETENTION = Duration.days(14)
+
+#: A one-off (deploy-time) task must stop within this time, else it is stopped and the deployment fails. The
+#: runner is a Lambda function (at most 15 minutes), which also needs a margin to report back.
+ONE_OFF_TIMEOUT = Duration.minutes(10)
+ONE_OFF_MAX_TIMEOUT = Duration.minutes(14)
+
+#: How often the one-off runner polls the task's status.
+ONE_OFF_POLL_INTERVAL = Duration.seconds(10)
+
+#: ``startedBy`` of tasks a SecureOneOffTask starts (ECS keeps it on the task: audits find who ran it).
+ONE_OFF_STARTED_BY = "secure-fargate-one-off"
+
+#: Log retention of the one-off runner's own logs.
+RUNNER_LOG_RETENTION = logs.RetentionDays.ONE_YEAR

@@ -98,6 +98,11 @@ class ImageSource(abc.ABC):
     def grant_pull(self, role: iam.IRole) -> None:  # noqa: B027  # most kinds need nothing beyond ContainerImage
         """Pull permissions beyond what the ``ContainerImage`` grants by itself (scoped to the repository)."""
 
+    def ecr_location(self) -> tuple[str, str] | None:
+        """(account, region) of the ECR registry the image is pulled from (tokens when they are the stack's own,
+        or known only at deploy time), or None when the image is not in ECR (another registry, or unknown)."""
+        return None
+
 
 #: A private ECR image URI: <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag|@digest].
 _PRIVATE_ECR = re.compile(
@@ -135,6 +140,10 @@ class RegistryImage(ImageSource):
     def to_container_image(self) -> ecs.ContainerImage:
         return ecs.ContainerImage.from_registry(self.reference)
 
+    def ecr_location(self) -> tuple[str, str] | None:
+        match = self._ecr
+        return None if match is None else (match["account"], match["region"])
+
     def grant_pull(self, role: iam.IRole) -> None:
         match = self._ecr
         if match is None:
@@ -166,6 +175,9 @@ class AssetImage(ImageSource):
     def to_container_image(self) -> ecs.ContainerImage:
         return ecs.ContainerImage.from_asset(self.directory, build_args=dict(self.build_args) or None, file=self.file)
 
+    def ecr_location(self) -> tuple[str, str] | None:
+        return (Aws.ACCOUNT_ID, Aws.REGION)  # the bootstrap's asset repository, where the stack deploys
+
 
 @dataclass(frozen=True)
 class EcrImage(ImageSource):
@@ -180,6 +192,14 @@ class EcrImage(ImageSource):
 
     def to_container_image(self) -> ecs.ContainerImage:
         return ecs.ContainerImage.from_ecr_repository(self.repository, self.reference)
+
+    def ecr_location(self) -> tuple[str, str] | None:
+        # The ARN, when literal, is the truth: from_repository_attributes keeps the stack's env whatever ARN it got.
+        arn = self.repository.repository_arn
+        parts = arn.split(":") if not is_unresolved(arn) else []
+        if len(parts) >= 6 and parts[2] == "ecr":
+            return (parts[4], parts[3])
+        return (self.repository.env.account, self.repository.env.region)
 
 
 @dataclass(frozen=True)
@@ -208,6 +228,9 @@ class PullThroughCacheImage(ImageSource):
         return ecs.ContainerImage.from_registry(
             f"{registry}/{self.cache_prefix}/{self.upstream_repository}{separator}{self.reference}"
         )
+
+    def ecr_location(self) -> tuple[str, str] | None:
+        return (Aws.ACCOUNT_ID, Aws.REGION)
 
     def grant_pull(self, role: iam.IRole) -> None:
         """The cached repository's pull, its creation on first pull and the upstream import; the token call

@@ -122,6 +122,8 @@ class SecureLoadBalancer(Construct):
                 "Https", port=443, certificates=[certificate], ssl_policy=defaults.SSL_POLICY, open=internet_facing
             )
             redirect = self.load_balancer.add_redirect(source_port=80, target_port=443, open=internet_facing)
+            #: The port-80 listener that redirects to HTTPS (None without a certificate).
+            self.redirect_listener: elbv2.ApplicationListener | None = redirect
             Validations.of(redirect).acknowledge(
                 Acknowledgment(
                     id="NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired",
@@ -130,6 +132,7 @@ class SecureLoadBalancer(Construct):
             )
         else:
             self.listener = self.load_balancer.add_listener("Http", port=80, open=internet_facing)
+            self.redirect_listener = None
             reason = (
                 "no certificate given (certificate or certificate_arn): plain HTTP so the stack deploys without a "
                 "domain; give a certificate for production"

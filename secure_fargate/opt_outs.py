@@ -87,3 +87,23 @@ def record(scope: IConstruct, label: str, prop: str, opt_out: OptOut, container:
     Annotations.of(scope).add_warning_v2(f"secure-fargate:{label}", f"{label}: {rule.weakens}{control}: {reason}")
     if rule.control:
         acknowledge(scope, rule.control, f"opt-out {label}: {reason}", container=container)
+
+
+#: The per-path opt-out: ``ContainerOptions.writable_system_paths={path: OptOut(reason)}`` acknowledges this
+#: control for one container and one path (the finding's item), never for the container as a whole. Kept out of
+#: ``OPT_OUTS``: its value is a mapping of opt-outs, not one.
+PATH_OPT_OUT = OptOutRule(
+    "writable_system_paths", Level.CONTAINER, "SF.MOUNTS", "is writable (a task volume) under the read-only root"
+)
+
+
+def record_path(scope: IConstruct, container: str, path: str, opt_out: OptOut) -> None:
+    """Leave the warning and the per-path acknowledgement one writable system path owes the audit, on ``scope``
+    (the task definition), for that container and that path only."""
+    rule = PATH_OPT_OUT
+    label = f"{container}.{rule.prop}[{path}]"
+    reason = opt_out.reason.strip()
+    Annotations.of(scope).add_warning_v2(
+        f"secure-fargate:{rule.prop}", f"{label}: {path} {rule.weakens} ({rule.control}): {reason}"
+    )
+    acknowledge(scope, str(rule.control), f"opt-out {label}: {reason}", container=container, item=path)

@@ -73,9 +73,21 @@ class ContainerOptions:
             ``s3:GetBucketLocation`` on its bucket (SF.EXECUTION_ROLE). Not for secrets (use ``secrets``). Default:
             none.
         writable_paths: absolute paths that must stay writable under the read-only root; each becomes a task
-            volume mounted read-write (ECS.5). Default: none.
-        user: ``uid[:gid]`` or a user name. Default ``1000:1000``; root in any spelling is refused unless
-            ``run_as_root`` opts out (ECS.20).
+            volume mounted read-write (ECS.5). Paths under system directories are refused here (SF.MOUNTS): see
+            ``writable_system_paths``. Default: none.
+        writable_system_paths: ``{path: OptOut(reason)}`` for paths under system directories (``/etc``, ``/usr``,
+            ``/lib*``... as SF.MOUNTS judges them) that a vendor image must write to, e.g.
+            ``{"/etc/datadog-agent": OptOut("the agent writes its generated config here")}``. Each becomes a
+            read-write task volume like ``writable_paths`` and acknowledges SF.MOUNTS for that container and that
+            path only, with a warning; the root stays read-only (never turn ECS.5 off for one directory). The
+            volume starts empty (unless the image declares that path as a ``VOLUME``): an image that ships files
+            there needs them copied in, so a path that ``mount_points`` already mounts read-write (a task volume
+            an init container fills) keeps that mount and gets no second volume (``examples/sidecars/``).
+            Default: none.
+        user: ``uid[:gid]`` or a user name the container runs as. Default ``1000:1000``, which **replaces the
+            image's own ``USER``**: give the uid the image expects (its Dockerfile's ``USER``; e.g. 101 for
+            ``nginx-unprivileged``), or the process may not read its files. Root in any spelling is refused
+            unless ``run_as_root`` opts out (ECS.20).
         add_capabilities: Linux capabilities to add after dropping ALL; only ``SYS_PTRACE``, and only on the
             security agent (SF.CAPABILITIES, SF.PTRACE). Default: none.
         privileged: present only to be refused with a clear message (ECS.4). Default False.
@@ -104,6 +116,7 @@ class ContainerOptions:
     environment: Mapping[str, str | NotSecret] = field(default_factory=dict)
     secrets: Mapping[str, ecs.Secret] = field(default_factory=dict)
     writable_paths: Sequence[str] = ()
+    writable_system_paths: Mapping[str, OptOut] = field(default_factory=dict)
     user: str = defaults.USER
     add_capabilities: Sequence[str] = ()
     privileged: bool = False

@@ -148,8 +148,7 @@ class SecureFargateChecks:
         violations = [_violation(declared[c], found) for c, found in by_control.items()]
         acknowledged = [f"{f.control} {_where(f)}: {f.acknowledged}" for f in findings if f.acknowledged]
         below = [
-            f"{f.control} {f.severity} {_where(f)}: {f.message}"
-            for f in findings if f.fails() and f not in failing
+            f"{f.control} {f.severity} {_where(f)}: {f.message}" for f in findings if f.fails() and f not in failing
         ]
         metadata = {"acknowledged": json.dumps(acknowledged)} if acknowledged else {}
         if below:

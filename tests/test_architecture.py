@@ -106,6 +106,10 @@ CALLS = {
     _validation.check_writable_paths: lambda: _validation.check_writable_paths(
         _container(writable_paths=["/tmp"]), False
     ),
+    _validation.check_writable_system_paths: lambda: _validation.check_writable_system_paths(
+        _container(writable_system_paths={"/etc/agent": secure_fargate.OptOut("the agent writes its config here")}),
+        False,
+    ),
     _validation.check_task_size: lambda: _validation.check_task_size(256, 512),
     _validation.check_memory_budget: lambda: _validation.check_memory_budget(512, [128]),
     _validation.check_mount_points: lambda: _validation.check_mount_points(
@@ -260,13 +264,20 @@ PUBLIC_TYPES = [
     "PullThroughCache",
     "SecureLoadBalancer",
     "RotationRedeploy",
+    "SecureTaskDefinition",
+    "SecureScheduledTask",
+    "SecureOneOffTask",
 ]
 
 
 @pytest.mark.parametrize("name", PUBLIC_TYPES)
 def test_every_public_parameter_is_documented(name: str) -> None:
     cls = getattr(secure_fargate, name)
-    parameters = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "scope", "construct_id")]
+    parameters = [
+        p
+        for p in inspect.signature(cls.__init__).parameters
+        if p not in ("self", "scope", "construct_id") and not p.startswith("_")  # _private: the library's own
+    ]
     doc = inspect.getdoc(cls) or ""
     assert "Args:" in doc, f"{name} has no Args: section"
     args = doc.split("Args:", 1)[1]

@@ -16,7 +16,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from secure_fargate.pack import Template, evaluate
 from tests.conftest import resources_of
-from tests.test_snapshots import cfn_lint, normalize
+from tests.helpers import cfn_lint, normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "day2" / "app.py"

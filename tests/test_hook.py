@@ -23,8 +23,7 @@ from examples.hook.app import build
 from secure_fargate import SecureFargateError
 from secure_fargate.hook import HANDLER, SecureFargateHook, stage_pack_code
 from tests.conftest import only
-from tests.test_hook_handler import answer, cli_verdict
-from tests.test_snapshots import cfn_lint
+from tests.helpers import answer, cfn_lint, cli_verdict
 
 HOOK = "AWS::CloudFormation::LambdaHook"
 
@@ -162,7 +161,7 @@ ISOLATED = textwrap.dedent(
 def isolated_answer(template_text: str) -> dict[str, Any]:
     """The packaged handler's answer, run with only the staged directory on the path (-I -S: no site-packages,
     so aws_cdk is not there; a finder refuses it anyway and the test checks it was never imported)."""
-    from tests.test_hook_handler import stack_request
+    from tests.helpers import stack_request
 
     staged = stage_pack_code()
     run = subprocess.run(
@@ -178,14 +177,14 @@ def isolated_answer(template_text: str) -> dict[str, Any]:
 
 
 def test_packaged_code_runs_alone_with_aws_cdk_unimportable() -> None:
-    from tests.test_rules import baseline
+    from tests.controls.casebook import baseline
 
     assert isolated_answer(json.dumps(baseline()))["hookStatus"] == "SUCCESS"
 
 
 def test_packaged_code_judges_a_yaml_template_with_the_bundled_yaml() -> None:
     yaml = pytest.importorskip("yaml")
-    from tests.test_rules import baseline, c0
+    from tests.controls.casebook import baseline, c0
 
     body = baseline()
     c0(body)["User"] = "0"

@@ -6,52 +6,15 @@ THEN it follows the guide's response contract and its verdict is the CLI's on th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from secure_fargate.pack import cli
 from secure_fargate.pack.hook_handler import MESSAGE_LIMIT, MalformedRequest, fetch_payload, handle
 from tests.controls.casebook import Case, all_cases, baseline, c0
-
-URL = "https://hooks-payload.s3.us-west-2.amazonaws.com/payload.json?X-Amz-Signature=abc"
-TOKEN = "f8da6d11-b23f-48f4-814c-0fb6a667f50e"
-
-
-def stack_request(*, target: str = "STACK", point: str = "UPDATE_PRE_PROVISION", **data: Any) -> dict[str, Any]:
-    """A request as in the guide's "Example Lambda Hook stack change input"."""
-    request_data = {"targetName": target, "targetType": target, "targetLogicalId": "my-stack", "payload": URL}
-    request_data.update(data)
-    return {
-        "clientRequestToken": TOKEN,
-        "awsAccountId": "123456789012",
-        "stackId": "arn:aws:cloudformation:us-west-2:123456789012:stack/my-stack/1a2345b6-0000-00a0-a123-00abc0abc000",
-        "changeSetId": None,
-        "hookTypeName": "SecureFargate::Guardrails::Hook",
-        "hookTypeVersion": "00000001",
-        "hookModel": {"LambdaFunction": "arn:aws:lambda:us-west-2:123456789012:function:hook"},
-        "actionInvocationPoint": point,
-        "requestData": request_data,
-        "requestContext": {"invocation": 1, "callbackContext": None},
-    }
-
-
-def serving(template: Any, previous: Any = "") -> Callable[[str], bytes]:
-    """A fetch that serves the guide's payload object ``{template, previousTemplate}`` for URL only."""
-    text = template if isinstance(template, str) else json.dumps(template)
-
-    def fetch(url: str) -> bytes:
-        assert url == URL
-        return json.dumps({"template": text, "previousTemplate": previous}).encode()
-
-    return fetch
-
-
-def answer(template: Any, **request: Any) -> dict[str, Any]:
-    return handle(stack_request(**request), serving(template))
+from tests.helpers import TOKEN, answer, cli_verdict, serving, stack_request
 
 
 def test_compliant_template_succeeds_and_echoes_the_token() -> None:
@@ -155,13 +118,6 @@ def test_payload_is_fetched_only_over_https_from_aws(url: str) -> None:
 
 
 # ------------------------------------------------------------------------------------- same verdict as the CLI
-def cli_verdict(body: dict[str, Any], tmp_path: Path) -> tuple[int, list[dict[str, Any]]]:
-    template, report = tmp_path / "t.template.json", tmp_path / "report.json"
-    template.write_text(json.dumps(body))
-    code = cli.main(["check", str(template), "--format", "json", "-o", str(report)])
-    return code, json.loads(report.read_text())
-
-
 def assert_same_verdict(body: dict[str, Any], tmp_path: Path) -> None:
     code, findings = cli_verdict(body, tmp_path)
     response = answer(body)

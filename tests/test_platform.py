@@ -16,7 +16,7 @@ from secure_fargate.network import SecureNetwork
 from secure_fargate.pack.guardduty import is_guardduty_agent_repository
 from secure_fargate.registry import SecureRepository
 from tests.conftest import only, resources_of
-from tests.test_snapshots import cfn_lint
+from tests.helpers import cfn_lint
 
 CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 

@@ -17,7 +17,7 @@ from secure_fargate.pack.iam import (
     whole_service_resource,
 )
 from secure_fargate.pack.ingress import is_public_cidr
-from tests.test_rules import baseline
+from tests.controls.casebook import baseline
 
 IAM_CONTROLS = ("SF.EXECUTION_ROLE", "SF.SECRETS", "SF.TASK_ROLE", "SF.INGRESS")
 

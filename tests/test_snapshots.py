@@ -7,27 +7,13 @@ snapshot update in a commit must say why in its message.
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-_ASSET_HASH = re.compile(r"\b[0-9a-f]{64}(?=\.(zip|json|tar)\b)")
-
-
-def normalize(template: dict[str, Any]) -> dict[str, Any]:
-    body = json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(template, sort_keys=True)))
-    body.get("Resources", {}).pop("CDKMetadata", None)
-    body.get("Conditions", {}).pop("CDKMetadataAvailable", None)
-    for resource in body.get("Resources", {}).values():
-        metadata = resource.get("Metadata", {})
-        metadata.pop("aws:cdk:path", None)
-        if not metadata:
-            resource.pop("Metadata", None)
-    return body
+from tests.helpers import cfn_lint, normalize
 
 
 @pytest.fixture
@@ -41,23 +27,6 @@ def test_reference_stack_snapshot(reference_template: dict[str, Any], json_snaps
 
 def test_minimal_stack_snapshot(minimal_template: dict[str, Any], json_snapshot: SnapshotAssertion) -> None:
     assert normalize(minimal_template) == json_snapshot
-
-
-#: cfn-lint checks not applied, each with its reason.
-#: W3005 (a DependsOn already implied by a Ref): CDK makes an ECS service depend on the listener construct that
-#: forwards to its target group, and the target group is a child of that listener; a state machine depends on its
-#: role. The ordering is harmless, and the alternatives are worse: rewriting DependsOn drops dependencies (the
-#: listener rule a routed service needs, or ones a user adds), and moving target groups out of the listener
-#: would replace them in every deployed stack.
-IGNORED_CFN_LINT_CHECKS = ["W3005"]
-
-
-def cfn_lint(template: dict[str, Any]) -> list[str]:
-    from cfnlint.api import ManualArgs, lint
-
-    config = ManualArgs(regions=["us-east-1"], ignore_checks=IGNORED_CFN_LINT_CHECKS)
-    matches = lint(json.dumps(template), config=config)
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
 
 
 @pytest.mark.slow

@@ -233,7 +233,11 @@ def container_control(control_id: str, *, scope: Scope = Scope.CONTAINER, **fiel
             function,
             ATTRIBUTE,
             _declare(
-                control_id, resource_types=(TASK,), scope=scope, check=per_container(function), function=function,
+                control_id,
+                resource_types=(TASK,),
+                scope=scope,
+                check=per_container(function),
+                function=function,
                 **fields,
             ),
         )

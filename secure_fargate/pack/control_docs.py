@@ -52,7 +52,7 @@ def _acknowledging(control: Control) -> str:
         f'acknowledge(task_definition, "{control.id}", "why this is accepted, and until when"{subject})\n'
         "```\n\n"
         "Outside CDK, write the same entry into the resource's `Metadata` "
-        '(`secure-fargate: {acknowledgements: [{control, reason, container?, variable?}]}`).'
+        "(`secure-fargate: {acknowledgements: [{control, reason, container?, variable?}]}`)."
     )
 
 

@@ -34,6 +34,11 @@ def task(*containers: dict[str, JSON], **properties: JSON) -> dict[str, JSON]:
     return {"Task": {"Type": TASK, "Properties": body}}
 
 
+def efs_volume(**configuration: JSON) -> dict[str, JSON]:
+    """A task volume ``shared`` on EFS file system ``fs-1`` with ``configuration`` added."""
+    return {"Name": "shared", "EFSVolumeConfiguration": {"FilesystemId": "fs-1", **configuration}}
+
+
 def service(**properties: JSON) -> dict[str, JSON]:
     """``Resources`` with a Fargate service ``Service`` running ``Task`` (``properties`` added)."""
     body: dict[str, JSON] = {"LaunchType": "FARGATE", "TaskDefinition": {"Ref": "Task"}}
@@ -77,9 +82,9 @@ def role(logical_id: str, *statements: dict[str, JSON]) -> dict[str, JSON]:
     return {logical_id: {"Type": "AWS::IAM::Role", "Properties": properties}}
 
 
-def roles_task(task_statements: tuple[dict[str, JSON], ...] = (), execution: tuple[dict[str, JSON], ...] = ()) -> dict[
-    str, JSON
-]:
+def roles_task(
+    task_statements: tuple[dict[str, JSON], ...] = (), execution: tuple[dict[str, JSON], ...] = ()
+) -> dict[str, JSON]:
     """``Resources``: a task definition with a task role and an execution role carrying these statements."""
     return {
         **task(

@@ -52,6 +52,7 @@ def settings(environ: Mapping[str, str] | None = None) -> tuple[tuple[Control, .
         raise ValueError(f"{FAIL_ON_VARIABLE}: {error}") from None
     return controls, fail_on
 
+
 #: CloudFormation truncates a hook message at 4096 characters (Cloud Control API at 1024; we take no such target).
 MESSAGE_LIMIT = 4096
 #: The whole-template targets; resource-level requests have no Metadata, so no acknowledgements.

@@ -407,9 +407,7 @@ def _execution_statement_problems(statement: Statement) -> Iterator[str]:
     remediation="grant the execution role per resource (CDK's grants: secret.grant_read, repository.grant_pull, "
     "bucket.grant_read(role, key)); no service-wide action, no NotAction, no broad AWS managed policy",
     source="CON316: a task role separate from the execution role; least privilege",
-    failing=ex.roles_task(
-        execution=({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},)
-    ),
+    failing=ex.roles_task(execution=({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},)),
     passing=ex.roles_task(
         execution=(
             {

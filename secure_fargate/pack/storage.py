@@ -51,19 +51,8 @@ def _efs_setting_not_enabled(task: Mapping[str, JSON], *setting: str) -> list[st
     remediation="set EFSVolumeConfiguration.TransitEncryption: ENABLED (ecs.EfsVolumeConfiguration("
     "transit_encryption='ENABLED'))",
     source="Security Hub ECS.18",
-    failing=ex.task(Volumes=[{"Name": "shared", "EFSVolumeConfiguration": {"FilesystemId": "fs-1"}}]),
-    passing=ex.task(
-        Volumes=[
-            {
-                "Name": "shared",
-                "EFSVolumeConfiguration": {
-                    "FilesystemId": "fs-1",
-                    "TransitEncryption": "ENABLED",
-                    "AuthorizationConfig": {"IAM": "ENABLED"},
-                },
-            }
-        ]
-    ),
+    failing=ex.task(Volumes=[ex.efs_volume()]),
+    passing=ex.task(Volumes=[ex.efs_volume(TransitEncryption="ENABLED", AuthorizationConfig={"IAM": "ENABLED"})]),
 )
 def check_efs_transit_encryption(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """ECS.18 (``ecs-task-definition-efs-encryption-enabled``, no parameters): every EFS volume of the task
@@ -86,21 +75,8 @@ def check_efs_transit_encryption(logical_id: str, task: Mapping[str, JSON], temp
     remediation="set EFSVolumeConfiguration.AuthorizationConfig.IAM: ENABLED (ecs.EfsVolumeConfiguration("
     "authorization_config=ecs.AuthorizationConfig(iam='ENABLED'), transit_encryption='ENABLED'))",
     source="CON316: least privilege per task role",
-    failing=ex.task(
-        Volumes=[{"Name": "shared", "EFSVolumeConfiguration": {"FilesystemId": "fs-1", "TransitEncryption": "ENABLED"}}]
-    ),
-    passing=ex.task(
-        Volumes=[
-            {
-                "Name": "shared",
-                "EFSVolumeConfiguration": {
-                    "FilesystemId": "fs-1",
-                    "TransitEncryption": "ENABLED",
-                    "AuthorizationConfig": {"IAM": "ENABLED"},
-                },
-            }
-        ]
-    ),
+    failing=ex.task(Volumes=[ex.efs_volume(TransitEncryption="ENABLED")]),
+    passing=ex.task(Volumes=[ex.efs_volume(TransitEncryption="ENABLED", AuthorizationConfig={"IAM": "ENABLED"})]),
 )
 def check_efs_iam(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.EFS_IAM: every EFS volume of the task definition mounts with the task role's IAM identity

@@ -396,9 +396,7 @@ def _binds_host_path(volume: Mapping[str, JSON]) -> bool:
     failing=ex.task(Volumes=[{"Name": "host", "Host": {"SourcePath": "/var/run"}}]),
     passing=ex.task(Volumes=[{"Name": "scratch"}]),
 )
-def check_volumes(
-    logical_id: str, task: Mapping[str, JSON], template: Template
-) -> list[Violation]:
+def check_volumes(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.VOLUMES: (None, message, volume name) for each host-path volume of a task that runs on Fargate."""
     if not runs_on_fargate(logical_id, task, template):
         return []
@@ -463,8 +461,7 @@ def check_memory_rules(logical_id: str, task: Mapping[str, JSON], template: Temp
     resource_types=(TASK,),
     scope=Scope.CONTAINER,
     title="At most one security agent per task, and it is a real sidecar",
-    requirement="at most one container per task carries the agent label, and it is non-essential with no port "
-    "mappings",
+    requirement="at most one container per task carries the agent label, and it is non-essential with no port mappings",
     severity=HIGH,
     severity_reason="the agent label earns SYS_PTRACE: a forged one hands it to the application",
     acknowledgeable=False,
