@@ -15,6 +15,8 @@ resource of the control's type (an acknowledgement that matches nothing is a mis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Acknowledgment, CfnResource
 from aws_cdk import aws_ecs as ecs
 from constructs import IConstruct
@@ -52,11 +54,16 @@ def validation_id(control: str) -> str:
     return f"{PLUGIN_NAME}::{control}"
 
 
-def _targets(scope: IConstruct, resource_type: str) -> list[CfnResource]:
+def _judged(resource_type: str, types: Sequence[str]) -> bool:
+    """True when a control running over ``types`` (a ``*`` suffix is a prefix: ``Custom::*``) judges the type."""
+    return any(resource_type == t or (t.endswith("*") and resource_type.startswith(t[:-1])) for t in types)
+
+
+def _targets(scope: IConstruct, types: Sequence[str]) -> list[CfnResource]:
     return [
         child  # type: ignore[misc]
         for child in scope.node.find_all()
-        if CfnResource.is_cfn_resource(child) and child.cfn_resource_type == resource_type  # type: ignore[attr-defined]
+        if CfnResource.is_cfn_resource(child) and _judged(child.cfn_resource_type, types)  # type: ignore[attr-defined]
     ]
 
 
@@ -76,6 +83,10 @@ def _check_subject(
         problems.add("container", container, "a container of a task definition under the scope")
     if control in VARIABLE_CONTROLS and not variable:
         problems.add("variable", variable, f"the environment variable {control} is acknowledged for")
+    if container and control not in CONTAINER_CONTROLS:
+        problems.add("container", container, f"none: {control} is judged per resource, so no container is named")
+    if variable and control not in VARIABLE_CONTROLS:
+        problems.add("variable", variable, f"none: {control} is not judged per environment variable")
 
 
 def acknowledge(
@@ -110,9 +121,10 @@ def acknowledge(
             "control", control, "a control with an opt-out: this one is an invariant and cannot be acknowledged"
         )
     problems.require_reason("reason", reason, reason)
-    targets = _targets(scope, found.resource_type) if found else []
+    targets = _targets(scope, found.subject_types) if found else []
     if found and not targets:
-        problems.add("scope", scope.node.path, f"a scope holding a {found.resource_type} ({control} judges those)")
+        judged = " or ".join(found.subject_types)
+        problems.add("scope", scope.node.path, f"a scope holding a {judged} ({control} judges those)")
     if found:
         _check_subject(problems, scope, control, container, variable)
     if item is not None and not (container and isinstance(item, str) and item):

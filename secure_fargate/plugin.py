@@ -37,6 +37,8 @@ from .pack.tags import required_tag_keys_problem
 from .pack.verdict import verdict
 
 T = TypeVar("T")
+#: The labels ``fail_on`` takes, for error messages.
+SEVERITY_LABELS = "CRITICAL, HIGH, MEDIUM, LOW or INFORMATIONAL"
 
 #: cdk.json context keys that configure the pack the constructs register (``SecureFargateChecks.register``).
 STANDARDS_CONTEXT = "secure-fargate:standards"
@@ -75,7 +77,7 @@ class SecureFargateChecks:
             problems.add("controls", unknown, f"control IDs of the pack, spelled as listed: {sorted(CONTROLS_BY_ID)}")
         tag_keys = _tag_keys(problems, required_tag_keys)
         extra = _extra_controls(problems, extra_controls)
-        self._fail_on = _setting(problems, "fail_on", fail_on, parse_fail_on, "CRITICAL, HIGH, MEDIUM, LOW or INFO")
+        self._fail_on = _setting(problems, "fail_on", fail_on, parse_fail_on, SEVERITY_LABELS)
         chosen_standards = _setting(problems, "standards", standards, parse_standards, "fsbp, tagging, secure-fargate")
         problems.raise_if_any()
         every = standards_all_ids() if controls else sorted(chosen_standards or ())
@@ -89,10 +91,18 @@ class SecureFargateChecks:
         """The pack as the app's cdk.json context configures it (``secure-fargate:standards``,
         ``secure-fargate:fail-on``, ``secure-fargate:required-tag-keys``; lists or comma-separated text)."""
         node = scope.node
+        standards = node.try_get_context(STANDARDS_CONTEXT)
+        fail_on = node.try_get_context(FAIL_ON_CONTEXT)
+        problems = Problems("cdk.json context")
+        chosen = _setting(problems, STANDARDS_CONTEXT, _context_list(standards), parse_standards, "fsbp, tagging, "
+                          "secure-fargate or all") if standards is not None else None
+        if fail_on is not None:
+            _setting(problems, FAIL_ON_CONTEXT, str(fail_on), parse_fail_on, SEVERITY_LABELS)
+        problems.raise_if_any()
         return cls(
             required_tag_keys=_context_list(node.try_get_context(REQUIRED_TAG_KEYS_CONTEXT)),
-            standards=_context_list(node.try_get_context(STANDARDS_CONTEXT)) or DEFAULT_STANDARDS,
-            fail_on=str(node.try_get_context(FAIL_ON_CONTEXT) or DEFAULT_FAIL_ON.value),
+            standards=sorted(chosen) if chosen else DEFAULT_STANDARDS,
+            fail_on=str(fail_on) if fail_on is not None else DEFAULT_FAIL_ON.value,
         )
 
     @classmethod
@@ -109,11 +119,6 @@ class SecureFargateChecks:
         if root not in _REGISTERED_APPS:
             _REGISTERED_APPS.add(root)
             Validations.of(root).add_plugins(cls.from_context(root))
-
-    @property
-    def is_full(self) -> bool:
-        """True when this instance runs every control of the pack (what ``register`` guarantees)."""
-        return {c.id for c in self._controls} >= set(CONTROLS_BY_ID)
 
     @property
     def controls(self) -> list[Control]:

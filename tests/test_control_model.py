@@ -14,6 +14,7 @@ from secure_fargate.pack.catalog import FAMILIES, controls_in, parse_standards, 
 from secure_fargate.pack.control import (
     DEFAULT_STANDARDS,
     STANDARDS,
+    ControlError,
     Scope,
     Severity,
     load_external,
@@ -219,7 +220,7 @@ def test_an_external_rule_returning_something_else_is_named() -> None:
     def bad(logical_id, resource, template):  # type: ignore[no-untyped-def]
         return ["not a violation"]
 
-    with pytest.raises(TypeError, match=r"ACME\.BAD"):
+    with pytest.raises(ControlError, match=r"ACME\.BAD"):
         evaluate(Template(baseline()), [bad.__secure_fargate_control__])
 
 

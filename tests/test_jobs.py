@@ -536,8 +536,8 @@ def test_jobs_snapshot(jobs: Jobs, snapshot: Any) -> None:
 
 # ------------------------------------------------------------------------------- routes around the launchers
 
-#: Escape hatches on a launcher that today's pack does not judge (issue 20 item 4, the pack's launcher controls).
-#: Strict xfails: each turns into a failure the day the pack catches it, and its marker is then removed.
+#: Escape hatches on a launcher: the pack's launcher controls (issue 20 item 4: SF.LAUNCH_PUBLIC_IP,
+#: SF.LAUNCH_PLATFORM, SF.LAUNCH_EXEC) fail the synth on each (they were strict xfails until the pack judged them).
 ESCAPE_HATCHES = [
     ("scheduled", "Target.EcsParameters.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp", "ENABLED"),
     ("scheduled", "Target.EcsParameters.PlatformVersion", "1.3.0"),
@@ -546,11 +546,6 @@ ESCAPE_HATCHES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # "DID NOT RAISE": any other error is a real failure
-    reason="pack item 4: Scheduler targets and one-off runs are not judged at synth yet",
-)
 @pytest.mark.parametrize(("launcher", "path", "value"), ESCAPE_HATCHES, ids=[f"{c[0]}:{c[1]}" for c in ESCAPE_HATCHES])
 def test_an_escape_hatch_on_a_launcher_fails_the_synth(launcher: str, path: str, value: object) -> None:
     app, stack, cluster, _ = base_stack("Hatch")

@@ -192,7 +192,7 @@ def test_every_control_has_a_fix_and_the_invariants_match_the_contract() -> None
     assert all(c.fix for c in CONTROLS)
     invariants = {c.id for c in CONTROLS if not c.acknowledgeable}
     expected = {"ECS.3", "ECS.4", "ECS.17", "SF.CAPABILITIES", "SF.PTRACE", "SF.SECRETS", "SF.ROLES"}
-    expected |= {"SF.EXECUTION_ROLE", "SF.TASK_SIZE", "SF.AGENT", "SF.VOLUMES"}
+    expected |= {"SF.EXECUTION_ROLE", "SF.TASK_SIZE", "SF.AGENT", "SF.VOLUMES", "SF.LAUNCH_ROLES"}
     assert invariants == expected
 
 
@@ -357,12 +357,13 @@ def test_host_path_volume_on_fargate_is_flagged_by_name() -> None:
     assert failing(body, "SF.VOLUMES") == {("Task", None, "host")}
 
 
-def test_host_path_volume_off_fargate_is_not_judged() -> None:
+def test_host_path_volume_off_fargate_is_judged_too() -> None:
+    """Issue 20: a host bind mount is a finding on any task definition (an EC2 one exposes the host's files)."""
     body = fresh()
     task(body).pop("RequiresCompatibilities")
     svc(body)["LaunchType"] = "EC2"
     task(body)["Volumes"] = [{"Name": "host", "Host": {"SourcePath": "/var/run"}}]
-    assert failing(body, "SF.VOLUMES") == set()
+    assert failing(body, "SF.VOLUMES") == {("Task", None, "host")}
 
 
 # ------------------------------------------------------------------------- the library's declared agent record

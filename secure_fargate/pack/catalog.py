@@ -2,7 +2,8 @@
 
 Nothing is declared here. Each control is declared once, beside its rule function (``control.resource_control``
 / ``control.container_control`` in ``containers``, ``tasks``, ``services``, ``ingress``, ``iam``, ``storage``,
-``runtime``, ``tags``, ``tasksets``, ``ecr``); this module collects them and selects by standard and severity.
+``runtime``, ``tags``, ``tasksets``, ``launchers``, ``ecr``); this module collects them and selects by standard and
+severity.
 Security Hub IDs are used where AWS defines the control; ``SF.*`` IDs are ours, for the CON316 controls that
 Security Hub does not cover.
 """
@@ -13,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from . import containers, ecr, iam, ingress, runtime, services, storage, tags, tasks, tasksets
+from . import containers, ecr, iam, ingress, launchers, runtime, services, storage, tags, tasks, tasksets
 from .control import (
     DEFAULT_STANDARDS,
     STANDARDS,
@@ -25,7 +26,7 @@ from .control import (
 )
 
 #: The rule modules, each a family of controls (and of test fixtures: ``tests/controls/cases/<family>.json``).
-FAMILIES = (containers, tasks, services, ingress, tasksets, storage, runtime, iam, ecr, tags)
+FAMILIES = (containers, tasks, services, ingress, tasksets, launchers, storage, runtime, iam, ecr, tags)
 
 
 def _order(control: Control) -> tuple[int, str, int, str]:

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from . import CONTROLS, CONTROLS_BY_ID, Finding, Template, TemplateError, __version__, load_template, sarif, scan
 from .catalog import controls_in, parse_fail_on, selection
-from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Control, Severity, load_external
+from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Control, ControlError, Severity, load_external
 from .report import escape, text_report
 from .verdict import ERROR, verdict
 
@@ -50,6 +50,9 @@ def located_files(paths: Sequence[str]) -> list[Located]:
 def _verdict(templates: list[Template], controls: Sequence[Control], fail_on: Severity) -> tuple[list[Finding], int]:
     try:
         return verdict(templates, controls, fail_on)
+    except ControlError as error:
+        origin = "" if error.control in CONTROLS_BY_ID else "--external-controls: "
+        raise TemplateError(f"{origin}{error}") from None
     except Exception as error:
         # A rule must never crash on input; if one does, the input is reported as unreadable, not a traceback.
         names = ", ".join(t.name for t in templates)

@@ -19,14 +19,15 @@ from enum import Enum
 
 from . import examples as ex
 from ._template import (
+    ABSENT,
     JSON,
     UNKNOWN,
     _Unknown,
+    is_intrinsic,
     is_true,
     items,
     literal_value,
     may_be_true,
-    objects,
     possible_values,
     shallow_branches,
     shallow_values,
@@ -401,6 +402,7 @@ def check_privileged(container: Mapping[str, JSON]) -> str | None:
 
 @container_control(
     "ECS.5",
+    linux_only=True,
     title="Containers have a read-only root filesystem",
     requirement="`ReadonlyRootFilesystem: true` (absent fails)",
     severity=HIGH,
@@ -514,15 +516,21 @@ def _log_problem(config: JSON) -> str | None:
     drivers = _strings(config.get("LogDriver"))
     if not drivers and config.get("LogDriver") is None:
         return "has no log driver (LogConfiguration.LogDriver)"
-    options = objects(config.get("Options"))
-    if config.get("Options") is not None and not options:
-        return None  # options known only at deploy time
-    names = [k for k, v in (options[0] if options else {}).items() if v is not None and v != ""]
-    for driver in drivers:
-        problem = log_configuration_problem(driver, names)
-        if problem:
-            return problem
+    options = [ABSENT] if config.get("Options") is None else shallow_values(config.get("Options"))
+    for option in options:  # every branch of the options; an unknown branch is not guessed
+        if option is not ABSENT and (not isinstance(option, dict) or is_intrinsic(option)):
+            continue
+        names = [k for k, v in (option or {}).items() if not _may_not_be_set(v)]
+        for driver in drivers:
+            problem = log_configuration_problem(driver, names)
+            if problem:
+                return problem
     return None
+
+
+def _may_not_be_set(value: JSON) -> bool:
+    """True when an option value may be absent or empty in some branch (``AWS::NoValue``, ``""``)."""
+    return any(v is ABSENT or v == "" for v in shallow_values(value)) or value is None or value == ""
 
 
 @container_control(
@@ -556,6 +564,7 @@ def check_logging(container: Mapping[str, JSON]) -> str | None:
 
 @container_control(
     "ECS.20",
+    linux_only=True,
     title="Containers run as a non-root user",
     requirement="non-root `User` (absent, `root` in any case, uid 0 as runc reads it — `0`, `00`, `+0`, `-0` — fail)",
     severity=MEDIUM,
@@ -628,6 +637,7 @@ def added_capabilities(container: Mapping[str, JSON]) -> list[str]:
 
 @container_control(
     "SF.CAPABILITIES",
+    linux_only=True,
     title="Containers drop ALL capabilities and add none but SYS_PTRACE",
     requirement="`Drop` contains `ALL`; `Add` only `SYS_PTRACE`",
     severity=HIGH,
@@ -650,11 +660,26 @@ def check_capabilities(container: Mapping[str, JSON]) -> str | None:
 
 
 def is_agent_labelled(container: Mapping[str, JSON]) -> bool:
-    """True when any possible DockerLabels marks the container as the security agent."""
-    for labels in objects(container.get("DockerLabels")):
-        if any(str(v).lower() == "true" for v in _eval_values(labels.get(AGENT_LABEL))):
-            return True
-    return False
+    """True when any possible DockerLabels marks the container as the security agent (what may *claim* the
+    agent's place: counted and checked by SF.AGENT)."""
+    return any(str(v).lower() == "true" for v in _agent_label_values(container))
+
+
+def is_certainly_agent_labelled(container: Mapping[str, JSON]) -> bool:
+    """True when every possible DockerLabels marks the container as the security agent (what *earns*
+    SYS_PTRACE: a label true in one branch only leaves an application able to ptrace in the other)."""
+    values = _agent_label_values(container)
+    return bool(values) and all(str(v).lower() == "true" for v in values)
+
+
+def _agent_label_values(container: Mapping[str, JSON]) -> list[JSON]:
+    """The agent label's possible values over every branch of DockerLabels (ABSENT where a branch lacks it)."""
+    found: list[JSON] = []
+    for labels in shallow_values(container.get("DockerLabels")) or [ABSENT]:
+        if labels is ABSENT or (isinstance(labels, dict) and not is_intrinsic(labels)):
+            value = labels.get(AGENT_LABEL) if isinstance(labels, dict) else None
+            found += [ABSENT] if value is None else (_eval_values(value) or [ABSENT])
+    return found
 
 
 def is_essential(container: Mapping[str, JSON]) -> bool:
@@ -670,8 +695,9 @@ def has_port_mappings(container: Mapping[str, JSON]) -> bool:
 
 
 def is_security_agent(container: Mapping[str, JSON]) -> bool:
-    """True for the task's security agent in a raw template: labelled, non-essential, no port mappings."""
-    return is_agent_labelled(container) and not is_essential(container) and not has_port_mappings(container)
+    """True for the task's security agent in a raw template: labelled in every branch, non-essential, no port
+    mappings."""
+    return is_certainly_agent_labelled(container) and not is_essential(container) and not has_port_mappings(container)
 
 
 def check_forged_agent(container: Mapping[str, JSON]) -> str | None:
@@ -747,15 +773,29 @@ def check_memory(container: Mapping[str, JSON]) -> str | None:
     return None
 
 
+def _literal_tails(image: JSON) -> list[str]:
+    """The literal ends of an image built at deploy time: the last part of an ``Fn::Join`` (with its delimiter;
+    every branch of an ``Fn::If`` there) or the text after the last variable of an ``Fn::Sub``. ECR images render
+    as Join(["", [account, ".dkr.ecr.", region, ..., "/", repo, ":" + tag]]) or Sub("${Repo.RepositoryUri}:tag")."""
+    if not isinstance(image, dict) or len(image) != 1:
+        return []
+    ((key, argument),) = image.items()
+    if key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str):
+        parts = argument[1]
+        if isinstance(parts, list) and len(parts) > 1:
+            return [argument[0] + tail for branch in shallow_branches(parts[-1]) for tail in _strings(branch)]
+    text = argument[0] if key == "Fn::Sub" and isinstance(argument, list) and argument else argument
+    if key == "Fn::Sub" and isinstance(text, str) and "${" in text:
+        return [text.rsplit("}", 1)[-1]]
+    return []
+
+
 def _join_tail_pin(image: JSON) -> ImagePin | None:
-    """ECR images render as Join(["", [account, ".dkr.ecr.", region, ..., "/", repo, ":" + tag]]): only a literal
-    tail that holds a "/", ":" or "@" decides the pin; anything else is a deploy-time value."""
-    join = image.get("Fn::Join") if isinstance(image, dict) else None
-    parts = join[1] if isinstance(join, list) and len(join) == 2 else None
-    tail = parts[-1] if isinstance(parts, list) and parts else None
-    if not isinstance(tail, str) or not any(mark in tail for mark in "/:@"):
-        return None
-    return image_pin("x" + tail)
+    """The weakest pin among the image's literal tails that hold a "/", ":" or "@" (None when no tail decides:
+    a deploy-time value)."""
+    pins = [image_pin("x" + tail) for tail in _literal_tails(image) if any(mark in tail for mark in "/:@")]
+    weak = [p for p in pins if p in (ImagePin.LATEST, ImagePin.UNTAGGED)]
+    return weak[0] if weak else (pins[0] if pins else None)
 
 
 @container_control(

@@ -25,6 +25,7 @@ Nothing here imports the rule modules; a platform team declares its own controls
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,8 +56,10 @@ class Severity(str, Enum):
         return len(Severity) - 1 - list(Severity).index(self)
 
     @classmethod
-    def parse(cls, text: str) -> Severity:
+    def parse(cls, text: str | Severity) -> Severity:
         """A severity from its label in any case; ValueError naming the labels otherwise."""
+        if isinstance(text, Severity):
+            return text
         try:
             return cls(str(text).strip().upper())
         except ValueError:
@@ -96,6 +99,14 @@ SERVICE = "AWS::ECS::Service"
 CLUSTER = "AWS::ECS::Cluster"
 TASK_SET = "AWS::ECS::TaskSet"
 REPOSITORY = "AWS::ECR::Repository"
+
+
+class ControlError(Exception):
+    """A rule raised instead of judging (a bug in a control, most likely a team's own): named, never a traceback."""
+
+    def __init__(self, control: str, where: str, error: BaseException) -> None:
+        super().__init__(f"control {control} failed on {where}: {type(error).__name__}: {error}")
+        self.control = control
 
 
 class Violation(NamedTuple):
@@ -139,11 +150,22 @@ class Control:
     passing: Mapping[str, JSON] = field(default_factory=dict, compare=False, repr=False)
     #: The rule module (``containers``, ``iam``, ...): its family of tests and fixtures.
     family: str = ""
+    #: The types the control runs over when it judges more than one (a launcher control runs over every kind of
+    #: launcher); empty: the first of ``resource_types``. A type ending in ``*`` is a prefix (``Custom::*``).
+    runs_on: tuple[str, ...] = ()
+    #: True for a control of Linux containers (read-only root, Linux users, capabilities): a task definition whose
+    #: every OS family is ``WINDOWS_SERVER_*`` is judged by the Windows controls (ECS.21) instead.
+    linux_only: bool = False
 
     @property
     def resource_type(self) -> str:
         """The type the control runs over (the first of ``resource_types``)."""
         return self.resource_types[0]
+
+    @property
+    def subject_types(self) -> tuple[str, ...]:
+        """Every type the control runs over (``runs_on``, or the first of ``resource_types``)."""
+        return self.runs_on or self.resource_types[:1]
 
     @property
     def security_hub(self) -> bool:
@@ -187,9 +209,45 @@ def _declare(
     **fields: Any,
 ) -> Control:
     family = function.__module__.rsplit(".", 1)[-1]
+    problems = _declaration_problems(control_id, resource_types, fields)
+    if problems:
+        raise ValueError(f"control {control_id!r} ({function.__module__}.{function.__name__}): " + "; ".join(problems))
+    fields["severity"] = Severity.parse(fields["severity"])
+    fields["standards"] = tuple(fields.get("standards", (SECURE_FARGATE,)))
+    fields["runs_on"] = tuple(fields.get("runs_on", ()))
     return Control(
-        id=control_id, resource_types=tuple(resource_types), scope=scope, check=check, family=family, **fields
+        id=control_id, resource_types=tuple(resource_types), scope=Scope(scope), check=check, family=family, **fields
     )
+
+
+#: Declaration fields a control must give (the rest have defaults).
+_REQUIRED = ("title", "severity", "severity_reason", "rationale", "remediation")
+
+
+def _declaration_problems(control_id: object, resource_types: Any, fields: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a declaration (a team's own controls go through this too): never a later crash."""
+    problems = []
+    if not isinstance(control_id, str) or not control_id.strip():
+        problems.append("the ID must be a non-empty string")
+    if isinstance(resource_types, str) or not resource_types or not all(isinstance(t, str) for t in resource_types):
+        problems.append("resource_types must be a non-empty list of CloudFormation types")
+    missing = [name for name in _REQUIRED if not fields.get(name)]
+    if missing:
+        problems.append(f"missing {', '.join(missing)}")
+    try:
+        Severity.parse(fields.get("severity", ""))
+    except ValueError as error:
+        problems.append(str(error))
+    standards = fields.get("standards", (SECURE_FARGATE,))
+    if isinstance(standards, str) or not set(standards) <= set(STANDARDS):
+        problems.append(f"standards must be a list of {', '.join(STANDARDS)}")
+    runs_on = fields.get("runs_on", ())
+    if isinstance(runs_on, str) or not all(isinstance(t, str) for t in runs_on):
+        problems.append("runs_on must be a list of CloudFormation types")
+    unknown = sorted(set(fields) - {f.name for f in dataclasses.fields(Control)})
+    if unknown:
+        problems.append(f"unknown field(s) {unknown}")
+    return problems
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -301,7 +359,7 @@ def load_external(path: str | Path) -> list[Control]:
     try:
         spec.loader.exec_module(module)
         modules = [module] + (_submodules(module, path) if path.is_dir() else [])
-    except Exception as error:  # the team's code: report, never a traceback
+    except (Exception, SystemExit) as error:  # the team's code, even sys.exit(): report, never pass silently
         sys.modules.pop(name, None)
         raise ValueError(f"{path}: cannot be imported ({type(error).__name__}: {error})") from None
     controls = [c for m in modules for c in declared(m)]

@@ -21,6 +21,10 @@ _HEADER = (
 )
 
 
+#: The reference-page row of a control that judges Linux tasks only (``Control.linux_only``).
+_LINUX_ONLY_ROW = "| Platforms | Linux tasks only (a `WINDOWS_SERVER_*` task is judged by ECS.21) |"
+
+
 def _snippet(resources: object) -> str:
     """A template as YAML (CloudFormation's usual spelling); PyYAML comes with the docs toolchain (cfn-lint)."""
     import yaml  # a docs-time dependency only: the pack itself never needs it
@@ -71,6 +75,7 @@ def render_page(control: Control) -> str:
             f"| Standards | {standards} ({default}; `--standard all` runs every control) |",
             f"| Judges | {', '.join(f'`{t}`' for t in control.resource_types)}, per {control.scope.value} |",
             f"| Acknowledgeable | {'yes' if control.acknowledgeable else 'no (invariant)'} |",
+            *([_LINUX_ONLY_ROW] if control.linux_only else []),
             f"| Source | {control.source} |",
             "",
             "## What and why",

@@ -25,6 +25,7 @@ from ._template import (
     is_true,
     items,
     literal_value,
+    objects,
     possible_values,
     properties,
     shallow_values,
@@ -51,11 +52,35 @@ def _registry_scans(repository: Mapping[str, JSON], template: Template) -> bool:
     """True when a registry scanning configuration of the template covers the repository."""
     name = _repository_name(repository)
     for _, config in template.of_type("AWS::ECR::RegistryScanningConfiguration"):
-        for rule in items(properties(config).get("Rules")):
-            for item in items(rule.get("RepositoryFilters")) if isinstance(rule, dict) else []:
-                pattern = literal_value(item.get("Filter")) if isinstance(item, dict) else None
-                if pattern == "*" or (isinstance(pattern, str) and name and fnmatch.fnmatchcase(name, pattern)):
-                    return True
+        if config.get("Condition") is not None:
+            continue  # a configuration that may not be created covers nothing for certain
+        branches = shallow_values(properties(config).get("Rules"))
+        if branches and all(_rules_cover(rules, name) for rules in branches):
+            return True
+    return False
+
+
+#: Scan frequencies that scan without anyone asking (MANUAL scans nothing by itself).
+AUTOMATIC_SCAN_FREQUENCIES = frozenset({"SCAN_ON_PUSH", "CONTINUOUS_SCAN"})
+
+
+def _rules_cover(rules: JSON, name: str | None) -> bool:
+    """True when one possible Rules list has a rule that, in every branch, scans automatically and matches."""
+    if not isinstance(rules, list):
+        return False
+    return any(all(_rule_covers(rule, name) for rule in shallow_values(slot) or [None]) for slot in rules)
+
+
+def _rule_covers(rule: JSON, name: str | None) -> bool:
+    if not isinstance(rule, dict):
+        return False
+    frequencies = possible_values(rule.get("ScanFrequency"))
+    if isinstance(frequencies, _Unknown) or not set(map(str, frequencies)) <= AUTOMATIC_SCAN_FREQUENCIES:
+        return False
+    for item in items(rule.get("RepositoryFilters")):
+        pattern = literal_value(item.get("Filter")) if isinstance(item, dict) else None
+        if pattern == "*" or (isinstance(pattern, str) and name and fnmatch.fnmatchcase(name, pattern)):
+            return True
     return False
 
 
@@ -166,3 +191,73 @@ def _encryption_problem(config: Mapping[str, JSON]) -> str | None:
             if key is None or (isinstance(key, str) and key.endswith(AWS_MANAGED_ECR_KEY)):
                 return "encrypted with the AWS managed key aws/ecr; set KmsKey to a customer-managed key"
     return None
+
+
+def _is_everyone(value: JSON) -> bool:
+    options = possible_values(value)
+    return not isinstance(options, _Unknown) and any(o == "*" or (isinstance(o, list) and "*" in o) for o in options)
+
+
+def _grants_everyone(principal: JSON) -> bool:
+    """True when a statement's ``Principal`` is everyone: ``"*"``, or ``"*"`` in its ``AWS`` (a list item too)."""
+    if _is_everyone(principal):
+        return True
+    for branch in objects(principal):
+        aws = branch.get("AWS")
+        if _is_everyone(aws) or any(_is_everyone(item) for item in items(aws)):
+            return True
+    return False
+
+
+def public_statements(policy: JSON) -> list[str]:
+    """The Sids (or positions) of a repository policy's Allow statements granting everyone, without a Condition."""
+    found: list[str] = []
+    for document in objects(policy):
+        statements = document.get("Statement")
+        for index, statement in enumerate([*items(statements), *objects(statements)]):
+            if not isinstance(statement, dict) or "Condition" in statement:
+                continue
+            effects = possible_values(statement.get("Effect"))
+            if isinstance(effects, _Unknown) or "Allow" not in effects:
+                continue
+            if _grants_everyone(statement.get("Principal")):
+                sid = statement.get("Sid")
+                found.append(sid if isinstance(sid, str) else f"statement {index + 1}")
+    return found
+
+
+@resource_control(
+    "SF.ECR_PUBLIC_POLICY",
+    resource_types=(REPOSITORY,),
+    title="Repository policies grant nobody outside your accounts",
+    requirement="no `RepositoryPolicyText` statement allows `Principal: \"*\"` or `{AWS: \"*\"}` without a "
+    "`Condition` (an `aws:PrincipalOrgID` or source-account condition passes)",
+    severity=HIGH,
+    severity_reason="anyone on the internet can pull (or, with write actions, push) the images",
+    rationale="A private repository whose policy grants everyone is public: its images, and the secrets baked into "
+    "them, are readable by any AWS account.",
+    remediation="name the accounts or roles that pull, or add a Condition (aws:PrincipalOrgID); publish public "
+    "images in ECR Public instead",
+    source="CON316: know and protect your images; Prowler ecr_repositories_not_publicly_accessible",
+    failing=ex.repository(
+        RepositoryPolicyText={"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]}
+    ),
+    passing=ex.repository(
+        RepositoryPolicyText={
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "ecr:BatchGetImage",
+                    "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+                }
+            ]
+        }
+    ),
+)
+def check_public_policy(logical_id: str, repository: Mapping[str, JSON], template: Template) -> Found:
+    """SF.ECR_PUBLIC_POLICY: no unconditioned Allow to everyone in the repository policy."""
+    return [
+        Violation(None, f"repository policy statement {sid!r} allows everyone (Principal *) without a Condition")
+        for sid in public_statements(properties(repository).get("RepositoryPolicyText"))
+    ]

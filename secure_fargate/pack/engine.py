@@ -17,14 +17,15 @@ their findings are reported, marked ``acknowledgeable=False``. An entry whose re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ._template import Template, evaluating
 from .catalog import controls_in
-from .control import DEFAULT_FAIL_ON, Control, Scope, Severity, Violation
+from .control import DEFAULT_FAIL_ON, Control, ControlError, Scope, Severity, Violation
 from .reasons import reason_problem
+from .runtime import runs_windows_only
 from .template_set import TemplateSet
 
 METADATA_KEY = "secure-fargate"
@@ -106,6 +107,14 @@ def acknowledgement_for(
     return None
 
 
+def _run(control: Control, logical_id: str, resource: Mapping[str, Any], template: Template) -> list[Any]:
+    """The rule's results, or a ControlError naming the control and resource when the rule raises."""
+    try:
+        return list(control.check(logical_id, resource, template))
+    except Exception as error:
+        raise ControlError(control.id, f"{template.name} {logical_id}", error) from error
+
+
 def _violation(found: Any, control: Control) -> Violation:
     """A rule's result, checked: every rule returns :class:`Violation` values (an external rule that returns a
     plain (container, message[, item]) tuple is taken as one)."""
@@ -113,7 +122,7 @@ def _violation(found: Any, control: Control) -> Violation:
         return found
     if isinstance(found, tuple) and len(found) in (2, 3) and isinstance(found[1], str):
         return Violation(*found)
-    raise TypeError(f"control {control.id}: its rule returned {type(found).__name__}, not a Violation")
+    raise ControlError(control.id, "its result", TypeError(f"a {type(found).__name__}, not a Violation"))
 
 
 def evaluate(
@@ -133,13 +142,26 @@ def evaluate(
         return _findings(template, controls_in() if controls is None else controls)
 
 
+def subjects(template: Template, types: Iterable[str]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The resources of ``template`` a control runs over: of each type, and of each prefix (``Custom::*``)."""
+    types = tuple(types)
+    yield from template.of_type(*(t for t in types if not t.endswith("*")))
+    prefixes = tuple(t[:-1].lower() for t in types if t.endswith("*"))
+    if prefixes:
+        for logical_id, resource in template.resources.items():
+            if isinstance(resource, dict) and str(resource.get("Type", "")).strip().lower().startswith(prefixes):
+                yield logical_id, resource
+
+
 def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple[str, str, str | None, str | None, str]] = set()
     for control in controls:
-        for logical_id, resource in template.of_type(control.resource_type):
+        for logical_id, resource in subjects(template, control.subject_types):
+            if control.linux_only and runs_windows_only(resource):
+                continue  # Windows tasks are judged by Windows rules only
             entries = acknowledgement_entries(resource)
-            for raw in control.check(logical_id, resource, template):
+            for raw in _run(control, logical_id, resource, template):
                 container, message, item = _violation(raw, control)
                 key = (control.id, logical_id, container, item, message)
                 if key in seen:

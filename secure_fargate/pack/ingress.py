@@ -107,6 +107,19 @@ def _separate_findings(template_set: TemplateSet, identity: str, label: str) -> 
             yield f"security group {label} allows ingress from {cidr} ({template_set.describe((index, logical_id))})"
 
 
+def group_findings(template: Template, group: JSON) -> Iterator[str]:
+    """What admits a public range into the security group ``group`` (a value of ``template``) designates: its inline
+    rules and every separate ingress resource of the set on it (for services here, task sets and launchers in
+    ``launchers``)."""
+    template_set = template_set_of(template)
+    identity = _group_identity(template_set, template, group)
+    if identity is None:
+        return
+    label = identity.split(":", 1)[1] if identity.startswith("id:") else _label(template_set, identity)
+    yield from _inline_findings(template_set, identity, label)
+    yield from _separate_findings(template_set, identity, label)
+
+
 def _awsvpc_configurations(service: Mapping[str, JSON]) -> list[Mapping[str, JSON]]:
     """Every awsvpc configuration the service may deploy with (each branch of an ``Fn::If`` on the way)."""
     return objects_at(properties(service), "NetworkConfiguration", "AwsvpcConfiguration")

@@ -40,6 +40,15 @@ def may_run_windows(task: Mapping[str, JSON]) -> bool:
     return any(f is None or str(f).startswith("WINDOWS_SERVER") for f in families)
 
 
+def runs_windows_only(task: Mapping[str, JSON]) -> bool:
+    """True when every value the task's OS family may take is a ``WINDOWS_SERVER_*`` family: Linux-only controls
+    (``Control.linux_only``) do not judge it (unset, unknown or any Linux branch: judged as Linux)."""
+    families = operating_system_families(task)
+    if isinstance(families, _Unknown):
+        return False
+    return bool(families) and all(f is not None and str(f).startswith("WINDOWS_SERVER") for f in families)
+
+
 @resource_control(
     "ECS.21",
     resource_types=(TASK,),

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
 from .engine import METADATA_KEY, Finding
+from .launchers import RUN_TASK
 from .reasons import reason_problem
 from .report import text_report
 from .verdict import ERROR, verdict
@@ -37,12 +39,26 @@ from .verdict import ERROR, verdict
 #: The only operations the scanner may call, per service; their IAM actions are ``<service>:<Operation>``.
 READ_ONLY_ACTIONS: Mapping[str, frozenset[str]] = {
     "ecs": frozenset(
-        {"ListClusters", "DescribeClusters", "ListServices", "DescribeServices", "DescribeTaskDefinition"}
+        {
+            "ListClusters",
+            "DescribeClusters",
+            "ListServices",
+            "DescribeServices",
+            "DescribeTaskSets",
+            "DescribeTaskDefinition",
+            "ListTaskDefinitionFamilies",
+            "ListTasks",
+            "DescribeTasks",
+        }
     ),
     "iam": frozenset(
         {"GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies", "GetPolicy", "GetPolicyVersion"}
     ),
-    "ec2": frozenset({"DescribeSecurityGroups"}),
+    "ec2": frozenset({"DescribeSecurityGroups", "DescribeNetworkInterfaces"}),
+    "ecr": frozenset(
+        {"DescribeRepositories", "GetLifecyclePolicy", "GetRepositoryPolicy", "GetRegistryScanningConfiguration"}
+    ),
+    "kms": frozenset({"DescribeKey"}),
 }
 #: API names whose CloudFormation name is not the capitalised API name.
 RENAMES: Mapping[str, str] = {
@@ -176,7 +192,8 @@ def cluster_resource(api: Mapping[str, Any]) -> dict[str, Any]:
 def service_resource(api: Mapping[str, Any]) -> dict[str, Any]:
     props = properties(api, SERVICE_FIELDS)
     props["Cluster"] = {"Ref": api.get("clusterArn")}
-    props["TaskDefinition"] = {"Ref": api.get("taskDefinition")}
+    if api.get("taskDefinition"):  # absent under the EXTERNAL deployment controller: its task sets carry them
+        props["TaskDefinition"] = {"Ref": api["taskDefinition"]}
     if api.get("roleArn"):
         props["Role"] = api["roleArn"]
     _link_groups(props)
@@ -202,6 +219,80 @@ def task_definition_resource(api: Mapping[str, Any], tags: Sequence[Any] = ()) -
     if tags:
         props["Tags"] = to_cfn(list(tags))
     return {"Type": "AWS::ECS::TaskDefinition", "Properties": props}
+
+
+def run_task_resource(api: Mapping[str, Any], interfaces: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A task started outside any service, as ``RunTask``'s request (``launchers.RUN_TASK``): its task definition,
+    overrides, platform, ECS Exec and network, the network read back from its ENI (``interfaces``: ENI ID ->
+    ``DescribeNetworkInterfaces`` entry): a public address on it is ``AssignPublicIp: ENABLED``."""
+    props: dict[str, Any] = {
+        "Cluster": {"Ref": api.get("clusterArn")},
+        "TaskDefinition": {"Ref": api.get("taskDefinitionArn")},
+        "Overrides": to_cfn(api.get("overrides") or {}),
+    }
+    for key in ("launchType", "platformVersion", "enableExecuteCommand"):
+        if api.get(key) not in (None, ""):
+            props[cfn_key(key)] = api[key]
+    if api.get("capacityProviderName"):
+        props["CapacityProviderStrategy"] = [{"CapacityProvider": api["capacityProviderName"]}]
+    for eni in _task_interfaces(api):
+        interface = interfaces.get(eni) or {}
+        groups = [g["GroupId"] for g in interface.get("Groups") or [] if g.get("GroupId")]
+        public = bool((interface.get("Association") or {}).get("PublicIp"))
+        props["NetworkConfiguration"] = {
+            "AwsVpcConfiguration": {
+                "Subnets": [interface["SubnetId"]] if interface.get("SubnetId") else [],
+                "SecurityGroups": [{"Fn::GetAtt": [g, "GroupId"]} for g in groups],
+                "AssignPublicIp": "ENABLED" if public else "DISABLED",
+            }
+        }
+    return {"Type": RUN_TASK, "Properties": props}
+
+
+def _task_interfaces(api: Mapping[str, Any]) -> list[str]:
+    return [
+        detail["value"]
+        for attachment in api.get("attachments") or []
+        if attachment.get("type") == "ElasticNetworkInterface"
+        for detail in attachment.get("details") or []
+        if detail.get("name") == "networkInterfaceId" and detail.get("value")
+    ]
+
+
+def started_by_service(api: Mapping[str, Any]) -> bool:
+    """True for a task a service (or a task set of one) started: its group is ``service:<name>``, or ECS started
+    it for a deployment (``ecs-svc/...``)."""
+    return str(api.get("group") or "").startswith("service:") or str(api.get("startedBy") or "").startswith("ecs-svc/")
+
+
+def repository_resource(
+    api: Mapping[str, Any], lifecycle: str | None, policy: str | None, aws_managed_key: bool = False
+) -> dict[str, Any]:
+    """An ECR repository in CloudFormation's form (``AWS::ECR::Repository``): scanning, tag mutability, encryption
+    (an AWS managed key written as ``alias/aws/ecr``, which ECR.5 refuses), lifecycle and repository policy."""
+    encryption = dict(to_cfn(api.get("encryptionConfiguration") or {"encryptionType": "AES256"}))
+    if aws_managed_key:
+        encryption["KmsKey"] = "alias/aws/ecr"
+    props: dict[str, Any] = {
+        "RepositoryName": api.get("repositoryName"),
+        "ImageTagMutability": api.get("imageTagMutability", "MUTABLE"),
+        "ImageScanningConfiguration": to_cfn(api.get("imageScanningConfiguration") or {"scanOnPush": False}),
+        "EncryptionConfiguration": encryption,
+    }
+    if lifecycle:
+        props["LifecyclePolicy"] = {"LifecyclePolicyText": lifecycle}
+    if policy:
+        props["RepositoryPolicyText"] = _document(policy)
+    return {"Type": "AWS::ECR::Repository", "Properties": props}
+
+
+def registry_scanning_resource(api: Mapping[str, Any]) -> dict[str, Any]:
+    """The registry's scanning configuration (``AWS::ECR::RegistryScanningConfiguration``), which ECR.1 reads."""
+    config = api.get("scanningConfiguration") or {}
+    return {
+        "Type": "AWS::ECR::RegistryScanningConfiguration",
+        "Properties": {"ScanType": config.get("scanType", "BASIC"), "Rules": to_cfn(config.get("rules") or [])},
+    }
 
 
 def security_group_resource(api: Mapping[str, Any]) -> dict[str, Any]:
@@ -365,27 +456,125 @@ class Scanner:
                 resources.update(roles.get(arn, {}))
         return per_region
 
+    def _guarded(self, what: str, read: Callable[[], Any], default: Any = None) -> Any:
+        """``read()``, or ``default`` and a warning line when what it reads cannot be read or converted: the scan
+        always reports what it could judge. A refused write (:class:`ScanError`) is a bug, never a warning."""
+        try:
+            return read()
+        except ScanError:
+            raise
+        except Exception as error:  # botocore's errors, an unexpected shape: say what was not judged
+            if _fatal(error):  # no credentials or no endpoint: nothing can be read, so the scan cannot run
+                raise
+            self.warnings.append(f"{what}: not read ({_code(error)}); its controls were not run")
+            return default
+
     def _region_resources(self, region: str) -> dict[str, Any]:
-        ecs, ec2 = self.client("ecs", region), self.client("ec2", region)
+        """Everything of one region the pack judges; anything unreadable is a warning, never an abort."""
         resources: dict[str, Any] = {}
-        clusters = self._clusters(ecs)
-        resources.update({c["clusterArn"]: cluster_resource(c) for c in clusters})
+        ecs, ec2 = self.client("ecs", region), self.client("ec2", region)
+        clusters = self._guarded(f"{region}: clusters", lambda: self._clusters(ecs), [])
+        for cluster in clusters:
+            self._convert(resources, cluster, "clusterArn", cluster_resource)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            services = [
-                s for batch in pool.map(lambda c: self._services(ecs, c["clusterArn"]), clusters) for s in batch
-            ]
-            for service in services:
-                resources[service["serviceArn"]] = service_resource(service)
-                for task_set in service.get("taskSets") or []:
-                    resources[task_set["taskSetArn"]] = task_set_resource(task_set, service["serviceArn"])
-            task_definitions = sorted({s["taskDefinition"] for s in services} | _task_set_definitions(services))
-            for arn, resource in zip(
-                task_definitions, pool.map(lambda a: self._task_definition(ecs, a), task_definitions), strict=True
-            ):
+            services = [s for batch in pool.map(lambda c: self._cluster_services(ecs, c), clusters) for s in batch]
+            tasks = [t for batch in pool.map(lambda c: self._standalone_tasks(ecs, c), clusters) for t in batch]
+        task_sets = self._add_services(ecs, services, resources)
+        interfaces = self._interfaces(ec2, region, tasks)
+        for task in tasks:
+            self._convert(resources, task, "taskArn", lambda api: run_task_resource(api, interfaces))
+        revisions = {r.get("taskDefinition") for r in [*services, *task_sets]} | {
+            t.get("taskDefinitionArn") for t in tasks
+        }
+        families: list[str] = []
+        if not self.clusters:  # a cluster filter narrows the scan to what those clusters run
+            families = self._guarded(f"{region}: task definition families", lambda: self._families(ecs), [])
+        wanted = sorted({r for r in revisions if isinstance(r, str) and r} | set(families))
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for resource in pool.map(lambda a: self._task_definition(ecs, a), wanted):
                 if resource:
-                    resources[arn] = resource
-        resources.update(self._security_groups(ec2, services))
+                    arn, body = resource
+                    resources[arn] = body
+        groups = _group_ids([*services, *task_sets]) | {
+            g["GroupId"] for i in interfaces.values() for g in i.get("Groups") or [] if g.get("GroupId")
+        }
+        resources.update(self._guarded(f"{region}: security groups", lambda: self._security_groups(ec2, groups), {}))
+        if not self.clusters:  # the registry belongs to the account, not to a cluster
+            resources.update(self._registry(region))
         return resources
+
+    def _cluster_services(self, ecs: Any, cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
+        arn = cluster.get("clusterArn", "")
+        return self._guarded(f"{arn}: services", lambda: self._services(ecs, arn), [])  # type: ignore[no-any-return]
+
+    def _add_services(self, ecs: Any, services: Sequence[Mapping[str, Any]], resources: dict[str, Any]) -> list[Any]:
+        """Write each service and its task sets into ``resources``; return the task sets."""
+        found: list[Any] = []
+        for service in services:
+            if not self._convert(resources, service, "serviceArn", service_resource):
+                continue
+            arn = str(service["serviceArn"])
+            for task_set in self._task_sets(ecs, service):
+                if self._convert(resources, task_set, "taskSetArn", partial(task_set_resource, service_arn=arn)):
+                    found.append(task_set)
+        return found
+
+    def _task_sets(self, ecs: Any, service: Mapping[str, Any]) -> list[Any]:
+        """The service's task sets: DescribeServices carries them; described again if it did not."""
+        task_sets = service.get("taskSets")
+        controller = (service.get("deploymentController") or {}).get("type")
+        if task_sets is None and controller in ("EXTERNAL", "CODE_DEPLOY"):
+
+            def read() -> list[Any]:
+                return list(ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])[
+                    "taskSets"
+                ])
+
+            task_sets = self._guarded(f"{service['serviceArn']}: task sets", read, [])
+        return list(task_sets or [])
+
+    def _convert(
+        self, resources: dict[str, Any], api: Mapping[str, Any], key: str, build: Callable[[Any], dict[str, Any]]
+    ) -> bool:
+        """``resources[api[key]] = build(api)``; a warning (and False) when the API object cannot be converted."""
+
+        def put() -> bool:
+            resources[str(api[key])] = build(api)
+            return True
+
+        return bool(self._guarded(str(api.get(key, key)), put, False))
+
+    def _standalone_tasks(self, ecs: Any, cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The running tasks of a cluster that no service started (``RunTask``: schedules, state machines, CLI)."""
+        arn = cluster.get("clusterArn", "")
+
+        def read() -> list[dict[str, Any]]:
+            pages = ecs.get_paginator("list_tasks").paginate(cluster=arn, desiredStatus="RUNNING")
+            arns = [task for page in pages for task in page["taskArns"]]
+            found: list[dict[str, Any]] = []
+            for batch in _batches(arns, 100):
+                found += ecs.describe_tasks(cluster=arn, tasks=batch, include=["TAGS"])["tasks"]
+            return [t for t in found if not started_by_service(t)]
+
+        return self._guarded(f"{arn}: tasks", read, [])  # type: ignore[no-any-return]
+
+    def _interfaces(self, ec2: Any, region: str, tasks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        ids = sorted({eni for task in tasks for eni in _task_interfaces(task)})
+
+        def read() -> dict[str, Any]:
+            found: dict[str, Any] = {}
+            for batch in _batches(ids, 200):
+                for page in ec2.get_paginator("describe_network_interfaces").paginate(NetworkInterfaceIds=batch):
+                    found.update({i["NetworkInterfaceId"]: i for i in page["NetworkInterfaces"]})
+            return found
+
+        return self._guarded(f"{region}: task network interfaces", read, {}) if ids else {}  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _families(ecs: Any) -> list[str]:
+        """Every ACTIVE task definition family (each is described at its latest ACTIVE revision)."""
+        pages = ecs.get_paginator("list_task_definition_families").paginate(status="ACTIVE")
+        return [family for page in pages for family in page["families"]]
 
     def _clusters(self, ecs: Any) -> list[dict[str, Any]]:
         arns = [arn for page in ecs.get_paginator("list_clusters").paginate() for arn in page["clusterArns"]]
@@ -405,26 +594,50 @@ class Scanner:
             found += ecs.describe_services(cluster=cluster, services=batch, include=["TAGS"])["services"]
         return found
 
-    def _task_definition(self, ecs: Any, arn: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
+    def _task_definition(self, ecs: Any, arn: str) -> tuple[str, dict[str, Any]] | None:
+        """(revision ARN, resource) of a revision ARN or a family (its latest ACTIVE revision)."""
 
-        try:
+        def read() -> tuple[str, dict[str, Any]]:
             answer = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-        except ClientError as error:
-            self.warnings.append(f"{arn}: not described ({_code(error)}); its controls were not run")
-            return None
-        return task_definition_resource(answer["taskDefinition"], answer.get("tags") or [])
+            definition = answer["taskDefinition"]
+            return definition["taskDefinitionArn"], task_definition_resource(definition, answer.get("tags") or [])
 
-    def _security_groups(self, ec2: Any, services: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        ids = sorted(
-            {g for s in services for g in _awsvpc_groups(s)}
-            | {g for s in services for t in s.get("taskSets") or [] for g in _awsvpc_groups(t)}
-        )
+        return self._guarded(arn, read)  # type: ignore[no-any-return]
+
+    def _security_groups(self, ec2: Any, ids: set[str]) -> dict[str, Any]:
         resources: dict[str, Any] = {}
-        for batch in _batches(ids, 200):
+        for batch in _batches(sorted(ids), 200):
             for page in ec2.get_paginator("describe_security_groups").paginate(GroupIds=batch):
                 resources.update({g["GroupId"]: security_group_resource(g) for g in page["SecurityGroups"]})
         return resources
+
+    def _registry(self, region: str) -> dict[str, Any]:
+        """The region's ECR repositories and the registry's scanning configuration."""
+        ecr = self.client("ecr", region)
+        resources: dict[str, Any] = {}
+
+        def repositories() -> list[Any]:
+            pages = ecr.get_paginator("describe_repositories").paginate()
+            return [repo for page in pages for repo in page["repositories"]]
+
+        for repo in self._guarded(f"{region}: ECR repositories", repositories, []):
+            self._convert(resources, repo, "repositoryArn", lambda api: self._repository(ecr, region, api))
+        config = self._guarded(f"{region}: registry scanning configuration", ecr.get_registry_scanning_configuration)
+        if config:
+            resources[f"registry-scanning:{region}:{config.get('registryId', '')}"] = registry_scanning_resource(config)
+        return resources
+
+    def _repository(self, ecr: Any, region: str, repo: Mapping[str, Any]) -> dict[str, Any]:
+        name = repo["repositoryName"]
+        lifecycle = _optional(lambda: ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"])
+        policy = _optional(lambda: ecr.get_repository_policy(repositoryName=name)["policyText"])
+        key = (repo.get("encryptionConfiguration") or {}).get("kmsKey")
+
+        def aws_managed() -> bool:
+            return bool(self.client("kms", region).describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS")
+
+        managed = bool(key) and bool(self._guarded(f"{key}: KMS key", aws_managed, False))
+        return repository_resource(repo, lifecycle, policy, aws_managed_key=managed)
 
     def _roles(self, arns: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not arns:
@@ -464,13 +677,45 @@ class Scanner:
 
 def _refuse_writes(model: Any, **kwargs: Any) -> None:
     """A botocore before-call hook: anything outside READ_ONLY_ACTIONS is refused before it is sent."""
-    service = model.service_model.endpoint_prefix
+    service = model.service_model.service_name  # "ecr", not its endpoint prefix "api.ecr"
     if model.name not in READ_ONLY_ACTIONS.get(service, frozenset()):
         raise ScanError(f"refused {service}:{model.name}: the scanner only reads ({sorted(READ_ONLY_ACTIONS)})")
 
 
-def _task_set_definitions(services: Iterable[Mapping[str, Any]]) -> set[str]:
-    return {t["taskDefinition"] for s in services for t in s.get("taskSets") or [] if t.get("taskDefinition")}
+def _group_ids(resources: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The security groups of services and task sets (API shape)."""
+    return {g for r in resources for g in _awsvpc_groups(r)}
+
+
+#: Errors that mean nothing at all can be read (credentials, the endpoint): the scan stops with exit 2 instead of
+#: reporting a clean account made of warnings.
+FATAL_CODES = frozenset(
+    {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "AuthFailure",
+     "SignatureDoesNotMatch", "InvalidSignatureException"}
+)  # fmt: skip
+
+
+def _fatal(error: Exception) -> bool:
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError, PartialCredentialsError
+
+    fatal = (NoCredentialsError, PartialCredentialsError, NoRegionError, EndpointConnectionError)
+    return isinstance(error, fatal) or _code(error) in FATAL_CODES
+
+
+#: ECR's answers for a repository without a lifecycle or repository policy: absent, not unreadable.
+_ABSENT_CODES = frozenset({"LifecyclePolicyNotFoundException", "RepositoryPolicyNotFoundException"})
+
+
+def _optional(read: Callable[[], Any]) -> Any:
+    """``read()``, or None when ECR answers that the policy does not exist."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return read()
+    except ClientError as error:
+        if _code(error) in _ABSENT_CODES:
+            return None
+        raise
 
 
 def _role_arns(resources: Mapping[str, Any]) -> Iterator[str]:

@@ -25,6 +25,8 @@ Found = list[Violation]
 
 #: Platform versions Security Hub ECS.10 accepts for Linux Fargate tasks.
 LATEST_PLATFORM_VERSIONS: frozenset[str] = frozenset({"LATEST", "1.4.0"})
+#: The latest platform version of Windows Fargate tasks (Windows has its own numbering), for launchers.
+LATEST_WINDOWS_PLATFORM_VERSIONS: frozenset[str] = frozenset({"LATEST", "1.0.0"})
 
 
 def assign_public_ip(resource: Mapping[str, JSON]) -> list[JSON] | _Unknown:

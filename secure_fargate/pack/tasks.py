@@ -195,12 +195,12 @@ def _largest_limits(variant: list[list[Mapping[str, JSON]]]) -> list[int] | None
 
 def check_memory_budget(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.MEMORY (task part): the containers' hard limits must fit in the task's memory."""
-    task_memory = _single(properties(task).get("Memory"))
-    if isinstance(task_memory, _Unknown) or task_memory is None:
+    memories = possible_values(properties(task).get("Memory"))
+    sizes = [] if isinstance(memories, _Unknown) else [parse_memory(m) for m in memories if m is not None]
+    known = [s for s in sizes if s is not None]
+    if not known:
         return []
-    total_mib = parse_memory(task_memory)
-    if total_mib is None:
-        return []
+    total_mib = min(known)  # the smallest memory any branch deploys with is the budget
     for variant in container_slots(task):
         limits = _largest_limits(variant)
         problem = memory_budget_problem(total_mib, limits) if limits is not None else None
@@ -384,22 +384,23 @@ def _binds_host_path(volume: Mapping[str, JSON]) -> bool:
 @resource_control(
     "SF.VOLUMES",
     resource_types=(TASK,),
-    title="No host-path volumes on Fargate",
-    requirement="no host-path volume (`Host.SourcePath`) on a task that runs on Fargate",
+    title="No host-path volumes",
+    requirement="no host-path volume (`Host.SourcePath`) on any task definition, whatever it runs on (a task moved "
+    "off Fargate by a launcher or a launch type included)",
     severity=HIGH,
     severity_reason="on EC2 a host path exposes the host's files; on Fargate the deployment fails",
     acknowledgeable=False,
     rationale="Fargate has no host to share: a Host.SourcePath volume is rejected at deploy, and on EC2 it exposes "
-    "the host's files.",
+    "the host's files; a task definition's launch type can be changed by whatever runs it, so every task definition "
+    "is judged.",
     remediation="Volumes: [{Name: scratch}] (task ephemeral storage: ContainerOptions.writable_paths) or an EFS volume",
     source="CON316: separate writable volumes; FARGATE-NOTES: what Fargate rejects",
     failing=ex.task(Volumes=[{"Name": "host", "Host": {"SourcePath": "/var/run"}}]),
     passing=ex.task(Volumes=[{"Name": "scratch"}]),
 )
 def check_volumes(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
-    """SF.VOLUMES: (None, message, volume name) for each host-path volume of a task that runs on Fargate."""
-    if not runs_on_fargate(logical_id, task, template):
-        return []
+    """SF.VOLUMES: (None, message, volume name) for each host-path volume of any task definition (an EC2 task
+    definition too: a launcher or service chooses where it runs, and a host path is the host's files there)."""
     found: list[Violation] = []
     for volume in items(properties(task).get("Volumes")):
         if isinstance(volume, dict) and _binds_host_path(volume):
@@ -414,6 +415,7 @@ def check_volumes(logical_id: str, task: Mapping[str, JSON], template: Template)
 
 @resource_control(
     "SF.PTRACE",
+    linux_only=True,
     resource_types=(TASK,),
     scope=Scope.CONTAINER,
     title="Only the security-agent sidecar adds SYS_PTRACE",

@@ -10,8 +10,10 @@ intrinsics over literals evaluated, deploy-time values never guessed.
     shallow_branches(value)   the unevaluated branches of an Fn::If (for rules reading an intrinsic's shape)
     is_true / may_be_true     CloudFormation's booleans, strict and lenient
 
-Rules never call ``as_list`` or index raw template values: a test (``tests/test_architecture.py``) keeps them
-out, and ``tests/controls/test_branches.py`` proves every failing case still fails behind an ``Fn::If``.
+Rules never call ``as_list`` or index raw template values: ``tests/test_control_model.py`` keeps ``as_list`` out
+of the rule modules, and ``tests/controls/test_branches.py`` proves every failing case still fails behind an
+``Fn::If``. The IAM and ingress rules also resolve ARNs, actions and CIDRs to text with ``TemplateSet.render``;
+the branches it does not see yet are pinned as strict xfails in ``tests/test_attack_model.py``.
 """
 
 from __future__ import annotations

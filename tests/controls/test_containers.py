@@ -1,4 +1,4 @@
-"""Container controls: ECS.4, ECS.5, ECS.8, ECS.9, ECS.20, SF.CAPABILITIES, SF.IMAGE, SF.MOUNTS.
+"""Container controls (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/containers.json``) plus each declaration's failing and passing example."""
 

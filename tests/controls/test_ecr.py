@@ -1,4 +1,4 @@
-"""ECR repository controls: ECR.1, ECR.2, ECR.3, ECR.5.
+"""ECR repository controls (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/ecr.json``) plus each declaration's failing and passing example."""
 

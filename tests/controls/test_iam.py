@@ -1,4 +1,4 @@
-"""IAM controls (roles and what they allow): SF.EXECUTION_ROLE, SF.SECRETS, SF.TASK_ROLE.
+"""IAM controls (roles and what they allow) (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/iam.json``) plus each declaration's failing and passing example."""
 

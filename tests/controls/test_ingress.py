@@ -1,4 +1,4 @@
-"""Network ingress controls: SF.INGRESS.
+"""Network ingress controls (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/ingress.json``) plus each declaration's failing and passing example."""
 

@@ -1,4 +1,4 @@
-"""Runtime controls: ECS.21, SF.FAULT_INJECTION, SF.VERSION_CONSISTENCY.
+"""Runtime controls (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/runtime.json``) plus each declaration's failing and passing example."""
 

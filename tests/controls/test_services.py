@@ -1,4 +1,4 @@
-"""Service and cluster controls: ECS.2, ECS.10, ECS.12, SF.EXEC.
+"""Service and cluster controls (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/services.json``) plus each declaration's failing and passing example."""
 

@@ -1,4 +1,4 @@
-"""Storage controls (EFS, EBS): ECS.18, SF.EBS_ENCRYPTION, SF.EFS_IAM.
+"""Storage controls (EFS, EBS) (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/storage.json``) plus each declaration's failing and passing example."""
 

@@ -1,4 +1,4 @@
-"""Tagging controls: ECS.13, ECS.14, ECS.15.
+"""Tagging controls (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/tags.json``) plus each declaration's failing and passing example."""
 

@@ -1,4 +1,4 @@
-"""Task-definition controls: ECS.3, ECS.17, SF.AGENT, SF.MEMORY, SF.PTRACE, SF.ROLES, SF.TASK_SIZE, SF.VOLUMES.
+"""Task-definition controls (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/tasks.json``) plus each declaration's failing and passing example."""
 

@@ -1,4 +1,4 @@
-"""Task-set controls: ECS.16.
+"""Task-set controls (the controls declared in the family module).
 
 Pass and fail cases are data (``cases/tasksets.json``) plus each declaration's failing and passing example."""
 
