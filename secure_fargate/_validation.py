@@ -15,6 +15,7 @@ from typing import Any
 
 from . import defaults
 from ._tokens import is_unresolved
+from .pack.clock import expiry_problem
 from .pack.containers import (
     AGENT_LABEL,
     ALLOWED_ADDED_CAPABILITIES,
@@ -22,10 +23,10 @@ from .pack.containers import (
     capability_problems,
     command_secret_problem,
     is_root_user,
-    is_secret_looking_name,
     memory_problems,
     ptrace_problem,
     secret_value_problem,
+    secret_variable_problem,
     system_path_problem,
 )
 from .pack.reasons import reason_problem
@@ -106,7 +107,8 @@ def _declared_not_secret(value: object) -> bool:
 
 
 def check_environment(options: Any, agent: bool) -> list[Issue]:
-    """ECS.8 through the pack's ``is_secret_looking_name``; secret values are never echoed. A ``NotSecret``
+    """ECS.8 through the pack's ``secret_variable_problem`` (a secret-looking name whose value may be a secret:
+    numbers, booleans, durations and short flags are not); secret values are never echoed. A ``NotSecret``
     value is a declared exception for its name (with a real reason), never for credentials in the value."""
     allowed = "non-secret values only: pass it in secrets={...: ecs.Secret.from_secrets_manager(secret, field)}"
     issues: list[Issue] = []
@@ -118,7 +120,7 @@ def check_environment(options: Any, agent: bool) -> list[Issue]:
             problem = reason_problem(value.reason)
             if problem:
                 issues.append((f"environment[{name!r}].reason", value.reason, problem))
-        elif is_secret_looking_name(name):
+        elif secret_variable_problem(name, None if is_unresolved(value) else [value]):
             issues.append((f"environment[{name!r}]", "<redacted>", allowed + ", or declare NotSecret(value, reason)"))
         carried = secret_value_problem(value.value if _declared_not_secret(value) else value)
         if carried:
@@ -337,7 +339,8 @@ def _system_path_issue(raw: object, opt_out: object, taken: Sequence[str]) -> st
     problem = reason_problem(reason)
     if problem:
         return f"{{path: OptOut('<why this path must be writable>')}} with {problem}"
-    return None
+    expiry = expiry_problem(getattr(opt_out, "expires", None))
+    return f"an OptOut whose expires is a date: {expiry}" if expiry else None
 
 
 def check_writable_system_paths(options: Any, agent: bool) -> list[Issue]:
@@ -652,7 +655,7 @@ VALIDATOR_PREDICATES: Mapping[Callable[..., list[Issue]], tuple[tuple[str, str],
     check_capabilities: ((_HERE, "capability_problems"), (_HERE, "ptrace_problem")),
     check_user: ((_HERE, "is_root_user"),),
     check_memory: ((_HERE, "memory_problems"),),
-    check_environment: ((_HERE, "is_secret_looking_name"), (_HERE, "secret_value_problem")),
+    check_environment: ((_HERE, "secret_variable_problem"), (_HERE, "secret_value_problem")),
     check_command: ((_HERE, "command_secret_problem"),),
     check_writable_paths: ((_HERE, "system_path_problem"),),
     check_writable_system_paths: ((_HERE, "system_path_problem"),),

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, CfnResource
+from aws_cdk import Acknowledgment, Annotations, CfnResource
 from aws_cdk import aws_ecs as ecs
 from constructs import IConstruct
 
 from .errors import Problems
-from .pack import CONTROLS, CONTROLS_BY_ID, METADATA_KEY
+from .pack import CONTROLS, CONTROLS_BY_ID, METADATA_KEY, clock
 from .pack.control import Scope
 
 #: Plugin name of the guardrail pack; CDK namespaces rule IDs with it (``secure-fargate::ECS.5``).
@@ -97,6 +97,7 @@ def acknowledge(
     container: str | None = None,
     variable: str | None = None,
     item: str | None = None,
+    expires: str | None = None,
 ) -> None:
     """Acknowledge ``control`` for the resources under ``scope`` it judges, with a reason audits will show.
 
@@ -108,6 +109,9 @@ def acknowledge(
         variable: for ECS.8, the one environment variable it covers.
         item: for a per-container control whose findings name an item (SF.MOUNTS: the mount path), the one item
             it covers; with ``container``. Default: every item of that container.
+        expires: the last day the acknowledgement holds, ``"YYYY-MM-DD"``; from the next day the finding is open
+            again, its message naming this acknowledgement, and from 30 days before a warning annotation is left on
+            ``scope``. Default: none (it holds until removed).
 
     Raises:
         SecureFargateError: naming the property that is wrong (control, reason, container, variable, scope).
@@ -129,9 +133,17 @@ def acknowledge(
         _check_subject(problems, scope, control, container, variable)
     if item is not None and not (container and isinstance(item, str) and item):
         problems.add("item", item, "an item (e.g. a mount path) of the named container, with container=...")
+    expiry = clock.expiry_problem(expires)
+    if expiry:
+        problems.add("expires", expires, expiry)
     problems.raise_if_any()
     entry = {"control": control, "reason": reason.strip()}
     entry.update({k: v for k, v in (("container", container), ("variable", variable), ("item", item)) if v})
+    if expires is not None:
+        entry["expires"] = str(clock.expiry_text(expires))
+        warning = clock.expiry_warning(expires, f"acknowledgement of {control} ({reason.strip()})")
+        if warning:
+            Annotations.of(scope).add_warning_v2(f"secure-fargate:expiry:{control}", warning)
     for resource in targets:
         _add_entry(resource, entry)
 

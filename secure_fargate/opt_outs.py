@@ -18,6 +18,7 @@ from constructs import IConstruct
 from .acknowledgements import acknowledge
 from .errors import reason_problem
 from .options import OptOut
+from .pack import clock
 
 
 class Level(Enum):
@@ -67,14 +68,18 @@ def given(holder: object, level: Level) -> dict[str, object]:
 
 
 def reason_issues(prefix: str, opt_outs: Mapping[str, object]) -> list[tuple[str, object, str]]:
-    """Each opt-out must be an ``OptOut`` with a real reason: (property, value, allowed) per problem."""
+    """Each opt-out must be an ``OptOut`` with a real reason and, if any, a valid expiry: (property, value,
+    allowed) per problem."""
     issues = []
     for prop, opt_out in opt_outs.items():
+        name = f"{prefix}.{prop}" if prefix else prop
         problem = reason_problem(opt_out.reason if isinstance(opt_out, OptOut) else None)
         if problem and not isinstance(opt_out, OptOut):
             problem = f"OptOut('<why>'), not {type(opt_out).__name__}, with {problem}"
         if problem:
-            issues.append((f"{prefix}.{prop}" if prefix else prop, opt_out, problem))
+            issues.append((name, opt_out, problem))
+        if isinstance(opt_out, OptOut) and clock.expiry_problem(opt_out.expires):
+            issues.append((f"{name}.expires", opt_out.expires, str(clock.expiry_problem(opt_out.expires))))
     return issues
 
 
@@ -84,9 +89,21 @@ def record(scope: IConstruct, label: str, prop: str, opt_out: OptOut, container:
     rule = OPT_OUTS[prop]
     reason = opt_out.reason.strip()
     control = f" ({rule.control})" if rule.control else ""
-    Annotations.of(scope).add_warning_v2(f"secure-fargate:{label}", f"{label}: {rule.weakens}{control}: {reason}")
+    until = f" (until {clock.expiry_text(opt_out.expires)})" if opt_out.expires else ""
+    Annotations.of(scope).add_warning_v2(
+        f"secure-fargate:{label}", f"{label}: {rule.weakens}{control}{until}: {reason}"
+    )
     if rule.control:
-        acknowledge(scope, rule.control, f"opt-out {label}: {reason}", container=container)
+        acknowledge(scope, rule.control, f"opt-out {label}: {reason}", container=container, expires=opt_out.expires)
+    else:
+        expiry_annotation(scope, opt_out.expires, f"opt-out {label}")
+
+
+def expiry_annotation(scope: IConstruct, expires: str | None, what: str) -> None:
+    """A warning on ``scope`` when ``expires`` is within ``clock.WARN_DAYS`` days or past."""
+    warning = clock.expiry_warning(expires, what)
+    if warning:
+        Annotations.of(scope).add_warning_v2("secure-fargate:expiry", warning)
 
 
 #: The per-path opt-out: ``ContainerOptions.writable_system_paths={path: OptOut(reason)}`` acknowledges this
@@ -106,4 +123,11 @@ def record_path(scope: IConstruct, container: str, path: str, opt_out: OptOut) -
     Annotations.of(scope).add_warning_v2(
         f"secure-fargate:{rule.prop}", f"{label}: {path} {rule.weakens} ({rule.control}): {reason}"
     )
-    acknowledge(scope, str(rule.control), f"opt-out {label}: {reason}", container=container, item=path)
+    acknowledge(
+        scope,
+        str(rule.control),
+        f"opt-out {label}: {reason}",
+        container=container,
+        item=path,
+        expires=opt_out.expires,
+    )

@@ -23,9 +23,13 @@ class OptOut:
 
     Args:
         reason: why the default is weakened; at least 10 characters, shown in annotations and audit reports.
+        expires: the last day the opt-out holds, ``"YYYY-MM-DD"`` (or a ``datetime.date``). From the next day the
+            finding it acknowledged is open again (the pack's message names this opt-out); from 30 days before,
+            synth leaves a warning. Default: none (the opt-out holds until removed).
     """
 
     reason: str
+    expires: str | None = None
 
 
 @dataclass(frozen=True)

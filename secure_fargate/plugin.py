@@ -31,6 +31,7 @@ from constructs import IConstruct
 from .acknowledgements import PLUGIN_NAME
 from .errors import Problems
 from .pack import CONTROLS_BY_ID, Control, Finding, __version__, load_template
+from .pack import baseline as baselines
 from .pack.catalog import parse_fail_on, parse_standards, selection
 from .pack.control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, Severity
 from .pack.tags import required_tag_keys_problem
@@ -44,6 +45,8 @@ SEVERITY_LABELS = "CRITICAL, HIGH, MEDIUM, LOW or INFORMATIONAL"
 STANDARDS_CONTEXT = "secure-fargate:standards"
 FAIL_ON_CONTEXT = "secure-fargate:fail-on"
 REQUIRED_TAG_KEYS_CONTEXT = "secure-fargate:required-tag-keys"
+#: The baseline file (``secure-fargate baseline``), relative to the directory ``cdk`` runs the app in.
+BASELINE_CONTEXT = "secure-fargate:baseline"
 
 
 @jsii.implements(IPolicyValidationPlugin)
@@ -59,6 +62,7 @@ class SecureFargateChecks:
         standards: Sequence[str] = DEFAULT_STANDARDS,
         fail_on: str = DEFAULT_FAIL_ON.value,
         extra_controls: Sequence[Control] = (),
+        baseline: str | None = None,
     ) -> None:
         """Args:
         controls: the control IDs to run, whatever their standard. Default: the controls of ``standards``.
@@ -70,6 +74,9 @@ class SecureFargateChecks:
             the synth; findings below it are listed in the report's metadata. Default: LOW, every finding.
         extra_controls: controls of your own (functions declared with ``secure_fargate.pack.control``'s
             decorators, or their ``Control``); see docs/adding-a-control.md.
+        baseline: a baseline file written by ``secure-fargate baseline`` (a path, relative to where ``cdk`` runs
+            the app): its findings do not fail the synth; the report lists them, and the entries that match nothing
+            any more (delete them). Default: none, every open finding counts.
         """
         problems = Problems(PLUGIN_NAME)
         unknown = [c for c in controls or () if c not in CONTROLS_BY_ID]
@@ -79,6 +86,7 @@ class SecureFargateChecks:
         extra = _extra_controls(problems, extra_controls)
         self._fail_on = _setting(problems, "fail_on", fail_on, parse_fail_on, SEVERITY_LABELS)
         chosen_standards = _setting(problems, "standards", standards, parse_standards, "fsbp, tagging, secure-fargate")
+        self._baseline = _setting(problems, "baseline", baseline, _load_baseline, "a readable, valid baseline file")
         problems.raise_if_any()
         every = standards_all_ids() if controls else sorted(chosen_standards or ())
         picked = list(selection(every, tag_keys, extra))
@@ -89,13 +97,23 @@ class SecureFargateChecks:
     @classmethod
     def from_context(cls, scope: IConstruct) -> SecureFargateChecks:
         """The pack as the app's cdk.json context configures it (``secure-fargate:standards``,
-        ``secure-fargate:fail-on``, ``secure-fargate:required-tag-keys``; lists or comma-separated text)."""
+        ``secure-fargate:fail-on``, ``secure-fargate:required-tag-keys``: lists or comma-separated text;
+        ``secure-fargate:baseline``: the baseline file's path)."""
         node = scope.node
         standards = node.try_get_context(STANDARDS_CONTEXT)
         fail_on = node.try_get_context(FAIL_ON_CONTEXT)
         problems = Problems("cdk.json context")
-        chosen = _setting(problems, STANDARDS_CONTEXT, _context_list(standards), parse_standards, "fsbp, tagging, "
-                          "secure-fargate or all") if standards is not None else None
+        chosen = (
+            _setting(
+                problems,
+                STANDARDS_CONTEXT,
+                _context_list(standards),
+                parse_standards,
+                "fsbp, tagging, secure-fargate or all",
+            )
+            if standards is not None
+            else None
+        )
         if fail_on is not None:
             _setting(problems, FAIL_ON_CONTEXT, str(fail_on), parse_fail_on, SEVERITY_LABELS)
         problems.raise_if_any()
@@ -103,6 +121,7 @@ class SecureFargateChecks:
             required_tag_keys=_context_list(node.try_get_context(REQUIRED_TAG_KEYS_CONTEXT)),
             standards=sorted(chosen) if chosen else DEFAULT_STANDARDS,
             fail_on=str(fail_on) if fail_on is not None else DEFAULT_FAIL_ON.value,
+            baseline=node.try_get_context(BASELINE_CONTEXT) or None,
         )
 
     @classmethod
@@ -131,6 +150,11 @@ class SecureFargateChecks:
         return self._fail_on or DEFAULT_FAIL_ON
 
     @property
+    def baseline(self) -> baselines.Baseline | None:
+        """The baseline whose findings do not fail the synth, when one was given."""
+        return self._baseline
+
+    @property
     def name(self) -> str:
         return PLUGIN_NAME
 
@@ -144,7 +168,7 @@ class SecureFargateChecks:
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         """Judge the app's templates (nested stacks' included) exactly as ``secure-fargate check`` does."""
-        findings = evaluate_paths(list(context.template_paths), self._controls)
+        findings = evaluate_paths(list(context.template_paths), self._controls, self._baseline)
         failing = [f for f in findings if f.fails(self.fail_on)]
         by_control: dict[str, list[Finding]] = defaultdict(list)
         for finding in failing:
@@ -158,12 +182,29 @@ class SecureFargateChecks:
         metadata = {"acknowledged": json.dumps(acknowledged)} if acknowledged else {}
         if below:
             metadata["below-fail-on"] = json.dumps(below)
+        metadata.update(self._baseline_metadata(findings))
         return PolicyValidationPluginReport(
             success=not violations,
             violations=violations,
             plugin_version=__version__,
             metadata=metadata or None,
         )
+
+    def _baseline_metadata(self, findings: list[Finding]) -> dict[str, str]:
+        """What the report says about the baseline and expiring opt-outs: the baselined findings, the entries that
+        match nothing any more (delete them), and every warning about an expiry."""
+        metadata: dict[str, str] = {}
+        baselined = [f"{f.control} {_where(f)}: {f.message} ({f.baselined})" for f in findings if f.baselined]
+        warnings = [f"{f.control} {_where(f)}: {f.warning}" for f in findings if f.warning]
+        if baselined:
+            metadata["baselined"] = json.dumps(baselined)
+        if self._baseline is not None:
+            gone = baselines.gone_lines(baselines.gone(findings, self._baseline), self._baseline.source)
+            if gone:
+                metadata["baseline-gone"] = json.dumps(gone)
+        if warnings:
+            metadata["expiry-warnings"] = json.dumps(warnings)
+        return metadata
 
 
 #: The apps ``register`` has added the full pack to (CDK offers no non-deprecated public way to list plugins).
@@ -179,10 +220,21 @@ def with_nested_templates(template_paths: list[str]) -> list[str]:
     return paths
 
 
-def evaluate_paths(template_paths: list[str], controls: list[Control]) -> list[Finding]:
-    """Every finding over the given templates and their nested stacks' templates."""
-    findings, _ = verdict([load_template(path) for path in with_nested_templates(template_paths)], controls)
+def evaluate_paths(
+    template_paths: list[str], controls: list[Control], baseline: baselines.Baseline | None = None
+) -> list[Finding]:
+    """Every finding over the given templates and their nested stacks' templates (those of ``baseline`` marked)."""
+    templates = [load_template(path) for path in with_nested_templates(template_paths)]
+    findings, _ = verdict(templates, controls, baseline=baseline)
     return findings
+
+
+def _load_baseline(path: object) -> baselines.Baseline | None:
+    if path is None:
+        return None
+    if not isinstance(path, str) or not path.strip():
+        raise ValueError(f"{path!r} is not a file path")
+    return baselines.load(path)
 
 
 def _where(finding: Finding) -> str:

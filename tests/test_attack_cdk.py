@@ -319,7 +319,6 @@ BLOCKED_AT_SYNTH: list[tuple[Route, str]] = [
     (ptrace_on_the_application, "SF.PTRACE"),
     (security_groups_deleted, "SF.INGRESS"),
     (security_groups_no_value, "SF.INGRESS"),
-    (task_role_no_value, "SF.ROLES"),
     (task_role_is_execution_role_by_sub, "SF.ROLES"),
     (exec_enabled_on_l1, "SF.EXEC"),
     (old_platform_version, "ECS.10"),
@@ -345,6 +344,15 @@ BLOCKED_AT_SYNTH: list[tuple[Route, str]] = [
     (raw_metadata_with_a_weak_reason, "ECS.5"),
     (raw_metadata_for_every_variable, "ECS.8"),
 ]
+
+
+def test_removing_the_task_role_is_not_a_finding() -> None:
+    # GIVEN the task role removed by an override (Fargate only) THEN the synth passes: the containers get no AWS
+    # credentials at all, which is stricter than a separate role (issue 22: SF.ROLES judged it a violation)
+    app, stack, cluster, secret = base_stack()
+    task_role_no_value(app, stack, cluster, secret)
+    task = next(iter(Template.from_stack(stack).find_resources("AWS::ECS::TaskDefinition").values()))
+    assert task["Properties"]["TaskRoleArn"] == {"Ref": "AWS::NoValue"}
 
 
 @pytest.mark.parametrize(("route", "control"), BLOCKED_AT_SYNTH, ids=[r.__name__ for r, _ in BLOCKED_AT_SYNTH])

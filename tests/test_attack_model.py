@@ -325,6 +325,10 @@ def _agent_sidecar(labels: Any) -> Mutate:
     return mutate
 
 
+def _second_container(body: dict[str, Any]) -> None:
+    props(body, "Task")["ContainerDefinitions"].append(dict(app(body), Name="sidecar", Memory=64))
+
+
 def _task_memory_budget(task_memory: Any) -> Mutate:
     def mutate(body: dict[str, Any]) -> None:
         props(body, "Task")["Memory"] = task_memory
@@ -445,7 +449,12 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
         None,
     ),
     "memory-budget-literal": (_task_memory_budget("512"), "SF.MEMORY", None),
-    "memory-container-behind-if-novalue": (_set(app, "Memory", IF(256, NV)), "SF.MEMORY", None),
+    # beside a second container (the only container of a task may omit its limit: the task memory is its limit)
+    "memory-container-behind-if-novalue": (
+        _all(_set(app, "Memory", IF(256, NV)), _second_container),
+        "SF.MEMORY",
+        None,
+    ),
     "memory-container-select": (_set(app, "Memory", {"Fn::Select": [0, [2, 256]]}), "SF.MEMORY", None),
     # other container controls, handled
     "ecs20-user-behind-if": (_set(app, "User", IF("1000", "root")), "ECS.20", None),
@@ -721,6 +730,7 @@ def test_task_wide_memory_finding_is_not_acknowledged_by_a_resource_entry() -> N
 
 def test_container_memory_finding_is_acknowledged_only_for_its_container() -> None:
     body = base()
+    _second_container(body)  # beside another container, a missing hard limit is a finding
     del app(body)["Memory"]
     assert not [
         f for f in _acknowledged(copy.deepcopy(body), {"control": "SF.MEMORY", "reason": REASON}) if f.acknowledged

@@ -149,6 +149,10 @@ def ssm_get_parameters_by_path(r: Route) -> None:
     r.task.add_to_task_role_policy(statement(["ssm:GetParametersByPath"], ["arn:aws:ssm:*:*:parameter/app/*"]))
 
 
+def ssm_get_every_parameter_by_path(r: Route) -> None:
+    r.task.add_to_task_role_policy(statement(["ssm:GetParametersByPath"], ["arn:aws:ssm:*:*:parameter/*"]))
+
+
 def kms_decrypt_everything(r: Route) -> None:
     r.task.add_to_task_role_policy(statement(["kms:Decrypt"]))
 
@@ -246,7 +250,9 @@ ATTACKS: list[tuple[str, Callable[[Route], None], str]] = [
     ("NotActionSecrets", not_action, "SF.SECRETS"),
     ("WildcardInsideAction", wildcard_inside_action, "SF.SECRETS"),
     ("BatchGetSecretValue", batch_get_secret_value, "SF.SECRETS"),
-    ("GetParametersByPath", ssm_get_parameters_by_path, "SF.SECRETS"),
+    # a named path is configuration, acknowledged with a reason (SF.PARAMETERS); every parameter is a secret read
+    ("GetParametersByPath", ssm_get_parameters_by_path, "SF.PARAMETERS"),
+    ("GetEveryParameterByPath", ssm_get_every_parameter_by_path, "SF.SECRETS"),
     ("KmsDecryptAll", kms_decrypt_everything, "SF.SECRETS"),
     ("KmsDecryptSecretKey", kms_decrypt_secret_key, "SF.SECRETS"),
     ("ExecEverySecret", execution_role_every_secret, "SF.EXECUTION_ROLE"),

@@ -155,7 +155,11 @@ ROUTES: list[tuple[str, str, Route]] = [
     ("ECS.8", "password-on-command-line", lambda t: c0(t).update(Command=["app", "--password=hunter2"])),
     ("ECS.8", "db-pass", lambda t: c0(t)["Environment"].append({"Name": "DB_PASS", "Value": "x"})),
     ("ECS.8", "db-pwd", lambda t: c0(t)["Environment"].append({"Name": "DB_PWD", "Value": "x"})),
-    ("ECS.8", "stripe-key", lambda t: c0(t)["Environment"].append({"Name": "STRIPE_KEY", "Value": "x"})),
+    (
+        "ECS.8",
+        "stripe-key",  # a random-looking literal: a short word under *_KEY would be a flag (FEATURE_FLAG_KEY)
+        lambda t: c0(t)["Environment"].append({"Name": "STRIPE_KEY", "Value": "Xk9d83jf93kdl3kD"}),
+    ),
     (
         "ECS.8",
         "credentials-in-url",

@@ -183,9 +183,11 @@ def test_an_external_control_runs_beside_the_pack(tmp_path: Path, capsys: pytest
     capsys.readouterr()
     assert cli.main(["check", str(path), "--external-controls", str(EXAMPLE_CONTROL), "--format", "sarif"]) == 1
     log = json.loads(capsys.readouterr().out)
-    rules = [r["id"] for r in log["runs"][0]["rules"]] if "rules" in log["runs"][0] else [
-        r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]
-    ]
+    rules = (
+        [r["id"] for r in log["runs"][0]["rules"]]
+        if "rules" in log["runs"][0]
+        else [r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]]
+    )
     assert "ACME.OWNER_LABEL" in rules and "ECS.13" not in rules  # only the controls that ran
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["ACME.OWNER_LABEL"]
 
@@ -214,8 +216,16 @@ def test_an_external_rule_returning_something_else_is_named() -> None:
     from secure_fargate.pack.control import resource_control
 
     @resource_control(
-        "ACME.BAD", resource_types=("AWS::ECS::TaskDefinition",), title="t", rationale="r", severity=Severity.LOW,
-        severity_reason="r", remediation="x", source="s", failing={}, passing={},
+        "ACME.BAD",
+        resource_types=("AWS::ECS::TaskDefinition",),
+        title="t",
+        rationale="r",
+        severity=Severity.LOW,
+        severity_reason="r",
+        remediation="x",
+        source="s",
+        failing={},
+        passing={},
     )
     def bad(logical_id, resource, template):  # type: ignore[no-untyped-def]
         return ["not a violation"]

@@ -32,7 +32,8 @@ EXPECTED_CONTROLS = [
     "SF.AGENT", "SF.CAPABILITIES", "SF.EBS_ENCRYPTION", "SF.ECR_PUBLIC_POLICY", "SF.ECS_WRITE_CALLS", "SF.EFS_IAM",
     "SF.EXEC", "SF.EXECUTION_ROLE", "SF.EXTERNAL_TASK_DEFINITION", "SF.FAULT_INJECTION", "SF.IMAGE", "SF.INGRESS",
     "SF.LAUNCH_EXEC", "SF.LAUNCH_NETWORK", "SF.LAUNCH_OVERRIDES", "SF.LAUNCH_PLATFORM", "SF.LAUNCH_PUBLIC_IP",
-    "SF.LAUNCH_ROLES", "SF.LAUNCH_UNJUDGED", "SF.MEMORY", "SF.MOUNTS", "SF.OFF_FARGATE", "SF.PTRACE", "SF.ROLES",
+    "SF.LAUNCH_ROLES", "SF.LAUNCH_UNJUDGED", "SF.MEMORY", "SF.MOUNTS", "SF.OFF_FARGATE", "SF.PARAMETERS", "SF.PTRACE",
+    "SF.ROLES",
     "SF.SECRETS", "SF.TASK_ROLE", "SF.TASK_SIZE", "SF.VERSION_CONSISTENCY", "SF.VOLUMES",
 ]  # fmt: skip
 #: The Security Hub 2026 additions and the SF controls added with them: each has an opt-out.
@@ -123,6 +124,9 @@ def test_explicit_linux_takes_a_task_out_of_ecs_21() -> None:
     c0(body).pop("User")
     assert found(body, "ECS.21") == set()
     res(body, "Task").pop("RuntimePlatform")
+    assert found(body, "ECS.21") == set()  # Fargate-only without an OS family: Linux (ECS.20 reports the user)
+    assert found(body, "ECS.20") == {("Task", "app")}
+    res(body, "Task")["RequiresCompatibilities"] = ["EC2", "FARGATE"]  # may run on a Windows instance
     assert found(body, "ECS.21") == {("Task", "app")}
 
 

@@ -71,7 +71,7 @@ def test_if_with_literal_branches_that_all_comply_passes() -> None:
 def test_acknowledgement_in_metadata_with_reason_is_honoured_and_without_reason_is_not() -> None:
     body = baseline()
     c0(body)["ReadonlyRootFilesystem"] = False
-    c0(body)["Memory"] = None
+    c0(body)["Memory"] = 64  # below its reservation (128)
     body["Resources"]["Task"]["Metadata"] = {
         "secure-fargate": {
             "acknowledgements": [

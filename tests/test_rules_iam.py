@@ -130,7 +130,6 @@ def test_execution_role_refuses(statement: dict[str, Any]) -> None:
     [
         "arn:aws:iam::aws:policy/AdministratorAccess",
         "arn:aws:iam::aws:policy/AmazonS3FullAccess",
-        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/PowerUserAccess"]]},
     ],
 )
@@ -138,6 +137,18 @@ def test_execution_role_refuses_broad_managed_policies(arn: Any) -> None:
     body = with_resources()
     body["Resources"]["ExecRole"]["Properties"]["ManagedPolicyArns"] = [arn]
     assert one(body, "SF.EXECUTION_ROLE") == {"Task"}
+
+
+def test_execution_role_may_carry_aws_standard_execution_policy() -> None:
+    # GIVEN AWS's standard execution policy (ECR pulls and log writes on '*'), as aws_ecs_patterns apps attach it
+    body = with_resources()
+    arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    body["Resources"]["ExecRole"]["Properties"]["ManagedPolicyArns"] = [arn]
+    # THEN SF.EXECUTION_ROLE accepts it (README "Decisions": used by the ECS agent, never by the application)
+    assert one(body, "SF.EXECUTION_ROLE") == set()
+    # AND the same wildcards written inline are still refused: the exception is AWS's published policy only
+    statement = allow(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], ["*"])
+    assert one(with_resources(Extra=policy(EXEC_REF, statement)), "SF.EXECUTION_ROLE") == {"Task"}
 
 
 def test_execution_role_may_read_one_object_with_cdks_wildcard_actions() -> None:

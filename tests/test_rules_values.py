@@ -291,7 +291,18 @@ def test_system_paths(path: str) -> None:
     assert system_path_problem(path)
 
 
-@pytest.mark.parametrize("path", ["/tmp", "/var/cache/app", "/usrx", "/opt/etc", "/managed-agents"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tmp",
+        "/var/cache/app",
+        "/usrx",
+        "/opt/etc",
+        "/managed-agents",
+        "/usr/share/nginx/html",
+        "/usr/local/apache2/htdocs",
+    ],
+)
 def test_application_paths(path: str) -> None:
     assert system_path_problem(path) is None
 

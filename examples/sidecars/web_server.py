@@ -10,7 +10,8 @@ Sources (checked, not guessed):
   bind port 80, so run as ``www-data`` you need an image of your own with ``Listen 8080`` (one line:
   ``RUN sed -i 's/^Listen 80$/Listen 8080/' conf/httpd.conf``). httpd writes its pid file to
   ``/usr/local/apache2/logs`` (``PidFile logs/httpd.pid``; the access and error logs already go to stdout and
-  stderr): that path lies under ``/usr``, so it is a per-path opt-out, not a writable root.
+  stderr): a data directory of the package, not one of the system's binary, library or configuration trees
+  (SF.MOUNTS), so an ordinary writable path with no opt-out.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
-from secure_fargate import ContainerOptions, ImageSource, OptOut, SecureFargateService
+from secure_fargate import ContainerOptions, ImageSource, SecureFargateService
 
 NGINX_IMAGE = "public.ecr.aws/nginx/nginx-unprivileged@sha256:" + "b" * 64
 #: Your image FROM httpd with ``Listen 8080`` (see the module docstring), pinned by digest.
@@ -52,10 +53,6 @@ def httpd_service(scope: Construct, construct_id: str, *, cluster: ecs.ICluster)
             memory_limit_mib=256,
             user="www-data",  # uid 33 on the official image's Debian base
             container_port=8080,
-            writable_system_paths={
-                "/usr/local/apache2/logs": OptOut(
-                    "httpd writes its pid file (PidFile logs/httpd.pid) here; its logs go to stdout/stderr"
-                )
-            },
+            writable_paths=["/usr/local/apache2/logs"],  # its pid file: a data directory, not a system path
         ),
     )

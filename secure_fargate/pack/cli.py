@@ -15,7 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from . import CONTROLS, CONTROLS_BY_ID, Finding, Template, TemplateError, __version__, load_template, sarif, scan
+from . import CONTROLS, CONTROLS_BY_ID, Finding, Template, TemplateError, __version__, clock, load_template, sarif, scan
+from . import baseline as baselines
 from .catalog import controls_in, parse_fail_on, selection
 from .control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Control, ControlError, Severity, load_external
 from .report import escape, text_report
@@ -47,9 +48,14 @@ def located_files(paths: Sequence[str]) -> list[Located]:
     return located
 
 
-def _verdict(templates: list[Template], controls: Sequence[Control], fail_on: Severity) -> tuple[list[Finding], int]:
+def _verdict(
+    templates: list[Template],
+    controls: Sequence[Control],
+    fail_on: Severity,
+    baseline: baselines.Baseline | None = None,
+) -> tuple[list[Finding], int]:
     try:
-        return verdict(templates, controls, fail_on)
+        return verdict(templates, controls, fail_on, baseline)
     except ControlError as error:
         origin = "" if error.control in CONTROLS_BY_ID else "--external-controls: "
         raise TemplateError(f"{origin}{error}") from None
@@ -59,7 +65,13 @@ def _verdict(templates: list[Template], controls: Sequence[Control], fail_on: Se
         raise TemplateError(f"{names}: cannot be checked ({type(error).__name__})") from None
 
 
-def _render(output_format: str, findings: list[Finding], located: list[Located], controls: Sequence[Control]) -> str:
+def _render(
+    output_format: str,
+    findings: list[Finding],
+    located: list[Located],
+    controls: Sequence[Control],
+    notes: Sequence[str] = (),
+) -> str:
     if output_format == "json":
         return json.dumps([f.to_dict() for f in findings], indent=2)
     if output_format == "sarif":
@@ -70,7 +82,7 @@ def _render(output_format: str, findings: list[Finding], located: list[Located],
             lines=sarif.file_lines(located),
         )
         return json.dumps(log, indent=2)
-    return text_report(findings) + "\n" + ran_line(controls)
+    return text_report(findings, notes) + "\n" + ran_line(controls)
 
 
 def ran_line(controls: Sequence[Control]) -> str:
@@ -115,17 +127,57 @@ def run_settings(args: argparse.Namespace) -> tuple[tuple[Control, ...], Severit
     return chosen, fail_on
 
 
+def _baseline(path: str | None) -> baselines.Baseline | None:
+    return _option("--baseline", partial(baselines.load, path)) if path else None
+
+
+def _side_notes(output_format: str, findings: list[Finding], notes: list[str]) -> None:
+    """Warnings and gone baseline entries go to stderr when the report is JSON or SARIF (the text report has
+    them inline), so a machine-read report keeps its shape."""
+    if output_format == "text":
+        return
+    lines = [f"warning: {f.template}: {f.control} {f.resource}: {f.warning}" for f in findings if f.warning] + notes
+    for line in lines:
+        print(f"secure-fargate: {escape(line)}", file=sys.stderr)
+
+
 def check(args: argparse.Namespace) -> int:
     """``secure-fargate check``: 0 clean, 1 unacknowledged findings, 2 bad input (one line on stderr)."""
     try:
         controls, fail_on = run_settings(args)
+        baseline = _baseline(getattr(args, "baseline", None))
         located = located_files(args.paths)
-        findings, code = _verdict([load_template(file) for file, _ in located], controls, fail_on)
-        _write(_render(args.format, findings, located, controls), args.output)
+        findings, code = _verdict([load_template(file) for file, _ in located], controls, fail_on, baseline)
+        notes = baselines.gone_lines(baselines.gone(findings, baseline), baseline.source) if baseline else []
+        _write(_render(args.format, findings, located, controls, notes), args.output)
+        _side_notes(args.format, findings, notes)
     except TemplateError as error:
         print(f"secure-fargate: error: {escape(str(error))}", file=sys.stderr)
         return ERROR
     return code
+
+
+def baseline_command(args: argparse.Namespace) -> int:
+    """``secure-fargate baseline PATH... -o FILE``: record today's open findings (0 written, 2 bad input). An
+    existing FILE keeps the owner and expiry of its entries that still match; fixed ones drop out."""
+    try:
+        controls, _ = run_settings(args)
+        expires = _option("--expires", lambda: clock.expiry_text(args.expires))
+        previous = _baseline(args.output) if Path(args.output).exists() else None
+        located = located_files(args.paths)
+        findings, _ = _verdict([load_template(file) for file, _ in located], controls, DEFAULT_FAIL_ON)
+        recorded = baselines.record(findings, previous, owner=args.owner, expires=expires)
+        _write(recorded.to_json().rstrip("\n"), args.output)
+    except TemplateError as error:
+        print(f"secure-fargate: error: {escape(str(error))}", file=sys.stderr)
+        return ERROR
+    invariants = sum(1 for e in recorded.entries if baselines.invariant(e.control))
+    print(
+        f"{len(recorded.entries)} finding(s) recorded in {args.output}"
+        + (f" ({invariants} of invariants, each with an expiry)" if invariants else ""),
+        file=sys.stderr,
+    )
+    return 0
 
 
 def control_record(control: Control) -> dict[str, object]:
@@ -212,7 +264,26 @@ def _parser() -> argparse.ArgumentParser:
         help="tag keys ECS.13/14/15 require (Security Hub requiredTagKeys; at most 6; with --standard tagging); "
         "default: any one tag",
     )
+    checker.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="fail only on findings this baseline file (secure-fargate baseline) does not hold",
+    )
     add_run_options(checker)
+    recorder = commands.add_parser("baseline", help="record today's open findings so that only new ones fail")
+    recorder.add_argument("paths", nargs="+", metavar="PATH", help="a template file or a cdk.out directory")
+    recorder.add_argument(
+        "--output", "-o", default=baselines.DEFAULT_FILE, help=f"the baseline file (default: {baselines.DEFAULT_FILE})"
+    )
+    recorder.add_argument("--owner", help="owner written on new entries (a team, a person)")
+    recorder.add_argument(
+        "--expires",
+        metavar="YYYY-MM-DD",
+        help="last day new entries hold (default: none; invariants' entries get "
+        f"{baselines.INVARIANT_DAYS} days from today)",
+    )
+    recorder.add_argument("--required-tag-keys", default="", metavar="K1,K2", help="as for check")
+    add_run_options(recorder)
     scanner = commands.add_parser("scan", help="audit the live ECS services of an account (read-only)")
     scan.add_arguments(scanner)
     add_run_options(scanner)
@@ -225,6 +296,7 @@ def _parser() -> argparse.ArgumentParser:
 #: Subcommand name -> its function (each subcommand is its own function; main only dispatches).
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": check,
+    "baseline": baseline_command,
     "scan": lambda args: scan.run(args),
     "controls": controls_command,
 }

@@ -107,13 +107,21 @@ _SECRET_SEGMENTS: tuple[tuple[str, ...], ...] = (
     ("CREDENTIAL",),
     ("CREDENTIALS",),
     ("AUTH", "DATA"),
+    # Keys that are secrets by kind: their short values are not taken for flags (``API_KEY=abc123``).
+    ("API", "KEY"),
+    ("ACCESS", "KEY"),
+    ("PRIVATE", "KEY"),
+    ("SIGNING", "KEY"),
+    ("ENCRYPTION", "KEY"),
+    ("MASTER", "KEY"),
 )
 #: Secret only as the last segment: DB_PASS, DB_PWD, STRIPE_KEY (but PASS_THROUGH, KEY_ID are not).
 _SECRET_LAST_SEGMENTS = frozenset({"PASS", "PWD", "KEY", "PASSWORD", "PASSWD"})
 #: ``<X>_KEY`` names that are identifiers, not keys to anything.
 _NON_SECRET_KEY_KINDS = frozenset(
-    {"PUBLIC", "SORT", "PARTITION", "HASH", "RANGE", "PRIMARY", "FOREIGN", "CACHE", "ROUTING", "OBJECT", "S3", "BUCKET"}
-)
+    {"PUBLIC", "SORT", "PARTITION", "HASH", "RANGE", "PRIMARY", "FOREIGN", "CACHE", "ROUTING", "OBJECT", "S3", "BUCKET",
+     "SITE", "PUBLISHABLE"}
+)  # fmt: skip
 #: Names that are secrets by definition (Security Hub ECS.8's list, and the AWS session token).
 _SECRET_NAMES = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ECS_ENGINE_AUTH_DATA"})
 #: Names that look secret but are not: the shell's working directories.
@@ -169,6 +177,87 @@ def is_secret_looking_name(name: str) -> bool:
     if last not in _SECRET_LAST_SEGMENTS:
         return False
     return not (last == "KEY" and len(segments) > 1 and segments[-2] in _NON_SECRET_KEY_KINDS)
+
+
+# --- judging the value of a secret-looking variable: numbers, booleans, durations and flags are not secrets ---
+
+#: Names whose marker is a password (DB_PASSWORD, PGPASSWORD, DB_PASS, DB_PWD): a number of 4+ digits there may be a
+#: PIN or a numeric password, so only short numbers (rounds, ages) pass.
+_PASSWORD_SEGMENTS = ("PASSWORD", "PASSWD", "PASSPHRASE")
+_NUMBER_VALUE = re.compile(r"[+-]?([0-9]{1,12})(?:\.[0-9]{1,6})?")
+_BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "enable", "disable"})
+_DURATION = re.compile(
+    r"(?:[0-9]+(?:\.[0-9]+)?\s*(?:ns|us|µs|ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?))+"
+    r"|P(?=[0-9T])(?:[0-9]+[YMWD])*(?:T(?:[0-9]+(?:\.[0-9]+)?[HMS])+)?",
+    re.IGNORECASE,
+)
+_SIZE = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*(?:[KMGT]i?B?|bytes?)", re.IGNORECASE)
+#: Keys made to be published: Stripe publishable keys (``pk_live_...``, ``pk_test_...``).
+_PUBLIC_KEY_VALUE = re.compile(r"pk_(?:live|test)_[A-Za-z0-9]{8,}")
+#: A short flag or identifier (``new-checkout``, ``checkout.v2``): the value of a ``*_KEY`` that names a thing.
+_FLAG = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.:/][A-Za-z0-9]+)*")
+_FLAG_MAX_LENGTH = 32
+
+
+def _is_password_name(segments: list[str]) -> bool:
+    return any(s.endswith(_PASSWORD_SEGMENTS) for s in segments) or segments[-1] in ("PASS", "PWD")
+
+
+def _is_key_name_only(name: str, segments: list[str]) -> bool:
+    """True when a trailing ``KEY`` is the name's only secret marker (``FEATURE_FLAG_KEY``, not ``SECRET_KEY``)."""
+    return str(name).upper() not in _SECRET_NAMES and not _has_secret_segment(segments) and segments[-1] == "KEY"
+
+
+def looks_random(value: str) -> bool:
+    """A long literal mixing letters and digits, as generated keys and tokens do."""
+    text = value.strip()
+    return len(text) >= 24 or (len(text) >= 16 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text))
+
+
+def _plain_text(text: str, password: bool, key_only: bool) -> bool:
+    number = _NUMBER_VALUE.fullmatch(text)
+    if number:
+        return not password or len(number.group(1)) < 4
+    if text.lower() in _BOOLEAN_WORDS or _DURATION.fullmatch(text) or _SIZE.fullmatch(text):
+        return True
+    if _PUBLIC_KEY_VALUE.fullmatch(text):
+        return True
+    return key_only and len(text) <= _FLAG_MAX_LENGTH and bool(_FLAG.fullmatch(text)) and not looks_random(text)
+
+
+def is_plain_value(name: str, value: object) -> bool:
+    """True when ``value`` cannot be the secret ``name`` suggests: empty; a number (under a password name, one
+    of at most 3 digits); a boolean; a duration (``30s``, ``1h30m``, ``PT15M``); a size (``512Mi``); a Stripe
+    publishable key (``pk_live_...``); and, for a name whose only marker is a trailing ``KEY``
+    (``FEATURE_FLAG_KEY``), a short flag or identifier (``new-checkout``, at most 32 characters, not random-looking).
+    """
+    segments = _segments(str(name)) or [""]
+    password = _is_password_name(segments)
+    if value is None or value == "":
+        return True
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (int, float)):
+        return _plain_text(str(abs(int(value))), password, False)
+    if not isinstance(value, str):
+        return False
+    return _plain_text(value.strip(), password, _is_key_name_only(name, segments)) or not value.strip()
+
+
+def secret_variable_problem(name: str, values: list[object] | None) -> str | None:
+    """ECS.8 for one plain variable: None unless ``name`` looks secret and a value it may take could be that
+    secret (``values`` None: known only at deploy time, judged as a possible secret); the value-shape detectors
+    (``secret_value_problem``) run separately, whatever the name."""
+    if not is_secret_looking_name(name):
+        return None
+    if values is None:
+        return f"plain environment variable {name} looks secret and its value is known only at deploy time"
+    if all(is_plain_value(name, v) for v in values):
+        return None
+    return (
+        f"plain environment variable {name} looks secret and its value is not a number, boolean, duration, size or "
+        "short flag"
+    )
 
 
 #: Shapes of credentials in a value (never echoed: a finding names the variable or argument only).
@@ -296,8 +385,17 @@ def memory_problems(memory_limit_mib: int | None, reservation_mib: int | None) -
     return problems
 
 
-#: Paths a writable mount must not cover: the system's binaries, libraries and configuration (and "/").
-SYSTEM_PATHS: tuple[str, ...] = ("/bin", "/sbin", "/usr", "/etc", "/boot", "/proc", "/sys", "/dev")
+#: Trees of the system's binaries, libraries and configuration: no writable mount at or below them (nor "/").
+SYSTEM_PATHS: tuple[str, ...] = ("/bin", "/sbin", "/etc", "/boot", "/proc", "/sys", "/dev")
+#: Under ``/usr``, path segments that name code or configuration (``bin``, ``cgi-bin``, ``lib64``, ``conf.d``,
+#: ``python3.12``, ``site-packages``, ...): a writable mount through one of them fails.
+_CODE_SEGMENT = re.compile(
+    r"(.*bin|lib.*|include|etc|conf.*|modules|python.*|perl.*|ruby.*|site-packages|dist-packages|node_modules)",
+    re.IGNORECASE,
+)
+#: How deep below ``/usr`` a data directory lies: ``/usr/<share|local>/<package>/<data>``. The levels above
+#: (``/usr/local``, ``/usr/local/apache2``) hold a package's ``bin``/``lib``/``conf`` and fail.
+_USR_DATA_DEPTH = 3
 
 
 def _normalized_path(path: str) -> str:
@@ -306,13 +404,26 @@ def _normalized_path(path: str) -> str:
     return "/" + normal.lstrip("/")
 
 
+def _is_system_path(normal: str) -> bool:
+    parts = [p for p in normal.split("/") if p]
+    if not parts or parts[0].startswith("lib") or any(normal == p or normal.startswith(p + "/") for p in SYSTEM_PATHS):
+        return True
+    if parts[0] != "usr":
+        return False
+    below = parts[1:]
+    return len(below) < _USR_DATA_DEPTH or any(_CODE_SEGMENT.fullmatch(p) for p in below)
+
+
 def system_path_problem(path: str) -> str | None:
-    """SF.MOUNTS: None unless ``path`` is ``/`` or lies under a system path (``/bin``, ``/sbin``, ``/usr``,
-    ``/lib*``, ``/etc``, ``/boot``, ``/proc``, ``/sys``, ``/dev``), judged after normalising ``//``, ``.`` and
-    ``..``; a writable mount there replaces the system's files."""
+    """SF.MOUNTS: None unless a writable mount at ``path`` covers the system's binaries, libraries or
+    configuration: ``/``, ``/bin``, ``/sbin``, ``/lib*``, ``/etc``, ``/boot``, ``/proc``, ``/sys``, ``/dev`` and
+    below; ``/usr`` and its first two levels (``/usr/local``, ``/usr/local/apache2``: they hold ``bin``, ``lib``,
+    ``conf``); and any path under ``/usr`` through a code or configuration directory (``bin``, ``cgi-bin``,
+    ``lib*``, ``libexec``, ``include``, ``etc``, ``conf*``, ``modules``, ``python*``, ``perl*``, ``ruby*``,
+    ``site-packages``, ``node_modules``). Data directories below that pass: httpd's ``/usr/local/apache2/htdocs``,
+    nginx's ``/usr/share/nginx/html``. Judged after normalising ``//``, ``.`` and ``..``."""
     normal = _normalized_path(str(path))
-    first = normal.split("/")[1]
-    if normal == "/" or first.startswith("lib") or any(normal == p or normal.startswith(p + "/") for p in SYSTEM_PATHS):
+    if _is_system_path(normal):
         return f"a writable mount over the system path {normal} can replace the system's binaries or configuration"
     return None
 
@@ -428,23 +539,24 @@ def _strings(value: JSON) -> list[str]:
     return [] if isinstance(values, _Unknown) else [v for v in values if isinstance(v, str)]
 
 
-def _variable_problem(name: str, values: list[str]) -> str | None:
-    if is_secret_looking_name(name):
-        return f"plain environment variable {name} looks secret; inject it from Secrets Manager (Secrets)"
-    for value in values:
+def _variable_problem(name: str, values: list[JSON] | None) -> str | None:
+    for value in values or []:
         problem = secret_value_problem(value)
         if problem:
             return f"plain environment variable {name} {problem}; inject it from Secrets Manager (Secrets)"
-    return None
+    problem = secret_variable_problem(name, values)
+    return f"{problem}; inject it from Secrets Manager (Secrets)" if problem else None
 
 
 def environment_problems(container: Mapping[str, JSON]) -> Items:
-    """ECS.8 per variable: (variable name, message) for each secret-looking or credential-carrying variable."""
+    """ECS.8 per variable: (variable name, message) for each credential-carrying variable, and each secret-looking
+    one whose value may be a secret (known only at deploy time, or not a number, boolean, duration or flag)."""
     found: Items = []
     for variable in items(container.get("Environment")):
         if not isinstance(variable, dict):
             continue
-        values = _strings(variable.get("Value"))
+        possible = possible_values(variable.get("Value"))
+        values = None if isinstance(possible, _Unknown) else list(possible)
         for name in _strings(variable.get("Name")):
             problem = _variable_problem(name, values)
             if problem and (name, problem) not in found:
@@ -749,22 +861,27 @@ def _int_options(value: JSON) -> list[int | None] | _Unknown:
     return result
 
 
-def container_memory(container: Mapping[str, JSON]) -> int | _Unknown | None:
-    """The container's largest possible hard memory limit in MiB (None when it may be absent)."""
+def largest_memory(container: Mapping[str, JSON]) -> int | _Unknown | None:
+    """The largest value the container's hard limit may take, ignoring branches where it is absent (None when it
+    is absent in every branch)."""
     options = _int_options(container.get("Memory"))
     if isinstance(options, _Unknown):
         return UNKNOWN
-    if None in options:
-        return None
-    return max(o for o in options if o is not None)
+    return max([o for o in options if o is not None], default=None)
 
 
-def check_memory(container: Mapping[str, JSON]) -> str | None:
-    """SF.MEMORY: a hard memory limit, not below the reservation."""
+def check_memory(container: Mapping[str, JSON], task_limit_mib: int | _Unknown | None = None) -> str | None:
+    """SF.MEMORY: a hard memory limit, not below the reservation. ``task_limit_mib``: the task's memory when the
+    container is the task's only one (UNKNOWN when known only at deploy time); it is then the container's hard
+    limit, and ``Memory`` may be absent."""
     memories = _int_options(container.get("Memory"))
     reservations = _int_options(container.get("MemoryReservation"))
     if isinstance(memories, _Unknown) or isinstance(reservations, _Unknown):
         return None
+    if task_limit_mib is not None and None in memories:
+        if isinstance(task_limit_mib, _Unknown):
+            return None  # bounded by a task memory known only at deploy time
+        memories = [task_limit_mib if m is None else m for m in memories]
     for memory in memories:
         for reservation in reservations:
             problems = memory_problems(memory, reservation)
@@ -826,12 +943,18 @@ def check_image(container: Mapping[str, JSON]) -> str | None:
 @container_control(
     "SF.MOUNTS",
     title="No writable mount over a system path",
-    requirement="no read-write mount (`ReadOnly` absent or false) over `/`, `/bin`, `/sbin`, `/usr`, `/lib*`, `/etc`, "
-    "`/boot`, `/proc`, `/sys`, `/dev` or below (paths normalised: `//`, `.`, `..`); one finding per path",
+    requirement="no read-write mount (`ReadOnly` absent or false) over the system's binaries, libraries or "
+    "configuration: `/`, `/bin`, `/sbin`, `/lib*`, `/etc`, `/boot`, `/proc`, `/sys`, `/dev` or below; `/usr` and its "
+    "first two levels (`/usr/local`, `/usr/local/apache2`); any path under `/usr` through a code or configuration "
+    "directory (`*bin`, `lib*`, `libexec`, `include`, `etc`, `conf*`, `modules`, `python*`, `perl*`, `ruby*`, "
+    "`site-packages`, `node_modules`). Data directories deeper under `/usr` pass (httpd's "
+    "`/usr/local/apache2/htdocs`, nginx's `/usr/share/nginx/html`). Paths normalised (`//`, `.`, `..`); one "
+    "finding per path",
     severity=MEDIUM,
     severity_reason="it re-opens what the read-only root closes, for one path at a time",
-    rationale="A read-write volume over /usr, /etc, /lib*, ... lets one container replace binaries or "
-    "configuration that the read-only root filesystem was protecting.",
+    rationale="A read-write volume over /usr/bin, /etc, /lib*, ... lets one container replace binaries, libraries "
+    "or configuration that the read-only root filesystem was protecting. A web server's document root under /usr "
+    "holds content, not code the system runs: it passes.",
     remediation="mount writable task volumes on application paths (/tmp, /var/cache/app: "
     "ContainerOptions.writable_paths) or set ReadOnly: true",
     source="CON316: read-only root filesystems with separate writable volumes",

@@ -13,6 +13,10 @@ ECS.8 finding only by one naming its container and variable), a resource-level f
 naming no container. Controls that are invariants (``Control.acknowledgeable`` False) are never acknowledged:
 their findings are reported, marked ``acknowledgeable=False``. An entry whose reason fails the reason rule
 (``reasons.reason_problem``) is ignored.
+
+An entry may carry ``"expires": "YYYY-MM-DD"`` (the last day it holds, ``clock``): from the day after, the finding is
+open again and its message names the expired acknowledgement; within ``clock.WARN_DAYS`` days before, the finding
+carries a ``warning``. An entry whose ``expires`` is not such a date acknowledges nothing, and the finding says why.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from . import clock
 from ._template import Template, evaluating
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, ControlError, Scope, Severity, Violation
@@ -46,13 +51,26 @@ class Finding:
     item: str | None = None
     #: False when the control is an invariant that no acknowledgement silences.
     acknowledgeable: bool = True
+    #: The resource's CDK construct path (``Metadata`` ``aws:cdk:path``), when the template carries it.
+    path: str | None = None
+    #: The last day the acknowledgement or baseline entry covering this finding holds (``YYYY-MM-DD``).
+    expires: str | None = None
+    #: A warning about what covers this finding (it expires within ``clock.WARN_DAYS`` days).
+    warning: str | None = None
+    #: Set when a baseline entry covers this finding: what the entry says (owner, expiry).
+    baselined: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def is_open(self) -> bool:
+        """Neither acknowledged nor baselined."""
+        return not self.acknowledged and not self.baselined
+
     def fails(self, fail_on: Severity = DEFAULT_FAIL_ON) -> bool:
-        """True when this finding is open and at least as severe as ``fail_on``."""
-        return not self.acknowledged and Severity(self.severity).rank >= fail_on.rank
+        """True when this finding is open (not acknowledged, not baselined) and at least as severe as ``fail_on``."""
+        return self.is_open and Severity(self.severity).rank >= fail_on.rank
 
 
 def acknowledgement_entries(resource: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -70,12 +88,21 @@ def acknowledgement_entries(resource: Mapping[str, Any]) -> list[Mapping[str, An
 
 
 def acknowledgements(resource: Mapping[str, Any]) -> dict[str, str]:
-    """Control ID -> reason of the valid resource-level entries (those naming no container)."""
+    """Control ID -> reason of the valid, unexpired resource-level entries (those naming no container)."""
     return {
         str(e["control"]): str(e["reason"]).strip()
         for e in acknowledgement_entries(resource)
         if e.get("container") is None
+        and clock.expiry_problem(e.get("expires")) is None
+        and not (e.get("expires") is not None and clock.is_expired(e["expires"]))
     }
+
+
+def cdk_path(resource: Mapping[str, Any]) -> str | None:
+    """The construct path CDK writes into a resource's Metadata (``aws:cdk:path``), when present."""
+    meta = resource.get("Metadata")
+    path = meta.get("aws:cdk:path") if isinstance(meta, dict) else None
+    return path if isinstance(path, str) and path else None
 
 
 def _matches(entry: Mapping[str, Any], control: Control, container: str | None, item: str | None) -> bool:
@@ -95,16 +122,50 @@ def finding_acknowledgeable(control: Control, container: str | None) -> bool:
     return control.acknowledgeable and (control.scope is Scope.RESOURCE or container is not None)
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """What an acknowledgement does to one finding: the reason when it holds, else a note on why it does not."""
+
+    reason: str | None = None
+    #: Appended to the finding's message when the entry has expired or its expiry is malformed.
+    note: str | None = None
+    expires: str | None = None
+    warning: str | None = None
+
+
 def acknowledgement_for(
     entries: Sequence[Mapping[str, Any]], control: Control, container: str | None, item: str | None
 ) -> str | None:
-    """The reason of the entry acknowledging this finding, or None (always None for an invariant control)."""
+    """The reason of the entry acknowledging this finding, or None (always None for an invariant control, and
+    None once the entry has expired)."""
+    return coverage(entries, control, container, item).reason
+
+
+def coverage(
+    entries: Sequence[Mapping[str, Any]], control: Control, container: str | None, item: str | None
+) -> Coverage:
+    """How the acknowledgement entries of a resource cover this finding (see :class:`Coverage`)."""
     if not finding_acknowledgeable(control, container):
-        return None
+        return Coverage()
     for entry in entries:
         if _matches(entry, control, container, item):
-            return str(entry["reason"]).strip()
-    return None
+            return _entry_coverage(entry)
+    return Coverage()
+
+
+def _entry_coverage(entry: Mapping[str, Any]) -> Coverage:
+    reason = str(entry["reason"]).strip()
+    expires = entry.get("expires")
+    problem = clock.expiry_problem(expires)
+    if problem:
+        return Coverage(note=f"acknowledgement {reason!r} ignored: its expires {problem}")
+    if expires is None:
+        return Coverage(reason)
+    text = clock.expiry_text(expires)
+    what = f"acknowledgement {reason!r}"
+    if clock.is_expired(expires):
+        return Coverage(note=f"{what} expired on {text}", expires=text)
+    return Coverage(reason, expires=text, warning=clock.expiry_warning(expires, what))
 
 
 def _run(control: Control, logical_id: str, resource: Mapping[str, Any], template: Template) -> list[Any]:
@@ -167,17 +228,21 @@ def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
                 if key in seen:
                     continue
                 seen.add(key)
+                covered = coverage(entries, control, container, item)
                 findings.append(
                     Finding(
                         control.id,
                         template.name,
                         logical_id,
                         container,
-                        message,
+                        f"{message} ({covered.note})" if covered.note else message,
                         control.severity.value,
-                        acknowledgement_for(entries, control, container, item),
+                        covered.reason,
                         item,
                         finding_acknowledgeable(control, container),
+                        path=cdk_path(resource),
+                        expires=covered.expires,
+                        warning=covered.warning,
                     )
                 )
     return findings

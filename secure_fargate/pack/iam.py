@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from . import examples as ex
 from . import managed_policies
 from ._template import JSON, Template, properties
-from .control import HIGH, TASK, Violation, resource_control
+from .control import HIGH, MEDIUM, TASK, Violation, resource_control
 from .template_set import (
     ResourceKey,
     TemplateSet,
@@ -52,6 +52,11 @@ SECRET_READ_ACTIONS: tuple[str, ...] = (
     "ssm:GetParametersByPath",
     "ssm:GetParameterHistory",
 )
+#: The Parameter Store reads among them: a task role may hold them under named paths (SF.PARAMETERS).
+SSM_READ_ACTIONS: tuple[str, ...] = tuple(a for a in SECRET_READ_ACTIONS if a.startswith("ssm:"))
+_PARAMETER_ARN = re.compile(r"arn:[^:]*:ssm:[^:]*:[^:]*:parameter(.*)", re.DOTALL)
+#: A named path: literal segments (no wildcard, no placeholder), optionally ending in ``/*``.
+_NAMED_PATH = re.compile(r"/?[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*(?:/\*)?")
 #: ``kms:Decrypt`` reads a secret when it may use a secret's key. A key is a secret's key when an
 #: ``AWS::SecretsManager::Secret`` of the template set names it in ``KmsKeyId``; a ``Resource`` that covers every
 #: key (``*``, ``arn:aws:kms:*:*:key/*``, ``NotResource``) counts too: it covers whatever key encrypts the secrets,
@@ -319,7 +324,7 @@ def _own_statements(template_set: TemplateSet, key: ResourceKey) -> Iterator[Sta
         if aws_name is not None:
             yield aws_name
             model = {"Statement": managed_policies.MODELS.get(aws_name, [])}
-            yield from _statements(template_set, key[0], model, f"AWS managed policy {aws_name}")
+            yield from _statements(template_set, key[0], model, managed_policies.model_source(aws_name))
         if policy_key is not None:
             document = properties(template_set.resource(policy_key) or {}).get("PolicyDocument")
             yield from _statements(template_set, policy_key[0], document, template_set.describe(policy_key))
@@ -398,7 +403,8 @@ def _execution_statement_problems(statement: Statement) -> Iterator[str]:
     requirement="execution role reaches named resources only: no resource pattern over a whole service (`*`, "
     "`arn:...:secret:*`) except for `ecr:GetAuthorizationToken`, no service-wide action (`s3:*`), no "
     "`NotAction`/`NotResource`, no broad AWS managed policy; CDK's grants on one resource "
-    "(`s3:GetObject*` on one object) pass",
+    "(`s3:GetObject*` on one object) pass, and so does AWS's standard `AmazonECSTaskExecutionRolePolicy` (image "
+    "pulls and log writes only, used by the ECS agent, never by the application)",
     severity=HIGH,
     severity_reason="a wildcard lets every task of the role read every secret or image of the account",
     acknowledgeable=False,
@@ -445,8 +451,9 @@ def _execution_role_scope(template: Template, execution_role: Role | None) -> Fo
 def _execution_role_findings(execution_role: Role, perms: Permissions) -> Found:
     found = _broad_managed(execution_role, perms)
     messages: dict[str, None] = {}
+    accepted = {managed_policies.model_source(name) for name in managed_policies.ACCEPTED_ON_EXECUTION_ROLE}
     for statement in perms.statements:
-        if statement.allow:
+        if statement.allow and statement.source not in accepted:
             messages.update(dict.fromkeys(_execution_statement_problems(statement)))
     return found + [Violation(None, f"execution role {execution_role.label} allows {m}") for m in messages]
 
@@ -472,11 +479,80 @@ def _decrypts_secret_key(template_set: TemplateSet, statement: Statement) -> boo
     return any(r is not None and (whole_service_resource(r) or _key_identity(r) in keys) for r in statement.resources)
 
 
+def named_parameter_path(resource: str | None) -> str | None:
+    """The path (``/checkout/flags/*``) when ``resource`` names SSM parameters under literal path segments; None for
+    ``*``, ``parameter/*``, a wildcard or deploy-time value inside the path, or anything that is not a parameter."""
+    match = _PARAMETER_ARN.fullmatch(resource) if resource else None
+    path = match.group(1) if match else ""
+    if not _NAMED_PATH.fullmatch(path):
+        return None
+    return path if path.startswith("/") else "/" + path
+
+
+def _under(name: str, path: str) -> bool:
+    """True when the parameter ``name`` lies at or under ``path`` (``GetParametersByPath`` on a path reads the
+    whole tree below it, so a path without ``/*`` covers its children too)."""
+    base = path[:-2] if path.endswith("/*") else path
+    name = name if name.startswith("/") else "/" + name
+    return name == base or name.startswith(base.rstrip("/") + "/")
+
+
+def injected_parameters(template_set: TemplateSet) -> frozenset[str]:
+    """The SSM parameters the set's task definitions inject as secrets (``Secrets[].ValueFrom``, by name or ARN):
+    they stay secrets, whatever path a task role may read. ValueFroms known only at deploy time are not seen."""
+    cached = template_set.cache.get("injected_parameters")
+    if cached is None:
+        names: set[str] = set()
+        for index, _, task in template_set.of_type(TASK):
+            template = template_set.templates[index]
+            for container in items_of(properties(task).get("ContainerDefinitions")):
+                for secret in items_of(container.get("Secrets") if isinstance(container, dict) else None):
+                    value = template_set.render(template, secret.get("ValueFrom")) if isinstance(secret, dict) else None
+                    names.update(_parameter_name(value))
+        cached = template_set.cache["injected_parameters"] = frozenset(names)
+    return cached  # type: ignore[no-any-return]
+
+
+def _parameter_name(value: str | None) -> list[str]:
+    if not value or not is_literal(value) or (value.startswith("arn:") and ":secretsmanager:" in value):
+        return []
+    match = _PARAMETER_ARN.fullmatch(value)
+    name = match.group(1) if match else value
+    return [name if name.startswith("/") else "/" + name]
+
+
+def _parameter_paths(statement: Statement, template_set: TemplateSet) -> list[str] | None:
+    """The named paths an Allow statement reads parameters under, when every resource is one that covers no
+    injected secret; None otherwise (a secret read: SF.SECRETS)."""
+    if statement.not_resource or statement.not_action or not statement.resources:
+        return None
+    paths = [named_parameter_path(r) for r in statement.resources]
+    if any(p is None for p in paths):
+        return None
+    injected = injected_parameters(template_set)
+    if any(_under(name, path) for path in paths if path for name in injected):
+        return None
+    return [p for p in paths if p]
+
+
+def _parameter_reads(perms: Permissions, template_set: TemplateSet) -> dict[str, set[str]]:
+    """Named parameter path -> the sources granting an SSM read under it (the reads SF.PARAMETERS judges)."""
+    reads: dict[str, set[str]] = {}
+    for action in SSM_READ_ACTIONS:
+        for statement in perms.allowing(action):
+            for path in _parameter_paths(statement, template_set) or []:
+                reads.setdefault(path, set()).add(statement.source)
+    return reads
+
+
 def _secret_reads(perms: Permissions, template_set: TemplateSet) -> dict[str, set[str]]:
-    """Secret-reading action -> the sources that grant it."""
+    """Secret-reading action -> the sources that grant it (SSM reads under named paths that hold no injected
+    secret are not secret reads: SF.PARAMETERS judges them)."""
     reads: dict[str, set[str]] = {}
     for action in SECRET_READ_ACTIONS:
         for statement in perms.allowing(action):
+            if action in SSM_READ_ACTIONS and _parameter_paths(statement, template_set) is not None:
+                continue
             reads.setdefault(action, set()).add(statement.source)
     for statement in perms.allowing(KMS_DECRYPT):
         if _decrypts_secret_key(template_set, statement):
@@ -572,6 +648,58 @@ def _task_role_secrets(template: Template, task_role: Role | None, execution_rol
         return []
     sources = sorted({s for found in reads.values() for s in found})
     message = f"task role {task_role.label} may call {sorted(reads)} (granted by {sources}); use the execution role"
+    return [Violation(None, message)]
+
+
+@resource_control(
+    "SF.PARAMETERS",
+    resource_types=(TASK,),
+    title="The task role reads Parameter Store only under named, acknowledged paths",
+    requirement="a task role that may call `ssm:GetParameter`/`GetParameters`/`GetParametersByPath`/"
+    "`GetParameterHistory` does so only on named paths (`arn:...:parameter/checkout/flags/*`: literal segments, at "
+    "most a final `/*`), none covering a parameter a task of the set injects as a secret, and the task definition "
+    "acknowledges the control with the reason; `*`, `parameter/*`, wildcards inside the path and injected secrets' "
+    "paths are secret reads (SF.SECRETS)",
+    severity=MEDIUM,
+    severity_reason="plain configuration read at run time; an intruder reads what the application reads",
+    rationale="Feature flags and run-time configuration read from Parameter Store are not secrets, but the read "
+    "should be narrow and deliberate: SecureString parameters (under the default aws/ssm key, readable by whoever may "
+    "call GetParameter) belong in Secrets injected by the execution role.",
+    remediation="grant ssm:GetParameter*/GetParametersByPath on the configuration's path only (keep SecureString "
+    "parameters outside it) and acknowledge SF.PARAMETERS on the task definition with the reason",
+    source="CON316: secrets from Secrets Manager, injected by the execution role; least privilege",
+    failing=ex.roles_task(
+        task_statements=(
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:GetParametersByPath", "ssm:GetParameter"],
+                "Resource": "arn:aws:ssm:eu-west-1:123456789012:parameter/checkout/flags/*",
+            },
+        )
+    ),
+    passing=ex.roles_task(
+        task_statements=({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::uploads/*"},)
+    ),
+)
+def check_task_role_parameters(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
+    """SF.PARAMETERS: Parameter Store reads of the task role under named paths, to be acknowledged with a reason
+    (every other SSM read is a secret read, SF.SECRETS)."""
+    return [v for pair in role_pairs(template, task) for v in _task_role_parameters(template, *pair)]
+
+
+def _task_role_parameters(template: Template, task_role: Role | None, execution_role: Role | None) -> Found:
+    if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
+        return []
+    template_set = template_set_of(template)
+    reads = _memo(
+        template_set,
+        ("parameter_reads", task_role.names),
+        lambda: _parameter_reads(permissions(task_role, template_set), template_set),
+    )
+    if not reads:
+        return []
+    sources = sorted({s for found in reads.values() for s in found})
+    message = f"task role {task_role.label} may read Parameter Store under {sorted(reads)} (granted by {sources})"
     return [Violation(None, message)]
 
 

@@ -20,7 +20,8 @@ Sources (AWS Managed Policy Reference Guide, https://docs.aws.amazon.com/aws-man
 - AWSSecretsManagerClientReadOnlyAccess: ``secretsmanager:GetSecretValue``/``DescribeSecret`` on
   ``arn:aws:secretsmanager:*:*:secret:*`` and ``kms:Decrypt`` on ``arn:aws:kms:*:*:key/*``.
 - AmazonECSTaskExecutionRolePolicy (v1): ECR pull and ``logs:CreateLogStream``/``PutLogEvents`` on ``*``: every
-  repository and log group of the account, which SF.EXECUTION_ROLE refuses (scope the grants instead, as CDK does).
+  repository and log group of the account. SF.EXECUTION_ROLE accepts it on an execution role (see
+  :data:`ACCEPTED_ON_EXECUTION_ROLE`); CDK's grants, scoped to the repository and log group, remain narrower.
 """
 
 from __future__ import annotations
@@ -87,6 +88,22 @@ MODELS: dict[str, list[dict[str, JSON]]] = {
         }
     ],
 }
+
+#: AWS-managed policies SF.EXECUTION_ROLE accepts on an execution role, with the reason.
+#: AmazonECSTaskExecutionRolePolicy is AWS's documented standard execution policy: its wildcards reach image pulls
+#: and log writes only (no secret, no parameter, no decrypt), and the execution role's credentials are used by the
+#: ECS agent, never handed to the application. Refusing it as an invariant failed every ``aws_ecs_patterns`` app
+#: with no way to adopt the pack.
+ACCEPTED_ON_EXECUTION_ROLE: dict[str, str] = {
+    "AmazonECSTaskExecutionRolePolicy": "AWS's standard execution policy: image pulls and log writes only, used by "
+    "the ECS agent and never by the application",
+}
+
+
+def model_source(name: str) -> str:
+    """How findings name the statements of the AWS-managed policy ``name``."""
+    return f"AWS managed policy {name}"
+
 
 #: AWS-managed policies too broad for either task role, whatever else the role has. Plus every ``*FullAccess``.
 BROAD: frozenset[str] = frozenset(

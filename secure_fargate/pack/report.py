@@ -25,15 +25,22 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
-def text_report(findings: Sequence[Finding]) -> str:
-    """One escaped line per finding (acknowledged ones with their reason), then the counts."""
+def text_report(findings: Sequence[Finding], notes: Sequence[str] = ()) -> str:
+    """One escaped line per finding (acknowledged ones with their reason, baselined ones marked), a warning line
+    per acknowledgement or baseline entry about to expire, the ``notes`` (gone baseline entries), then the
+    counts."""
     lines = []
     for f in findings:
         where = f"{f.resource}" + (f" container {f.container}" if f.container else "")
         where += f" [{f.item}]" if f.item else ""
         status = f" [acknowledged: {f.acknowledged}]" if f.acknowledged else ""
+        status += f" [baselined: {f.baselined}]" if f.baselined else ""
         status += "" if f.acknowledgeable else " [not acknowledgeable]"
         lines.append(escape(f"{f.template}: {f.control} {where}: {f.message}{status}"))
-    open_count = sum(1 for f in findings if not f.acknowledged)
-    lines.append(f"{open_count} finding(s), {len(findings) - open_count} acknowledged")
+    lines += [escape(f"warning: {f.template}: {f.control} {f.resource}: {f.warning}") for f in findings if f.warning]
+    lines += [escape(note) for note in notes]
+    acknowledged = sum(1 for f in findings if f.acknowledged)
+    baselined = sum(1 for f in findings if f.baselined and not f.acknowledged)
+    counts = f"{len(findings) - acknowledged - baselined} finding(s), {acknowledged} acknowledged"
+    lines.append(counts + (f", {baselined} baselined" if baselined else ""))
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from . import examples as ex
 from ._template import JSON, Template, _Unknown, may_be_true, possible_values, properties, values_at
 from .containers import container_name
 from .control import FSBP, MEDIUM, TASK, Scope, Violation, resource_control
-from .tasks import containers
+from .tasks import containers, is_fargate_only
 
 Found = list[Violation]
 
@@ -32,12 +32,14 @@ def operating_system_families(task: Mapping[str, JSON]) -> list[JSON] | _Unknown
 
 
 def may_run_windows(task: Mapping[str, JSON]) -> bool:
-    """True when the task may run as Windows, as Security Hub ECS.21 reads it: a ``WINDOWS_SERVER_*`` family or
-    none at all, in any branch."""
+    """True when the task may run as Windows: a ``WINDOWS_SERVER_*`` family in any branch, or none at all on a task
+    that may run on EC2. A Fargate-only task without an OS family is Linux (Fargate runs Windows only when
+    ``RuntimePlatform`` names a Windows family), so ECS.20 judges its users, not this control."""
     families = operating_system_families(task)
     if isinstance(families, _Unknown):
         return False
-    return any(f is None or str(f).startswith("WINDOWS_SERVER") for f in families)
+    unset_is_linux = is_fargate_only(task)
+    return any((f is None and not unset_is_linux) or str(f).startswith("WINDOWS_SERVER") for f in families)
 
 
 def runs_windows_only(task: Mapping[str, JSON]) -> bool:
@@ -54,13 +56,15 @@ def runs_windows_only(task: Mapping[str, JSON]) -> bool:
     resource_types=(TASK,),
     scope=Scope.CONTAINER,
     title="Windows containers run as a non-administrator user",
-    requirement="OS family `WINDOWS_SERVER_*` **or unset**: every container has a `User` other than "
-    "`ContainerAdministrator` (any case)",
+    requirement="OS family `WINDOWS_SERVER_*`, or unset on a task that may run on EC2: every container has a `User` "
+    "other than `ContainerAdministrator` (any case). A Fargate-only task without an OS family runs Linux and is out "
+    "of scope (ECS.20 judges its users); Security Hub itself may still list it, so say `LINUX` to agree with it",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.21 Medium: the Windows counterpart of ECS.20",
     standards=(FSBP,),
-    rationale="An administrator process that escapes the application owns the container; Security Hub also "
-    "applies this to task definitions without an OS family.",
+    rationale="An administrator process that escapes the application owns the container. Security Hub also applies "
+    "this to task definitions without an OS family; on Fargate those are Linux, where the finding would only "
+    "repeat ECS.20's, so the pack judges them as Linux.",
     remediation="set RuntimePlatform.OperatingSystemFamily: LINUX for Linux tasks; give Windows containers a User "
     "other than ContainerAdministrator",
     source="Security Hub ECS.21",
@@ -74,8 +78,8 @@ def runs_windows_only(task: Mapping[str, JSON]) -> bool:
 )
 def check_windows_user(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """ECS.21 (``ecs-task-definition-windows-user-non-admin``, no parameters): evaluated when the OS family is
-    a ``WINDOWS_SERVER_*`` family *or unset*; fails for a container whose ``User`` is absent or the default
-    administrator ``containeradministrator``. Say ``LINUX`` explicitly and Linux tasks are out of its scope."""
+    a ``WINDOWS_SERVER_*`` family, or unset on a task that may run on EC2; fails for a container whose ``User`` is
+    absent or the default administrator ``containeradministrator``. Fargate-only tasks without a family are Linux."""
     if not may_run_windows(task):
         return []
     found: Found = []

@@ -136,6 +136,10 @@ def report(
         }
         if f.acknowledged:
             result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": f.acknowledged}]
+        elif f.baselined:  # recorded debt (secure-fargate baseline): suppressed, and said to be the baseline's
+            result["suppressions"] = [
+                {"kind": "external", "status": "accepted", "justification": f"baseline: {f.baselined}"}
+            ]
         results.append(result)
     run_bases = {base_id: {"uri": root_uri} for base_id, root_uri, _ in locations.values()}
     return {

@@ -10,6 +10,7 @@ from . import iam
 from ._template import (
     ABSENT,
     JSON,
+    UNKNOWN,
     Template,
     _Unknown,
     is_intrinsic,
@@ -27,9 +28,9 @@ from .containers import (
     check_forged_agent,
     check_memory,
     check_ptrace,
-    container_memory,
     container_name,
     is_agent_labelled,
+    largest_memory,
     to_int,
 )
 from .control import FSBP, HIGH, LOW, MEDIUM, TASK, Scope, Violation, per_container, resource_control
@@ -135,6 +136,18 @@ def is_fargate(task: Mapping[str, JSON]) -> bool:
     return not isinstance(compat, _Unknown) and any(isinstance(v, list) and "FARGATE" in v for v in compat)
 
 
+def is_fargate_only(task: Mapping[str, JSON]) -> bool:
+    """True when the task can run on Fargate only: every possible ``RequiresCompatibilities`` is ``[FARGATE]``.
+    Such a task runs Linux unless its ``RuntimePlatform`` names a Windows family, and its containers reach no
+    instance role (there is no instance)."""
+    compat = possible_values(properties(task).get("RequiresCompatibilities"))
+    return (
+        not isinstance(compat, _Unknown)
+        and bool(compat)
+        and all(isinstance(v, list) and v and all(str(c).strip().upper() == "FARGATE" for c in v) for v in compat)
+    )
+
+
 def _single(value: JSON) -> JSON | _Unknown:
     return literal_value(value)
 
@@ -183,13 +196,14 @@ def check_task_size(logical_id: str, task: Mapping[str, JSON], template: Templat
 
 
 def _largest_limits(variant: list[list[Mapping[str, JSON]]]) -> list[int] | None:
-    """The largest hard limit each slot may take; None when one is unknown or absent."""
+    """The largest hard limit each slot may take (an absent limit adds nothing to the sum); None when one is
+    unknown."""
     limits: list[int] = []
     for slot in variant:
-        options = [container_memory(c) for c in slot]
-        if any(isinstance(m, _Unknown) or m is None for m in options):
+        options = [largest_memory(c) for c in slot]
+        if any(isinstance(m, _Unknown) for m in options):
             return None
-        limits.append(max(m for m in options if isinstance(m, int)))
+        limits.append(max([m for m in options if isinstance(m, int)], default=0))
     return limits
 
 
@@ -258,13 +272,18 @@ def check_host_pid(logical_id: str, task: Mapping[str, JSON], template: Template
 @resource_control(
     "SF.ROLES",
     resource_types=(TASK,),
-    title="Tasks have a task role separate from the execution role",
-    requirement="a task role exists and differs from the execution role",
+    title="The task role is never the execution role",
+    requirement="the task role, when there is one, differs from the execution role (however either is spelled); a "
+    "Fargate-only task without a task role passes (its containers get no AWS credentials at all); a task that may "
+    "run on EC2 needs a task role (without one, its containers may reach the instance's role)",
     severity=HIGH,
     severity_reason="the application would hold the execution role's image and secret access",
     acknowledgeable=False,
-    rationale="The execution role pulls images and reads secrets; the application must not inherit that.",
-    remediation="TaskRoleArn: a role of its own, different from ExecutionRoleArn (SecureFargateService creates both)",
+    rationale="The execution role pulls images and reads secrets; the application must not inherit that. A task "
+    "with no task role on Fargate has no credentials at all, which is stricter still; on EC2 its containers fall back "
+    "to the instance profile.",
+    remediation="TaskRoleArn: a role of its own, different from ExecutionRoleArn (SecureFargateService creates both), "
+    "or no TaskRoleArn on a Fargate-only task that needs no AWS access",
     source="CON316: a task role separate from the execution role",
     failing=ex.task(
         TaskRoleArn={"Fn::GetAtt": ["ExecutionRole", "Arn"]}, ExecutionRoleArn={"Fn::GetAtt": ["ExecutionRole", "Arn"]}
@@ -274,13 +293,16 @@ def check_host_pid(logical_id: str, task: Mapping[str, JSON], template: Template
     ),
 )
 def check_roles(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
-    """SF.ROLES: a task role exists and differs from the execution role."""
+    """SF.ROLES: the task role is never the execution role; no task role only on a Fargate-only task."""
     props = properties(task)
     task_role, execution_role = props.get("TaskRoleArn"), props.get("ExecutionRoleArn")
     values = possible_values(task_role)
     if task_role is None or (isinstance(values, list) and ABSENT in values):  # absent, or Ref AWS::NoValue
-        message = "has no TaskRoleArn: the application would have no identity separate from the execution role"
-        return [Violation(None, message)]
+        if not is_fargate_only(task):
+            message = "has no TaskRoleArn and may run on EC2, where its containers could use the instance's role"
+            return [Violation(None, message)]
+        if task_role is None:
+            return []  # no credentials at all on Fargate: stricter than a separate role
     if execution_role is not None and task_role == execution_role:
         return [Violation(None, "TaskRoleArn is the same as ExecutionRoleArn; use a separate task role")]
     # The same role however spelled (GetAtt, Ref, Fn::Sub, a literal ARN), in any branch of an Fn::If.
@@ -443,19 +465,44 @@ def check_ptrace_rules(logical_id: str, task: Mapping[str, JSON], template: Temp
     resource_types=(TASK,),
     scope=Scope.CONTAINER,
     title="Containers have a hard memory limit that fits the task",
-    requirement="every container has a hard `Memory` ≥ its reservation; the sum fits the task",
+    requirement="every container has a hard `Memory` ≥ its reservation, and the sum fits the task; the only container "
+    "of a task may omit `Memory` (the task's `Memory` is then its hard limit, and bounds its reservation)",
     severity=MEDIUM,
     severity_reason="one container can starve the others, and the security agent, of memory",
     rationale="A hard limit stops one container from starving the others (and the agents) of memory.",
     remediation="Memory (hard limit, MiB) >= MemoryReservation on every container, summing to at most the task "
     "Memory (ContainerOptions.memory_limit_mib)",
     source="CON316: hard resource limits",
-    failing=ex.task(ex.container(MemoryReservation=256)),
-    passing=ex.task(ex.container(Memory=384, MemoryReservation=256)),
+    failing=ex.task(ex.container(MemoryReservation=256), ex.container(Name="sidecar", Memory=128)),
+    passing=ex.task(ex.container(Memory=384, MemoryReservation=256), ex.container(Name="sidecar", Memory=128)),
 )
 def check_memory_rules(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
-    """SF.MEMORY: every container has a hard limit, and the limits fit the task's memory."""
-    return [*per_container(check_memory)(logical_id, task, template), *check_memory_budget(logical_id, task, template)]
+    """SF.MEMORY: every container has a hard limit (the task's memory is the only container's), and the limits fit
+    the task's memory."""
+    limit = _task_memory_mib(task) if _single_container(task) else None
+
+    def container_memory_problem(container: Mapping[str, JSON]) -> str | None:
+        return check_memory(container, limit)
+
+    found = per_container(container_memory_problem)(logical_id, task, template)
+    return [*found, *check_memory_budget(logical_id, task, template)]
+
+
+def _task_memory_mib(task: Mapping[str, JSON]) -> int | _Unknown | None:
+    """The task's memory in MiB (UNKNOWN when set but not known before deployment; None when absent)."""
+    raw = properties(task).get("Memory")
+    options = possible_values(raw)
+    if raw is None or (isinstance(options, list) and ABSENT in options):
+        return None
+    parsed = [] if isinstance(options, _Unknown) else [parse_memory(v) for v in options]
+    known = [v for v in parsed if v is not None]
+    return min(known) if known and len(known) == len(parsed) else UNKNOWN  # the smallest branch bounds it
+
+
+def _single_container(task: Mapping[str, JSON]) -> bool:
+    """True when every possible container list of the task holds exactly one container."""
+    variants = container_slots(task)
+    return bool(variants) and all(len(variant) == 1 for variant in variants)
 
 
 @resource_control(

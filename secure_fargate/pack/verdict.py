@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ._template import Template
+from .baseline import Baseline, apply
 from .control import DEFAULT_FAIL_ON, Control, Severity
 from .engine import Finding, evaluate_set
 
@@ -24,7 +25,10 @@ def exit_code(findings: Iterable[Finding], fail_on: Severity = DEFAULT_FAIL_ON) 
 
 
 def verdict(
-    templates: Sequence[Template], controls: Sequence[Control] | None = None, fail_on: Severity = DEFAULT_FAIL_ON
+    templates: Sequence[Template],
+    controls: Sequence[Control] | None = None,
+    fail_on: Severity = DEFAULT_FAIL_ON,
+    baseline: Baseline | None = None,
 ) -> tuple[list[Finding], int]:
     """Every finding (acknowledged or not) over ``templates`` judged together, and the exit code ``check`` gives.
 
@@ -33,6 +37,10 @@ def verdict(
             one scanned account), in a stable order.
         controls: the controls to run. Default: the default standards' (``fsbp``, ``secure-fargate``).
         fail_on: the lowest severity an open finding must have to fail the run. Default: LOW (every finding).
+        baseline: recorded findings that do not fail the run (``baseline``); its gone entries are
+            ``baseline.gone(findings, baseline)``. Default: none.
     """
     findings = evaluate_set(templates, controls)
+    if baseline is not None:
+        findings = apply(findings, baseline)
     return findings, exit_code(findings, fail_on)
