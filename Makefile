@@ -12,12 +12,25 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 CDK := $(VENV)/bin/cdk --no-notices --no-version-reporting
 
-.PHONY: setup synth test lint typecheck unit deploy bench diagram clean dist docs-controls
+.PHONY: setup synth test test-fast lint typecheck unit docs docs-controls deploy bench diagram clean dist
+
+# uv (pinned in constraints.txt, from PyPI, into the virtualenv) installs the pins in seconds; should uv itself be
+# unavailable or fail, pip installs the same pins (slower, same result).
+# Bytecode is compiled lazily, for the modules a run imports, and kept: compiling all 750 MB of the virtualenv at
+# install time (pip's default, uv's --compile-bytecode) costs about 70 s of CPU, most of it for modules no command
+# here imports. PYTHONDONTWRITEBYTECODE (set on some machines) would make every process recompile aws_cdk instead.
+unexport PYTHONDONTWRITEBYTECODE
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
+UV := $(VENV)/bin/uv pip install --quiet --python $(PY)
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@echo "installing the pinned packages into $(VENV) with uv"
+	@if $(PIP) -c constraints.txt uv && $(UV) -r requirements.txt -c constraints.txt \
+	    && $(UV) --no-deps --no-build-isolation -e .; then :; else \
+	  echo "uv failed: installing with pip instead" >&2; \
+	  $(PIP) -r requirements.txt -c constraints.txt \
+	    && $(PIP) --no-deps --no-build-isolation -e .; fi
 	touch $@
 
 setup: $(VENV)/.installed
@@ -40,6 +53,14 @@ unit: setup
 
 test: lint typecheck unit
 
+# The inner loop: lint and every test not marked `slow` (deploys, the wheel, fuzzing, cfn-lint). CI runs `make test`.
+test-fast: lint
+	$(VENV)/bin/pytest -m "not slow"
+
+# The docs site (docs/, mkdocs.yml) into site/: --strict fails on any broken link or reference; offline.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
 # Wheel + sdist into dist/ with the pinned `build` frontend. Offline: --no-isolation uses the virtualenv's
 # pinned setuptools instead of downloading one. The wheel is built from the sdist, so it also proves the sdist
 # is complete and no stale build/ file slips in. The egg-info left at the root would shadow the installed
@@ -57,7 +78,7 @@ bench: setup
 	$(PY) bench/scan_bench.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache dist build secure_fargate.egg-info
+	rm -rf cdk.out site .pytest_cache .mypy_cache .ruff_cache dist build secure_fargate.egg-info
 
 # The control reference pages, generated from the declarations (tests/test_control_model.py fails while stale).
 docs-controls: setup

@@ -7,7 +7,7 @@ whoever runs it: the CDK plugin at synth, ``secure-fargate check`` in CI, the Cl
 So one mechanism gives one verdict everywhere; CDK's own ``Validations.of(x).acknowledge`` cannot silence a
 finding of this pack (the plugin reports them as non-suppressible).
 
-Rules (README "Acknowledgements"): the control must exist and have an opt-out (the invariants cannot be
+Rules (docs/guardrail-pack.md, "Acknowledgements"): the control must exist and have an opt-out (the invariants cannot be
 acknowledged); the reason must say something (``pack.reasons``); container-level controls name the container
 and ECS.8 names the variable, so a later container or variable is judged afresh; and ``scope`` must hold a
 resource of the control's type (an acknowledgement that matches nothing is a mistake, not a no-op).

@@ -4,7 +4,7 @@ The region -> repository table lives in the pack (``secure_fargate.pack.guarddut
 guide). An environment-agnostic stack gets it as one ``CfnMapping`` (``Fn::FindInMap`` on ``AWS::Region``);
 a stack with a concrete region gets the literal ARN. A concrete region outside the table gets no grant and a
 warning; an environment-agnostic stack deployed to a region outside the table fails at deploy time with
-CloudFormation's "mapping key not found" (README "GuardDuty Runtime Monitoring").
+CloudFormation's "mapping key not found" (docs/runtime-protection.md "GuardDuty Runtime Monitoring").
 """
 
 from __future__ import annotations

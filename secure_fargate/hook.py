@@ -3,7 +3,7 @@
 An ``AWS::CloudFormation::LambdaHook`` whose Lambda function runs ``secure_fargate.pack`` (and nothing else: no
 aws_cdk in the function) on the whole template of each stack and change-set operation, and answers with the
 verdict ``secure-fargate check`` gives on that template. See ``pack/hook_handler.py`` for the request/response
-contract and README "Enforcement" for deploying it to an account and to an organisation.
+contract and docs/enforcement.md for deploying it to an account and to an organisation.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ FAILURE_MODES = ("FAIL", "WARN")
 _ALIAS = re.compile(r"[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}")
 #: The handler, inside the packaged ``secure_fargate/pack``.
 HANDLER = "secure_fargate.pack.hook_handler.handler"
-#: Hooks wait up to 30 s for the function; it must answer before that (README "Enforcement").
+#: Hooks wait up to 30 s for the function; it must answer before that (docs/enforcement.md).
 TIMEOUT = Duration.seconds(25)
 MEMORY_MIB = 512
 _PACK_DIR = Path(__file__).resolve().parent / "pack"

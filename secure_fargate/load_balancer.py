@@ -92,7 +92,7 @@ class SecureLoadBalancer(Construct):
         self.access_log_bucket = s3.Bucket(
             self,
             "AccessLogs",
-            # ALB access logs support only SSE-S3 (not SSE-KMS): see README "cdk-nag acknowledgements".
+            # ALB access logs support only SSE-S3 (not SSE-KMS): see docs/platform.md "cdk-nag acknowledgements".
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,

@@ -5,7 +5,7 @@ resources under new construct paths, so an ``aws_ecs_patterns`` stack migrated a
 its load balancer (replaced: a new DNS name, a new ARN), its listener, and its log group (retained by its
 deletion policy, so orphaned, while a new one is created). ``keep_logical_id`` gives the new construct's resource
 the old logical ID: CloudFormation then updates it in place, as long as no property that requires replacement
-changed (README "Migrating", proved by tests/integration/test_migration.py).
+changed (docs/migration.md, proved by tests/integration/test_migration.py).
 """
 
 from __future__ import annotations

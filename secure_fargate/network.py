@@ -73,7 +73,7 @@ class SecureNetwork(Construct):
         image_organization_id: an AWS Organizations ID (``o-...``) whose accounts' ECR repositories in this
             region the tasks may pull from (``aws:ResourceOrgID`` on the pull statement). Default: none.
 
-    The endpoints carry policies (README "Platform baseline"): ECR api/dkr allow image pulls from this
+    The endpoints carry policies (docs/platform.md): ECR api/dkr allow image pulls from this
     account's repositories (pull-through cache included), from ``image_accounts`` and ``image_organization_id``,
     and from the region's GuardDuty agent repository only, so a compromised task cannot push to or pull from
     another registry through them; the S3 gateway allows ECR's layer bucket of the region (``add_s3_read`` adds
@@ -127,7 +127,7 @@ class SecureNetwork(Construct):
             max_azs=max_azs,
             nat_gateways=nat_gateways,
             ip_addresses=ip_addresses,
-            restrict_default_security_group=False,  # see README: no resource uses it; closing it needs a Lambda
+            restrict_default_security_group=False,  # docs/platform.md: no resource uses it; closing it needs a Lambda
             subnet_configuration=[
                 # Public subnets host only internet-facing load balancers (and NAT gateways): no public IPs.
                 ec2.SubnetConfiguration(

@@ -32,7 +32,7 @@ from .task_definition import SecureTaskDefinition, TaskSpec, raise_issues
 
 
 @dataclass(frozen=True)
-class _Day2:
+class _EcsOptions:
     """The service options named as aws_ecs names them, passed through after validation."""
 
     desired_count: int | None
@@ -56,7 +56,7 @@ class _Day2:
 
 
 class SecureFargateService(Construct):
-    """A Fargate service secure by default: see README "Defaults" for each control and its reason.
+    """A Fargate service secure by default: see docs/user-guide.md "Defaults" for each control and its reason.
 
     Exposes everything it creates (``service``, ``task_definition``, ``task_role``, ``execution_role``,
     ``security_group``, ``container``, ``containers``, ``log_group``, ``connections``, and ``task``: the
@@ -160,7 +160,7 @@ class SecureFargateService(Construct):
         self._opt_outs = given(
             {"assign_public_ip": assign_public_ip, "enable_execute_command": enable_execute_command}, Level.SERVICE
         )
-        self._day2 = _Day2(
+        self._ecs_options = _EcsOptions(
             desired_count,
             min_healthy_percent,
             max_healthy_percent,
@@ -235,14 +235,14 @@ class SecureFargateService(Construct):
         plan, issues = spec.plan(self)
         issues += check_traffic_rules(self._traffic_rules)
         issues += reason_issues("", self._opt_outs)
-        issues += self._day2.issues(cluster)
+        issues += self._ecs_options.issues(cluster)
         issues += environment_issues(self, cluster)
         issues += self._service_connect_issues(cluster, plan)
         raise_issues(self.node.path, issues)
         return plan
 
     def _service_connect_issues(self, cluster: ecs.ICluster, plan: TaskPlan) -> list[Issue]:
-        props = self._day2.service_connect_configuration
+        props = self._ecs_options.service_connect_configuration
         if props is None:
             return []
         names = [n for c in plan.containers for m in c.port_mappings if isinstance(n := getattr(m, "name", None), str)]
@@ -277,25 +277,25 @@ class SecureFargateService(Construct):
             self.allow_egress_to(rule.peer, rule.port, rule.description)
 
     def _create_service(self, cluster: ecs.ICluster, subnets: ec2.SubnetSelection, service_name: str | None) -> None:
-        day2 = self._day2
+        options = self._ecs_options
         self.service = ecs.FargateService(
             self,
             "Service",
             cluster=cluster,
             task_definition=self.task_definition,
-            desired_count=day2.desired_count,
+            desired_count=options.desired_count,
             assign_public_ip=defaults.ASSIGN_PUBLIC_IP if "assign_public_ip" not in self._opt_outs else True,
             vpc_subnets=subnets,
             security_groups=[self.security_group],
             platform_version=defaults.PLATFORM_VERSION,
             circuit_breaker=defaults.circuit_breaker(),
-            min_healthy_percent=day2.min_healthy_percent,
-            max_healthy_percent=day2.max_healthy_percent,
-            health_check_grace_period=day2.health_check_grace_period,
-            capacity_provider_strategies=list(day2.capacity_provider_strategies) or None,
-            propagate_tags=day2.propagate_tags,
-            enable_ecs_managed_tags=day2.enable_ecs_managed_tags or None,
-            cloud_map_options=day2.cloud_map_options,
+            min_healthy_percent=options.min_healthy_percent,
+            max_healthy_percent=options.max_healthy_percent,
+            health_check_grace_period=options.health_check_grace_period,
+            capacity_provider_strategies=list(options.capacity_provider_strategies) or None,
+            propagate_tags=options.propagate_tags,
+            enable_ecs_managed_tags=options.enable_ecs_managed_tags or None,
+            cloud_map_options=options.cloud_map_options,
             service_connect_configuration=self._service_connect(),
             enable_execute_command=(
                 defaults.ENABLE_EXECUTE_COMMAND if "enable_execute_command" not in self._opt_outs else True
@@ -306,7 +306,7 @@ class SecureFargateService(Construct):
 
     def _service_connect(self) -> ecs.ServiceConnectProps | None:
         """The caller's Service Connect, with its proxy logging to the service's log group unless told otherwise."""
-        given_props = self._day2.service_connect_configuration
+        given_props = self._ecs_options.service_connect_configuration
         if given_props is None or given_props.log_driver is not None:
             return given_props
         return ecs.ServiceConnectProps(

@@ -130,7 +130,7 @@ def raise_issues(path: str, issues: Sequence[Issue]) -> None:
 
 
 class SecureTaskDefinition(Construct):
-    """A hardened Fargate task definition, usable by any launcher: see README "Defaults" for each control.
+    """A hardened Fargate task definition, usable by any launcher: see docs/user-guide.md, "Defaults", for each control.
 
     Every container is hardened as in ``SecureFargateService`` (read-only root, non-root user, all capabilities
     dropped, hard memory limit, logs to a log group with retention, secrets injected by the execution role);
@@ -450,7 +450,7 @@ class SecureTaskDefinition(Construct):
             record_path(self.task_definition, plan.name, path, opt_out)
 
     def _acknowledge_ecosystem_findings(self) -> None:
-        """cdk-nag findings this task answers by design, acknowledged with the reason (README lists them)."""
+        """cdk-nag findings this task answers by design, acknowledged with the reason (docs/platform.md lists them)."""
         for role in (self.task_role, self.execution_role):
             Validations.of(role).acknowledge(IAM_POLICY_ACKNOWLEDGEMENT)
         options = [p.options for p in self.plan.containers]

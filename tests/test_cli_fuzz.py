@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from secure_fargate.pack.cli import main
 
+pytestmark = pytest.mark.slow
+
 HOSTILE = st.sampled_from(
     [
         "\x1b[31m",

@@ -60,6 +60,7 @@ def test_example_passes_every_control_of_the_pack(template: dict[str, Any]) -> N
     assert [f for f in evaluate(Template(template)) if not f.acknowledged] == []
 
 
+@pytest.mark.slow
 def test_example_passes_cfn_lint(template: dict[str, Any]) -> None:
     assert [p for p in cfn_lint(template) if p.startswith("E")] == []
 

@@ -49,6 +49,7 @@ def test_hook_stack_passes_cdk_nag_and_the_pack(hook_app: tuple[Path, dict[str, 
     assert [v for p in violations for v in p["violations"]] == []
 
 
+@pytest.mark.slow
 def test_hook_template_passes_cfn_lint(hook_template: dict[str, Any]) -> None:
     assert cfn_lint(hook_template) == []
 

@@ -304,6 +304,7 @@ def test_reference_stack_has_no_unacknowledged_cdk_nag_finding(kwargs: dict[str,
     assert nag_findings(tmp_path, **kwargs) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["reference_template", "tls_template"])
 def test_cfn_lint_reports_no_error_and_no_warning(name: str, request: pytest.FixtureRequest) -> None:
     assert cfn_lint(request.getfixturevalue(name)) == []

@@ -29,6 +29,7 @@ def test_minimal_stack_snapshot(minimal_template: dict[str, Any], json_snapshot:
     assert normalize(minimal_template) == json_snapshot
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["reference_template", "minimal_template"])
 def test_cfn_lint_reports_no_error(name: str, request: pytest.FixtureRequest) -> None:
     problems = cfn_lint(request.getfixturevalue(name))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Day-2 example: a production service using every option of issue 13, with no escape hatch.
+"""Day-2 example: a production service using every aws_ecs option the constructs take, with no escape hatch.
 
 Two services behind one internal load balancer: ``api`` (Graviton, Spot, autoscaled, EFS, a shared scratch
 volume, environment files, a FireLens log router, Service Connect) and ``web`` (Cloud Map, Service Connect

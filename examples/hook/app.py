@@ -1,10 +1,10 @@
-"""Deploy ``SecureFargateHook`` alone: ``cdk deploy --app "python examples/hook/app.py"`` (README "Enforcement").
+"""Deploy ``SecureFargateHook`` alone: ``cdk deploy --app "python examples/hook/app.py"`` (docs/enforcement.md).
 
 Context (``-c key=value``):
     failureMode: FAIL (default) or WARN (report only, for a first roll-out).
     assetsBucket: for an organisation-wide StackSet: the S3 bucket name (``${AWS::Region}`` allowed) that holds
         the function's code where every target account can read it. The template then needs no CDK bootstrap
-        in the target accounts (README "Roll out to an organisation").
+        in the target accounts (docs/enforcement.md "An organisation").
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ Entries may carry ``owner`` and ``expires`` (``YYYY-MM-DD``, the last day the en
 findings fail again, and within ``clock.WARN_DAYS`` days every run warns). Invariants (controls no
 acknowledgement silences) may be baselined, because a platform team must be able to adopt an app whose legacy
 stacks break them, but only with an ``expires`` (``baseline`` sets one, ``--invariant-days`` after today, unless
-``--expires`` is given): the baseline is a debt with a due date, never a waiver (README "Baseline").
+``--expires`` is given): the baseline is a debt with a due date, never a waiver (docs/guardrail-pack.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ GuardDuty injects its agent into every task of a monitored cluster and pulls the
 *execution role* from a GuardDuty-owned ECR repository of the region. The table is the GuardDuty user guide's
 "ECR repository for GuardDuty agent on AWS Fargate (Amazon ECS only)" (33 regions, checked 2026). A region
 missing from it has no Fargate agent repository: there the mapping look-up fails at deploy time (documented in
-README "GuardDuty Runtime Monitoring").
+docs/runtime-protection.md).
 
 ``SF.EXECUTION_ROLE`` accepts exactly these repositories beyond the service's own images:
 ``is_guardduty_agent_repository`` recognises their ARNs, literal or built by ``SecureFargateService``'s

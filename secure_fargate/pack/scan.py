@@ -2,7 +2,7 @@
 task-definition revisions they run, their task sets, roles and security groups, and give it ``check``'s verdict.
 
 Read-only by construction: every client refuses, before sending, any operation outside :data:`READ_ONLY_ACTIONS`
-(README "Enforcement" lists them as IAM actions). Every list call is paginated; throttling is retried by botocore's
+(docs/enforcement.md lists them as IAM actions). Every list call is paginated; throttling is retried by botocore's
 ``adaptive`` retry mode (exponential backoff with jitter plus client-side rate limiting); regions are scanned
 concurrently and, inside a region, describe calls run on a bounded thread pool.
 

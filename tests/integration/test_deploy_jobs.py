@@ -26,14 +26,13 @@ from typing import Any
 import pytest
 
 from secure_fargate._one_off_runner import index
-from tests.integration.test_deploy import ACCOUNT, REGION, aws_env, cdk, client, moto_url
+from tests.integration._cli import REGION, cdk, client
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "SecureFargateJobs"
 APP = f"{sys.executable} examples/jobs/app.py"
-__all__ = ["aws_env", "moto_url"]  # fixtures shared with test_deploy.py
 
 
 class _Context:
@@ -84,11 +83,14 @@ def runner_calls(moto_url: str) -> Iterator[list[dict[str, Any]]]:
 
 @pytest.fixture(scope="module")
 def deployed(
-    moto_url: str, aws_env: dict[str, str], runner_calls: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+    moto_url: str,
+    aws_env: dict[str, str],
+    bootstrapped: None,
+    runner_calls: list[dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     outdir = tmp_path_factory.mktemp("cdk.out")
     env = {**aws_env, "PYTHONPATH": str(ROOT)}  # the example imports this checkout's secure_fargate
-    cdk(env, outdir, "bootstrap", f"aws://{ACCOUNT}/{REGION}")
     cdk(env, outdir, "deploy", STACK, "--app", APP, "--require-approval", "never")
     cloudformation = client("cloudformation", moto_url)
     stack = cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]

@@ -1,7 +1,7 @@
 """Deploy proof, second stack: two services on one load balancer (default route + path rule), one autoscaled,
 deployed to moto by the real CDK CLI and read back (examples/day2/routed.py).
 
-Reuses test_deploy.py's moto server and CLI fixtures (a server of its own per module; loopback only).
+Shares the session's moto server and bootstrap (conftest.py) with test_deploy.py; loopback only.
 """
 
 from __future__ import annotations
@@ -11,21 +11,20 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_deploy import aws_env, cdk, client, moto_url
+from tests.integration._cli import cdk, client, synthesize
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-__all__ = ["aws_env", "moto_url"]  # fixtures, imported for pytest
 STACK = "SecureFargateRouted"
-ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 @pytest.fixture(scope="module")
-def routed(moto_url: str, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def routed(
+    moto_url: str, aws_env: dict[str, str], bootstrapped: None, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    cdk(aws_env, outdir, "bootstrap", f"aws://{ACCOUNT}/{REGION}")
-    # -m: the repository root (this checkout's secure_fargate) comes first on sys.path, as for app.py
-    cdk(aws_env, outdir, "deploy", STACK, "--app", "python3 -m examples.day2.routed", "--require-approval", "never")
+    app = synthesize(outdir, {}, module="examples.day2.routed")  # what `--app "python3 -m examples.day2.routed"` runs
+    cdk(aws_env, outdir, "deploy", STACK, "--app", app, "--require-approval", "never")
     cfn = client("cloudformation", moto_url)
     resources = [r for r in cfn.describe_stack_resources(StackName=STACK)["StackResources"] if "LogicalResourceId" in r]
     body = cfn.get_template(StackName=STACK)["TemplateBody"]
@@ -92,7 +91,7 @@ def test_listener_routes_default_to_web_and_api_path_to_api(routed: dict[str, An
 
 
 def test_autoscaling_target_and_policies_are_in_the_deployed_stack(routed: dict[str, Any]) -> None:
-    # moto 5.2.5's CloudFormation does not model AWS::ApplicationAutoScaling::* (README "Verified by deployment"):
+    # moto 5.2.5's CloudFormation does not model AWS::ApplicationAutoScaling::* (docs/testing.md):
     # the stack accepts them and CloudFormation holds them, so they are read from the deployed template.
     resources = routed["template"]["Resources"]
     (target,) = [r["Properties"] for r in resources.values() if r["Type"].endswith("::ScalableTarget")]

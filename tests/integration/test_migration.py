@@ -12,17 +12,17 @@ nothing, so the physical IDs alone would prove little. The tests therefore also 
 from __future__ import annotations
 
 import json
+import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from examples.migration.app import KEEP, STACK
-from tests.integration.test_deploy import aws_env, cdk, client, moto_url
+from tests.integration._cli import aws_environment, bootstrap, cdk, client, moto_server
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-__all__ = ["aws_env", "moto_url"]  # fixtures, imported for pytest
-ACCOUNT, REGION = "123456789012", "us-east-1"
 APP = "python3 -m examples.migration.app"
 ALB, LISTENER, LOG_GROUP = (
     "AWS::ElasticLoadBalancingV2::LoadBalancer",
@@ -56,10 +56,31 @@ def _state(url: str) -> dict[str, Any]:
     }
 
 
+# An account of its own: _state reads every load balancer and log group of the account. moto keeps one state per
+# process whatever the server, so the stacks the other deploy modules left are dropped first (those modules run
+# before this one and hold no state after their module ends).
 @pytest.fixture(scope="module")
-def migration(moto_url: str, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def moto_url() -> Iterator[str]:
+    with moto_server() as url:
+        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=30).close()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def aws_env(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return aws_environment(moto_url, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def bootstrapped(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    bootstrap(aws_env, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def migration(
+    moto_url: str, aws_env: dict[str, str], bootstrapped: None, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    cdk(aws_env, outdir, "bootstrap", f"aws://{ACCOUNT}/{REGION}")
     # GIVEN the aws_ecs_patterns app, deployed
     cdk(aws_env, outdir, "deploy", STACK, "--app", APP, "--require-approval", "never")
     before = _state(moto_url)

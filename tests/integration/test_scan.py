@@ -22,6 +22,8 @@ import pytest
 from secure_fargate.pack import cli
 from secure_fargate.pack.scan import READ_ONLY_ACTIONS, ScanError, Scanner, scan_account
 
+pytestmark = pytest.mark.slow
+
 REGION, OTHER_REGION = "us-east-1", "eu-west-1"
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "a" * 64
 TRUST = {
@@ -267,8 +269,8 @@ def test_the_scanner_refuses_any_call_that_is_not_a_read(moto_url: str) -> None:
         ecs.create_cluster(clusterName="written")
 
 
-def test_readme_lists_exactly_the_actions_the_scanner_may_call() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme.split("<!-- scan-iam-actions -->")[1]
+def test_docs_list_exactly_the_actions_the_scanner_may_call() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "enforcement.md").read_text(encoding="utf-8")
+    section = page.split("<!-- scan-iam-actions -->")[1]
     listed = set(json.loads(section.split("```json")[1].split("```")[0])["Statement"][0]["Action"])
     assert listed == {f"{service}:{action}" for service, actions in READ_ONLY_ACTIONS.items() for action in actions}

@@ -32,6 +32,8 @@ from tests.integration.test_scan import REGION, TAGS, _roles, _task, container, 
 #: The moto server fixture of ``test_scan`` (module-scoped: this module gets a server of its own).
 moto_url = test_scan.moto_url
 
+pytestmark = pytest.mark.slow
+
 INSIGHTS = [{"name": "containerInsights", "value": "enabled"}]
 LIFECYCLE = json.dumps(
     {"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",

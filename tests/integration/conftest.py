@@ -1,0 +1,31 @@
+"""One moto server (loopback only) and one `cdk bootstrap` per test process, shared by the deploy tests.
+
+Each deploy test module deploys its own stack into this account. A module that reads the whole account (every
+cluster, every load balancer) overrides ``moto_url``, ``aws_env`` and ``bootstrapped`` with module-scoped
+fixtures built from the same helpers (tests/integration/_cli.py), and so gets an account of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration._cli import aws_environment, bootstrap, moto_server
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def aws_env(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return aws_environment(moto_url, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def bootstrapped(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The account and region bootstrapped by the real CLI, as a user does once before the first deploy."""
+    bootstrap(aws_env, tmp_path_factory)
