@@ -157,13 +157,13 @@ IAM_BYPASSES: dict[str, tuple[Mutate, str]] = {
     # Action spellings the walker evaluates but TemplateSet.render does not.
     "action-join-over-if": (
         task_policy(secret_read(Action={"Fn::Join": ["", [IF("secretsmanager:GetSecretValue", "s3:GetObject")]]})),
-        "an Fn::If inside Fn::Join renders to None and the action is dropped",
+        None,
     ),
     "action-sub-variable-if": (
         task_policy(
             secret_read(Action={"Fn::Sub": ["secretsmanager:${A}", {"A": IF("GetSecretValue", "ListSecrets")}]})
         ),
-        "an Fn::If in an Fn::Sub variable map renders to None and the action is dropped",
+        None,
     ),
     "action-findinmap-region": (
         task_policy(secret_read(Action={"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "action"]})),
@@ -171,7 +171,7 @@ IAM_BYPASSES: dict[str, tuple[Mutate, str]] = {
     ),
     "action-select-over-if-lists": (
         task_policy(secret_read(Action={"Fn::Select": [0, IF(["secretsmanager:GetSecretValue"], ["s3:GetObject"])]})),
-        "Fn::Select over an Fn::If of literal lists is not rendered",
+        None,
     ),
     "action-ref-parameter-allowed-values": (
         task_policy(secret_read(Action={"Ref": "ReadSecret"})),
@@ -179,15 +179,15 @@ IAM_BYPASSES: dict[str, tuple[Mutate, str]] = {
     ),
     "policy-document-select": (
         task_policy(document={"Fn::Select": [0, [{"Statement": [SECRET_READ]}]]}),
-        "PolicyDocument behind Fn::Select over literal candidates is never read",
+        None,
     ),
     "statement-list-select": (
         task_policy(document={"Statement": {"Fn::Select": [0, [[SECRET_READ]]]}}),
-        "Statement behind Fn::Select is never read",
+        None,
     ),
     "statement-item-select": (
         task_policy({"Fn::Select": [0, [SECRET_READ]]}),
-        "a statement item behind Fn::Select is never read",
+        None,
     ),
     "roles-fn-split-of-literal-names": (
         _task_policy_roles({"Fn::Split": [",", "app-task,other"]}),
@@ -195,17 +195,17 @@ IAM_BYPASSES: dict[str, tuple[Mutate, str]] = {
     ),
     "roles-item-select-over-if": (
         _task_policy_roles([{"Fn::Select": [0, IF([{"Ref": "TaskRole"}], [{"Ref": "ExecRole"}])]}]),
-        "a Roles item Fn::Select over an Fn::If of lists attaches nothing",
+        None,
     ),
     "task-role-arn-select-over-if": (
         _task_role_arn({"Fn::Select": [0, IF([TASK_ROLE_ARN], [TASK_ROLE_ARN])]}),
-        "TaskRoleArn as Fn::Select over Fn::If lists: the task role is unknown, no IAM control runs",
+        None,
     ),
     "kms-decrypt-resource-join-if-star": (
         task_policy(
             secret_read(Action="kms:Decrypt", Resource={"Fn::Join": ["", [IF("*", "arn:aws:kms:eu-west-1:1:key/k")]]})
         ),
-        "kms:Decrypt on '*' hidden in Fn::Join over Fn::If",
+        None,
     ),
 }
 
@@ -545,7 +545,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
             },
         ),
         "SF.INGRESS",
-        "a separate ingress rule whose GroupId is Fn::Select over Fn::If is attached to no group",
+        None,
     ),
     "ingress-service-groups-select-over-if": (
         _all(
@@ -553,7 +553,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
             _set(_awsvpc, "SecurityGroups", [{"Fn::Select": [0, IF([SG_ID], [SG_ID])]}]),
         ),
         "SF.INGRESS",
-        "a service security group given as Fn::Select over Fn::If is never identified",
+        None,
     ),
     "ingress-network-configuration-behind-if": (
         _all(
@@ -574,7 +574,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "execution-resource-join-over-if-star": (
         _exec_statement(1, "Resource", {"Fn::Join": ["", [IF("*", {"Ref": "Secret"})]]}),
         "SF.EXECUTION_ROLE",
-        "Resource '*' hidden in Fn::Join over Fn::If is dropped",
+        None,
     ),
     "execution-resource-behind-if-star": (
         _exec_statement(1, "Resource", IF("*", {"Ref": "Secret"})),
@@ -584,7 +584,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "roles-task-role-select-over-if-same-as-execution": (
         _set(lambda b: props(b, "Task"), "TaskRoleArn", {"Fn::Select": [0, IF([EXEC_ROLE_ARN], [TASK_ROLE_ARN])]}),
         "SF.ROLES",
-        "TaskRoleArn as Fn::Select over Fn::If: the branch where it is the execution role is missed",
+        None,
     ),
     "roles-task-role-behind-if-same-as-execution": (
         _set(lambda b: props(b, "Task"), "TaskRoleArn", IF(TASK_ROLE_ARN, EXEC_ROLE_ARN)),

@@ -309,16 +309,115 @@ _RENDERERS: dict[str, str] = {
 }
 
 
+#: Most alternatives one value is lifted into (an ``Fn::If`` inside a ``Join``/``Sub``/``Select`` doubles them).
+MAX_ALTERNATIVES = 64
+#: Intrinsics whose arguments are values the template gives literally (an ``Fn::If`` inside them is lifted out).
+_LIFTED = ("Fn::Join", "Fn::Sub", "Fn::Select", "Fn::Split", "Fn::Base64")
+
+
 def alternatives(value: JSON) -> list[JSON]:
-    """Every value ``value`` can take when it is (or nests) ``Fn::If`` at the top: each branch, recursively."""
-    if isinstance(value, dict) and list(value) == ["Fn::If"]:
-        branches = value["Fn::If"]
-        if isinstance(branches, list) and len(branches) == 3:
-            return [v for branch in branches[1:] for v in alternatives(branch)]
-        return []
+    """Every value ``value`` can take, one per branch: an ``Fn::If`` at the top gives each branch, an ``Fn::If``
+    inside an ``Fn::Join``/``Fn::Sub``/``Fn::Select``/``Fn::Split`` argument is lifted out (one copy of the
+    intrinsic per branch, so ``render`` sees literals), an ``Fn::Select`` with a literal index over literal
+    candidates gives the selected item, and ``AWS::NoValue`` gives nothing. At most ``MAX_ALTERNATIVES``."""
+    return _alternatives(value, 0)[:MAX_ALTERNATIVES]
+
+
+def _alternatives(value: JSON, depth: int) -> list[JSON]:
+    if depth > 32:
+        return [value]
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, argument),) = value.items()
+        if key == "Fn::If":
+            if isinstance(argument, list) and len(argument) == 3:
+                return [v for branch in argument[1:] for v in _alternatives(branch, depth + 1)][:MAX_ALTERNATIVES]
+            return []
+        if key in _LIFTED:
+            lifted = _lift(value, depth)
+            if lifted is not None:
+                return lifted
+        if key == "Fn::Select":
+            selected = _select(argument, depth)
+            if selected is not None:
+                return selected
     if value == {"Ref": "AWS::NoValue"}:
         return []
     return [value]
+
+
+def _lift(value: JSON, depth: int) -> list[JSON] | None:
+    """One copy of ``value`` per branch of the first ``Fn::If`` nested in its arguments (outside other
+    intrinsics' own arguments), recursively; None when there is none."""
+    path = _first_if(next(iter(value.values())), [])
+    if path is None:
+        return None
+    branches = _at(value, [next(iter(value)), *path])["Fn::If"]
+    if not isinstance(branches, list) or len(branches) != 3:
+        return None
+    found: list[JSON] = []
+    for branch in branches[1:]:
+        copy = _replaced(value, [next(iter(value)), *path], branch)
+        found.extend(_alternatives(copy, depth + 1))
+        if len(found) >= MAX_ALTERNATIVES:
+            break
+    return found[:MAX_ALTERNATIVES]
+
+
+def _first_if(node: JSON, path: list[Any]) -> list[Any] | None:
+    if isinstance(node, dict):
+        if len(node) == 1 and "Fn::If" in node:
+            return path
+        if len(node) == 1 and next(iter(node)) in ("Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::FindInMap"):
+            return None
+        for key, child in node.items():
+            found = _first_if(child, [*path, key])
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            found = _first_if(child, [*path, index])
+            if found is not None:
+                return found
+    return None
+
+
+def _at(node: JSON, path: list[Any]) -> JSON:
+    for key in path:
+        node = node[key]
+    return node
+
+
+def _replaced(node: JSON, path: list[Any], new: JSON) -> JSON:
+    """A copy of ``node`` with the value at ``path`` replaced by ``new`` (``AWS::NoValue`` in a list drops it)."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        return {k: (_replaced(v, rest, new) if k == head else v) for k, v in node.items()}
+    items = list(node)
+    replaced = _replaced(items[head], rest, new)
+    if not rest and replaced == {"Ref": "AWS::NoValue"}:
+        return items[:head] + items[head + 1 :]
+    items[head] = replaced
+    return items
+
+
+def _select(argument: JSON, depth: int) -> list[JSON] | None:
+    """``Fn::Select [index, candidates]`` with a literal index over a literal list (through ``Fn::If``): the
+    selected item of each candidate list, itself resolved; None when the index or the list is not literal."""
+    if not isinstance(argument, list) or len(argument) != 2:
+        return None
+    index = argument[0]
+    position = int(index) if isinstance(index, int) or (isinstance(index, str) and index.isdigit()) else None
+    if position is None or isinstance(index, bool):
+        return None
+    found: list[JSON] = []
+    for candidates in _alternatives(argument[1], depth + 1):
+        if not isinstance(candidates, list):
+            return None
+        if position < len(candidates):
+            found.extend(_alternatives(candidates[position], depth + 1))
+    return found
 
 
 #: Most items read from one ``Fn::Split`` list (security groups per ENI: 5; managed policies per role: 20).

@@ -13,8 +13,9 @@ intrinsics over literals evaluated, deploy-time values never guessed.
 
 Rules never call ``as_list`` or index raw template values: ``tests/test_control_model.py`` keeps ``as_list`` out
 of the rule modules, and ``tests/controls/test_branches.py`` proves every failing case still fails behind an
-``Fn::If``. The IAM and ingress rules also resolve ARNs, actions and CIDRs to text with ``TemplateSet.render``;
-the branches it does not see yet are pinned as strict xfails in ``tests/test_attack_model.py``.
+``Fn::If``. The IAM and ingress rules also resolve ARNs, actions and CIDRs to text with ``TemplateSet.render``,
+after ``template_set.alternatives`` lifts every ``Fn::If`` out of a ``Join``/``Sub``/``Select``; what it does not
+see yet is pinned as strict xfails in ``tests/test_attack_model.py``.
 """
 
 from __future__ import annotations
