@@ -686,11 +686,6 @@ def test_tags_behind_if_are_judged(tags: Any) -> None:
 # --- false positives: a value known only at deploy time must never be a finding -----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SF.EXECUTION_ROLE flags an Action that is a parameter without AllowedValues (deploy-time) on "
-    "Resource '*'; the message even carries the internal NUL/US placeholder bytes",
-)
 def test_execution_role_deploy_time_action_is_no_finding() -> None:
     body = base()
     props(body, "ExecPolicy")["PolicyDocument"]["Statement"][0]["Action"] = {"Ref": "AnyAction"}

@@ -426,7 +426,8 @@ def _execution_statement_problems(statement: Statement) -> Iterator[str]:
     wild = sorted(a for a in statement.actions if service_wide_action(a))
     if wild:
         yield f"wildcard action(s) {wild} ({statement.source})"
-    beyond = sorted(a for a in statement.actions if a.lower() not in WILDCARD_RESOURCE_ACTIONS)
+    # An action known only at deploy time (a parameter without values) is never guessed to be one that matters.
+    beyond = sorted(a for a in statement.actions if is_literal(a) and a.lower() not in WILDCARD_RESOURCE_ACTIONS)
     everything = sorted({r for r in statement.resources if r is not None and whole_service_resource(r)})
     if beyond and everything:
         yield f"{beyond} on every resource of the service ({everything}) ({statement.source})"
