@@ -411,7 +411,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "ecs8-command-password-value-behind-if": (
         _set(app, "Command", ["--password", IF("hunter2hunter2", "s3cr3tvalue!")]),
         "ECS.8",
-        "a literal --password value behind Fn::If is judged alone, not as the option's value",
+        None,
     ),
     "ecs8-command-password-join-if": (
         _set(app, "Command", [{"Fn::Join": ["", ["--password=", IF("hunter2hunter2", "s3cr3tvalue!")]]}]),

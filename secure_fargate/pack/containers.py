@@ -578,13 +578,17 @@ def _arguments(value: JSON) -> list[list[str | None]]:
     for option in shallow_values(value):
         if not isinstance(option, list):
             continue
-        args: list[str | None] = []
+        variants: list[list[str | None]] = [[]]
         for arg in option:
-            values = _strings(arg)
-            args.append(values[0] if len(values) == 1 else None)
-            result.extend([[v] for v in values] if len(values) > 1 else [])
-        result.append(args)
+            values: list[str | None] = list(_strings(arg)) or [None]
+            # Every branch of an argument, in place (so "--password" still precedes its value), bounded.
+            variants = [[*v, value] for v in variants for value in values][:MAX_ARGUMENT_VARIANTS]
+        result.extend(variants)
     return result
+
+
+#: Most argument lists judged for one Command/EntryPoint (each Fn::If argument doubles them).
+MAX_ARGUMENT_VARIANTS = 64
 
 
 def command_problems(container: Mapping[str, JSON]) -> Items:
