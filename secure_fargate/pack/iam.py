@@ -15,6 +15,7 @@ safe to reason about statically); a ``Deny`` removes an action only when it has 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -103,6 +104,9 @@ class Statement:
     conditional: bool
     #: Where it comes from, e.g. ``Stack.template.json: AppPolicy`` or ``AWS managed policy ReadOnlyAccess``.
     source: str
+    #: False when the statement exists, or reads as it does, in some branches only (an ``Fn::If`` on the way, or a
+    #: policy resource guarded by a ``Condition``): it then grants in the worst case but never denies for certain.
+    certain: bool = True
 
     def grants(self, action: str) -> bool:
         """True when this statement's action part covers ``action`` (whatever its effect)."""
@@ -136,7 +140,12 @@ class Permissions:
     def allowing(self, action: str) -> list[Statement]:
         """The Allow statements that grant ``action``, unless an unconditional ``Deny`` on ``*`` removes it."""
         denied = any(
-            not s.allow and not s.conditional and not s.not_resource and "*" in s.resources and s.grants(action)
+            not s.allow
+            and s.certain
+            and not s.conditional
+            and not s.not_resource
+            and "*" in s.resources
+            and s.grants(action)
             for s in self.statements
         )
         return [] if denied else [s for s in self.statements if s.allow and s.grants(action)]
@@ -270,14 +279,25 @@ def role_pairs(template: Template, task: Mapping[str, JSON]) -> list[tuple[Role 
 # --- what the role may do ------------------------------------------------------------------------------
 
 
-def _statements(template_set: TemplateSet, index: int, document: JSON, source: str) -> Iterator[Statement]:
+def _statements(
+    template_set: TemplateSet, index: int, document: JSON, source: str, certain: bool = True
+) -> Iterator[Statement]:
     template = template_set.templates[index]
     for doc in alternatives(document):
         statements = doc.get("Statement") if isinstance(doc, dict) else None
         for option in alternatives(statements):  # a list, or a single statement object
-            for statement in items_of(option) if isinstance(option, list) else [option]:
-                if isinstance(statement, dict):
-                    yield _statement(template_set, template, statement, source)
+            slots = option if isinstance(option, list) else [option]
+            sure = certain and not _branches(document) and not _branches(statements)
+            for slot in slots:
+                for statement in items_of([slot]):
+                    if isinstance(statement, dict):
+                        yield _statement(template_set, template, statement, source, sure and not _branches(slot))
+
+
+def _branches(value: JSON) -> bool:
+    """True when ``value`` holds an ``Fn::If`` (or an ``Fn::Select`` over one) anywhere: it reads as it does in
+    some branches only."""
+    return '"Fn::If"' in json.dumps(value, default=str) if isinstance(value, (dict, list)) else False
 
 
 def _rendered(template_set: TemplateSet, template: Template, value: JSON) -> tuple[str | None, ...]:
@@ -286,7 +306,9 @@ def _rendered(template_set: TemplateSet, template: Template, value: JSON) -> tup
     return tuple(template_set.render(template, v) for item in values for v in alternatives(item))
 
 
-def _statement(template_set: TemplateSet, template: Template, statement: Mapping[str, JSON], source: str) -> Statement:
+def _statement(
+    template_set: TemplateSet, template: Template, statement: Mapping[str, JSON], source: str, certain: bool = True
+) -> Statement:
     not_action = "NotAction" in statement
     not_resource = "NotResource" in statement
     actions = _rendered(template_set, template, statement.get("NotAction" if not_action else "Action"))
@@ -298,6 +320,7 @@ def _statement(template_set: TemplateSet, template: Template, statement: Mapping
         not_resource=not_resource,
         conditional="Condition" in statement,
         source=source,
+        certain=certain and not _branches(statement),
     )
 
 
@@ -362,8 +385,10 @@ def _own_statements(template_set: TemplateSet, key: ResourceKey) -> Iterator[Sta
             model = {"Statement": managed_policies.MODELS.get(aws_name, [])}
             yield from _statements(template_set, key[0], model, managed_policies.model_source(aws_name))
         if policy_key is not None:
-            document = properties(template_set.resource(policy_key) or {}).get("PolicyDocument")
-            yield from _statements(template_set, policy_key[0], document, template_set.describe(policy_key))
+            policy = template_set.resource(policy_key) or {}
+            document = properties(policy).get("PolicyDocument")
+            certain = policy.get("Condition") is None
+            yield from _statements(template_set, policy_key[0], document, template_set.describe(policy_key), certain)
 
 
 def _attached_statements(template_set: TemplateSet, role: Role) -> Iterator[Statement]:
@@ -372,7 +397,9 @@ def _attached_statements(template_set: TemplateSet, role: Role) -> Iterator[Stat
         for index, logical_id, document in _attachments(template_set).get(name, []):
             if (index, logical_id) not in seen:
                 seen.add((index, logical_id))
-                yield from _statements(template_set, index, document, template_set.describe((index, logical_id)))
+                guarded = (template_set.resource((index, logical_id)) or {}).get("Condition") is not None
+                describe = template_set.describe((index, logical_id))
+                yield from _statements(template_set, index, document, describe, not guarded)
 
 
 _T = TypeVar("_T")
