@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from . import examples as ex
 from . import managed_policies
-from ._template import JSON, Template, properties
+from ._template import JSON, Template, evaluating, possible_values, properties
 from .control import HIGH, MEDIUM, TASK, Violation, resource_control
 from .template_set import (
     ResourceKey,
@@ -303,7 +303,17 @@ def _branches(value: JSON) -> bool:
 def _rendered(template_set: TemplateSet, template: Template, value: JSON) -> tuple[str | None, ...]:
     """A statement's Action/Resource (a string, an intrinsic, or a list of them, through Fn::If) rendered."""
     values = [v for alt in alternatives(value) for v in (alt if isinstance(alt, list) else [alt])]
-    return tuple(template_set.render(template, v) for item in values for v in alternatives(item))
+    return tuple(text for item in values for v in alternatives(item) for text in _texts(template_set, template, v))
+
+
+def _texts(template_set: TemplateSet, template: Template, value: JSON) -> list[str | None]:
+    """Every literal an ARN or action can be (the walker's values in its template's scope: mappings with a
+    deploy-time key, a parameter's allowed or default values), else its rendering with placeholders."""
+    with evaluating(template):
+        known = possible_values(value)
+    if isinstance(known, list) and known and all(isinstance(k, str) for k in known):
+        return list(known)
+    return [template_set.render(template, value)]
 
 
 def _statement(
