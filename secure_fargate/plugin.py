@@ -33,7 +33,7 @@ from .errors import Problems
 from .pack import CONTROLS_BY_ID, Control, Finding, __version__, load_template
 from .pack import baseline as baselines
 from .pack.catalog import parse_fail_on, parse_standards, selection
-from .pack.control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, Severity
+from .pack.control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS, STANDARDS, Severity, declared
 from .pack.tags import required_tag_keys_problem
 from .pack.verdict import verdict
 
@@ -88,7 +88,8 @@ class SecureFargateChecks:
         chosen_standards = _setting(problems, "standards", standards, parse_standards, "fsbp, tagging, secure-fargate")
         self._baseline = _setting(problems, "baseline", baseline, _load_baseline, "a readable, valid baseline file")
         problems.raise_if_any()
-        every = standards_all_ids() if controls else sorted(chosen_standards or ())
+        # A control-ID selection runs whatever standard the IDs belong to.
+        every = list(STANDARDS) if controls else sorted(chosen_standards or ())
         picked = list(selection(every, tag_keys, extra))
         if controls:
             picked = [c for c in picked if c.id in controls or c in extra]
@@ -265,13 +266,6 @@ def _violation(control: Control, findings: list[Finding]) -> PolicyViolation:
     )
 
 
-def standards_all_ids() -> list[str]:
-    """Every standard's name (a control-ID selection runs whatever standard the IDs belong to)."""
-    from .pack.control import STANDARDS
-
-    return list(STANDARDS)
-
-
 def _context_list(value: object) -> list[str]:
     if value is None or value == "":
         return []
@@ -292,8 +286,6 @@ def _tag_keys(problems: Problems, tag_keys: Sequence[str]) -> Sequence[str]:
 
 
 def _extra_controls(problems: Problems, extra: Sequence[Control]) -> list[Control]:
-    from .pack.control import declared
-
     if isinstance(extra, (str, bytes)) or not isinstance(extra, (list, tuple)):
         problems.add("extra_controls", extra, "a list of declared rule functions or Control objects")
         return []

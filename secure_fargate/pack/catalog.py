@@ -20,7 +20,6 @@ from .control import (
     STANDARDS,
     TAGGING,
     Control,
-    Scope,
     Severity,
     declared,
 )
@@ -78,12 +77,6 @@ def parse_standards(standards: Iterable[str] | str) -> set[str]:
 def parse_fail_on(text: str | Severity) -> Severity:
     """A ``fail_on`` threshold from its label; ValueError naming the labels otherwise."""
     return text if isinstance(text, Severity) else Severity.parse(text)
-
-
-def scope_of(control_id: str) -> Scope | None:
-    """The scope a control's acknowledgements must name (None for an unknown ID)."""
-    found = CONTROLS_BY_ID.get(control_id)
-    return found.scope if found else None
 
 
 def with_required_tag_keys(

@@ -711,13 +711,23 @@ def _reads_with_assumable(role: Role, template_set: TemplateSet) -> dict[str, se
 def check_task_role_secrets(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.SECRETS: the task role (the application's identity) cannot read secrets or parameters, itself or
     through a role that trusts it; injection at start goes through the execution role."""
-    return [v for pair in role_pairs(template, task) for v in _task_role_secrets(template, *pair)]
+    return _each_task_role(template, task, _task_role_secrets)
 
 
-def _task_role_secrets(template: Template, task_role: Role | None, execution_role: Role | None) -> Found:
-    if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
-        return []
+def _each_task_role(
+    template: Template, task: Mapping[str, JSON], judge: Callable[[Role, Role | None, TemplateSet], Found]
+) -> Found:
+    """``judge`` over every task role the task definition may deploy with (each branch), with its execution role;
+    a missing task role, or one that is the execution role, is SF.ROLES' finding and is not judged here."""
     template_set = template_set_of(template)
+    found: Found = []
+    for task_role, execution_role in role_pairs(template, task):
+        if task_role is not None and not (execution_role is not None and task_role.same_as(execution_role)):
+            found += judge(task_role, execution_role, template_set)
+    return found
+
+
+def _task_role_secrets(task_role: Role, execution_role: Role | None, template_set: TemplateSet) -> Found:
     reads = _memo(
         template_set,
         ("secret_reads", task_role.names),
@@ -763,13 +773,10 @@ def _task_role_secrets(template: Template, task_role: Role | None, execution_rol
 def check_task_role_parameters(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.PARAMETERS: Parameter Store reads of the task role under named paths, to be acknowledged with a reason
     (every other SSM read is a secret read, SF.SECRETS)."""
-    return [v for pair in role_pairs(template, task) for v in _task_role_parameters(template, *pair)]
+    return _each_task_role(template, task, _task_role_parameters)
 
 
-def _task_role_parameters(template: Template, task_role: Role | None, execution_role: Role | None) -> Found:
-    if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
-        return []
-    template_set = template_set_of(template)
+def _task_role_parameters(task_role: Role, execution_role: Role | None, template_set: TemplateSet) -> Found:
     reads = _memo(
         template_set,
         ("parameter_reads", task_role.names),
@@ -839,13 +846,10 @@ def _task_statement_problems(statement: Statement) -> Iterator[str]:
 def check_task_role(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:
     """SF.TASK_ROLE: the application's role has no ``*`` action, no ``NotAction``/``NotResource`` statement, no
     broad AWS managed policy, and cannot assume or pass the execution role (or any role, via ``*``)."""
-    return [v for pair in role_pairs(template, task) for v in _task_role_problems(template, *pair)]
+    return _each_task_role(template, task, _task_role_problems)
 
 
-def _task_role_problems(template: Template, task_role: Role | None, execution_role: Role | None) -> Found:
-    if task_role is None or (execution_role is not None and task_role.same_as(execution_role)):
-        return []
-    template_set = template_set_of(template)
+def _task_role_problems(task_role: Role, execution_role: Role | None, template_set: TemplateSet) -> Found:
     key = ("task_role", task_role.names, task_role.label, execution_role.names if execution_role else None)
     return list(
         _memo(

@@ -18,14 +18,6 @@ Found = list[Violation]
 WINDOWS_ADMINISTRATOR = "containeradministrator"
 
 
-def _containers(task: Mapping[str, JSON]) -> Iterator[Mapping[str, JSON]]:
-    yield from containers(task)  # every container of every branch
-
-
-def _name(container: Mapping[str, JSON]) -> str | None:
-    return container_name(container)
-
-
 def operating_system_families(task: Mapping[str, JSON]) -> list[JSON] | _Unknown:
     """Every value the task definition's ``RuntimePlatform.OperatingSystemFamily`` may take (None when unset)."""
     return values_at(properties(task), "RuntimePlatform", "OperatingSystemFamily")
@@ -83,16 +75,16 @@ def check_windows_user(logical_id: str, task: Mapping[str, JSON], template: Temp
     if not may_run_windows(task):
         return []
     found: Found = []
-    for container in _containers(task):
+    for container in containers(task):
         users = possible_values(container.get("User"))
         if isinstance(users, _Unknown):
             continue
         if any(u is None or str(u).strip() == "" for u in users):
             message = "no User: a Windows container (or one of unset OS family) runs as the default administrator"
-            found.append(Violation(_name(container), message))
+            found.append(Violation(container_name(container), message))
         elif any(str(u).strip().lower() == WINDOWS_ADMINISTRATOR for u in users):
             admin = next(u for u in users if str(u).strip().lower() == WINDOWS_ADMINISTRATOR)
-            found.append(Violation(_name(container), f"runs as the Windows administrator {admin!r}"))
+            found.append(Violation(container_name(container), f"runs as the Windows administrator {admin!r}"))
     return found
 
 
@@ -159,10 +151,10 @@ def check_version_consistency(logical_id: str, task: Mapping[str, JSON], templat
     deployment, so tasks started later (scale-out, replacement) can run whatever the tag points to by then.
     Accepted only for CDK asset images, whose tag is their content hash."""
     found: Found = []
-    for container in _containers(task):
+    for container in containers(task):
         settings = possible_values(container.get("VersionConsistency"))
         disabled = not isinstance(settings, _Unknown) and "disabled" in settings
         if disabled and not is_asset_image(container.get("Image")):
             message = "VersionConsistency is disabled for an image that is not a CDK asset"
-            found.append(Violation(_name(container), message))
+            found.append(Violation(container_name(container), message))
     return found

@@ -148,10 +148,6 @@ def is_fargate_only(task: Mapping[str, JSON]) -> bool:
     )
 
 
-def _single(value: JSON) -> JSON | _Unknown:
-    return literal_value(value)
-
-
 def _size_values(task: Mapping[str, JSON], key: str) -> list[JSON] | _Unknown:
     return possible_values(properties(task).get(key))
 
