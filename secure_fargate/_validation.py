@@ -639,6 +639,34 @@ def check_service_connect(props: object, port_names: Sequence[str], cluster_name
     return issues
 
 
+#: A Private CA ARN: arn:<partition>:acm-pca:<region>:<account>:certificate-authority/<id>.
+_PRIVATE_CA_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority/[A-Za-z0-9-]+$")
+
+
+def check_service_connect_tls(tls: object, props: object) -> list[Issue]:
+    """``service_connect_tls`` needs Service Connect with at least one client-server entry, and a Private CA (an
+    ``acmpca.ICertificateAuthority`` or its ARN, checked when literal)."""
+    if tls is None:
+        return []
+    issues: list[Issue] = []
+    if props is None or not getattr(props, "services", None):
+        allowed = "service_connect_configuration with services (client-server entries) to serve over TLS"
+        issues.append(("service_connect_tls", "<no Service Connect services>", allowed))
+    authority = getattr(tls, "certificate_authority", None)
+    if isinstance(authority, str):
+        if not is_unresolved(authority) and not _PRIVATE_CA_ARN.match(authority):
+            allowed = "an AWS Private CA ARN (arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>)"
+            issues.append(("service_connect_tls.certificate_authority", authority, allowed))
+    elif not hasattr(authority, "certificate_authority_arn"):  # an acmpca.ICertificateAuthority
+        allowed = "an acmpca.ICertificateAuthority or a Private CA ARN"
+        issues.append(("service_connect_tls.certificate_authority", authority, allowed))
+    for name, attribute, kind in (("kms_key", "key_arn", "a kms.IKey"), ("role", "role_arn", "an iam.IRole")):
+        value = getattr(tls, name, None)
+        if value is not None and not hasattr(value, attribute):
+            issues.append((f"service_connect_tls.{name}", value, f"{kind}, or None for a new one"))
+    return issues
+
+
 def check_port_names(names: Sequence[str]) -> list[Issue]:
     """Service Connect finds a port mapping by name: names are unique within the task."""
     return [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
+from typing import Any
 
 from aws_cdk import RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -133,3 +134,31 @@ class SecureCluster(Construct):
             Tags.of(self).add(key, value)
         if runtime_monitoring.value is not None:
             Tags.of(self.cluster).add(GUARDDUTY_TAG, runtime_monitoring.value)
+
+
+def exec_configuration_resource(cluster: ecs.Cluster) -> dict[str, Any]:
+    """``cluster``'s execute-command configuration as the CloudFormation cluster resource it becomes, so the
+    service judges it with the pack's own SF.EXEC_LOGGING rule (one logic, no second reading of the props)."""
+    config = cluster.execute_command_configuration
+    if config is None:
+        return {"Type": "AWS::ECS::Cluster", "Properties": {}}
+    body: dict[str, Any] = {}
+    if config.kms_key is not None:
+        body["KmsKeyId"] = config.kms_key.key_arn
+    if config.logging is not None:
+        body["Logging"] = config.logging.value
+    destination = config.log_configuration
+    if destination is not None:
+        body["LogConfiguration"] = {
+            key: value
+            for key, value in {
+                "CloudWatchLogGroupName": destination.cloud_watch_log_group.log_group_name
+                if destination.cloud_watch_log_group
+                else None,
+                "CloudWatchEncryptionEnabled": destination.cloud_watch_encryption_enabled,
+                "S3BucketName": destination.s3_bucket.bucket_name if destination.s3_bucket else None,
+                "S3EncryptionEnabled": destination.s3_encryption_enabled,
+            }.items()
+            if value is not None
+        }
+    return {"Type": "AWS::ECS::Cluster", "Properties": {"Configuration": {"ExecuteCommandConfiguration": body}}}

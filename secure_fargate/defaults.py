@@ -6,7 +6,7 @@ mutate a shared default.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
@@ -25,6 +25,25 @@ EXEC_WRITABLE_PATHS: tuple[str, ...] = ("/managed-agents", "/var/lib/amazon/ssm"
 #: The security-agent sidecar: its name and a hard memory limit that leaves the application the rest.
 AGENT_NAME = "security-agent"
 AGENT_MEMORY_MIB = 128
+
+#: awslogs delivery, always written (SF.LOG_MODE): ``non-blocking`` with a 25 MiB buffer. AWS made non-blocking the
+#: default on 25 June 2025 with a 1 MiB buffer, which drops lines under a burst; ``blocking`` never drops but stalls
+#: every write to stdout/stderr while CloudWatch Logs is unreachable (an endpoint or NAT outage), failing health
+#: checks and so the service. A bounded buffer keeps the application up and loses logs only past 25 MiB of backlog.
+#: Choose per container with ``ContainerOptions.logging`` (docs/user-guide.md "Logging").
+AWSLOGS_MODE = ecs.AwsLogDriverMode.NON_BLOCKING
+AWSLOGS_MAX_BUFFER_SIZE_MIB = 25
+
+
+def aws_log_driver(stream_prefix: str, log_group: logs.ILogGroup) -> ecs.LogDriver:
+    """The awslogs driver with the library's explicit delivery mode, into ``log_group``."""
+    return ecs.LogDrivers.aws_logs(
+        stream_prefix=stream_prefix,
+        log_group=log_group,
+        mode=AWSLOGS_MODE,
+        max_buffer_size=Size.mebibytes(AWSLOGS_MAX_BUFFER_SIZE_MIB),
+    )
+
 
 #: The FireLens log router sidecar: its name and hard memory limit (AWS sizes Fluent Bit at ~50 MiB reserved).
 LOG_ROUTER_NAME = "log-router"
@@ -183,3 +202,16 @@ ONE_OFF_STARTED_BY = "secure-fargate-one-off"
 
 #: Log retention of the one-off runner's own logs.
 RUNNER_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+
+# ------------------------------------------------------------------------------------------ Service Connect
+
+#: The AWS managed policy of the ECS infrastructure role for Service Connect TLS (ECS developer guide, "Amazon ECS
+#: infrastructure IAM role": it lets ECS issue and rotate the proxies' certificates from the Private CA).
+SERVICE_CONNECT_TLS_POLICY = "service-role/AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity"
+#: What that role may do with the KMS key protecting the issued private keys (the guide's key policy statement).
+SERVICE_CONNECT_TLS_KEY_ACTIONS: tuple[str, ...] = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyPair",
+)

@@ -242,3 +242,24 @@ class TrafficRule:
     peer: ec2.IPeer
     port: int
     description: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceConnectTls:
+    """TLS for the service's Service Connect endpoints (SF.SERVICE_CONNECT_TLS): ECS issues each proxy a certificate
+    from an AWS Private CA and encrypts service-to-service traffic.
+
+    Args:
+        certificate_authority: the AWS Private CA, as an ``acmpca.ICertificateAuthority`` or its ARN
+            (``arn:<partition>:acm-pca:<region>:<account>:certificate-authority/<id>``); AWS recommends a
+            short-lived-certificate CA for Service Connect.
+        kms_key: the KMS key ECS encrypts the issued private keys with. Default: a new key with rotation.
+        role: the ECS infrastructure role for Service Connect TLS. Default: a new role assumed by
+            ``ecs.amazonaws.com`` with AWS's managed policy
+            ``AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity``, allowed to use
+            ``kms_key`` and nothing else of it.
+    """
+
+    certificate_authority: object
+    kms_key: object = None
+    role: object = None

@@ -376,7 +376,7 @@ class SecureTaskDefinition(Construct):
         """awslogs into the task's log group; through the FireLens router when there is one (not its own)."""
         if self.plan.router is None or plan.router:
             prefix = defaults.LOG_ROUTER_STREAM_PREFIX if plan.router else plan.name
-            return ecs.LogDrivers.aws_logs(stream_prefix=prefix, log_group=self.log_group)
+            return defaults.aws_log_driver(prefix, self.log_group)
         return ecs.LogDrivers.firelens(options=self._firelens_log_options())
 
     def _firelens_config(self) -> ecs.FirelensConfig:

@@ -35,7 +35,7 @@ from ._template import (
     shallow_branches,
     shallow_values,
 )
-from .control import FSBP, HIGH, MEDIUM, Scope, container_control
+from .control import FSBP, HIGH, LOW, MEDIUM, Scope, container_control
 
 # --------------------------------------------------------------------------------------------- predicates
 
@@ -711,6 +711,65 @@ def check_logging(container: Mapping[str, JSON]) -> str | None:
         problem = _log_problem(config)
         if problem:
             return problem
+    return None
+
+
+#: The awslogs delivery modes Docker accepts (the option and its values are case-sensitive).
+AWSLOGS_MODES = frozenset({"blocking", "non-blocking"})
+
+
+def log_mode_problem(options: Mapping[str, JSON] | None) -> str | None:
+    """SF.LOG_MODE for one branch of an awslogs ``Options`` object: None when ``mode`` is set to ``blocking`` or
+    ``non-blocking`` in every branch (or known only at deploy time), else what is wrong."""
+    modes = [ABSENT] if options is None else shallow_values(options.get("mode", ABSENT))
+    if any(m is ABSENT or m in (None, "") for m in modes):
+        return "awslogs without an explicit mode option (the default changed to non-blocking in June 2025)"
+    for mode in modes:
+        values = possible_values(mode)
+        bad = [] if isinstance(values, _Unknown) else [v for v in values if v not in AWSLOGS_MODES]
+        if bad:
+            return f"awslogs mode {bad[0]!r} is not blocking or non-blocking (the option is case-sensitive)"
+    return None
+
+
+@container_control(
+    "SF.LOG_MODE",
+    title="awslogs delivery mode is explicit",
+    requirement="every `awslogs` log configuration sets the `mode` option to `blocking` or `non-blocking` (with "
+    "`max-buffer-size` when non-blocking, recommended); other drivers are out of scope",
+    severity=LOW,
+    severity_reason="logs may be dropped (non-blocking) or the application stall (blocking) without anyone having "
+    "chosen which",
+    rationale="The awslogs default changed from blocking to non-blocking on 25 June 2025: a container whose mode is "
+    "unset silently drops log lines when its buffer fills, and one deployed before the change behaves differently "
+    "from one deployed after. Choosing the mode is choosing between losing evidence and stalling the application.",
+    remediation="LogConfiguration.Options mode: non-blocking with max-buffer-size (SecureFargateService's default), "
+    "or blocking",
+    source="AWS ECS developer guide, awslogs mode (default changed 25 June 2025); Prowler "
+    "ecs_task_definitions_logging_block_mode",
+    failing=ex.task(
+        ex.container(LogConfiguration={"LogDriver": "awslogs", "Options": {"awslogs-group": {"Ref": "Logs"}}})
+    ),
+    passing=ex.task(
+        ex.container(
+            LogConfiguration={
+                "LogDriver": "awslogs",
+                "Options": {"awslogs-group": {"Ref": "Logs"}, "mode": "non-blocking", "max-buffer-size": "25m"},
+            }
+        )
+    ),
+)
+def check_log_mode(container: Mapping[str, JSON]) -> str | None:
+    """SF.LOG_MODE: an awslogs log configuration names its delivery mode, in every branch."""
+    for config in shallow_values(container.get("LogConfiguration")):
+        if not isinstance(config, dict) or "awslogs" not in _strings(config.get("LogDriver")):
+            continue
+        for options in [None] if config.get("Options") is None else shallow_values(config.get("Options")):
+            if options is not ABSENT and (not isinstance(options, dict) or is_intrinsic(options)):
+                continue  # deploy-time options: not guessed
+            problem = log_mode_problem(None if options is ABSENT else options)
+            if problem:
+                return problem
     return None
 
 

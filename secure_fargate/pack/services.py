@@ -14,12 +14,15 @@ from ._template import (
     items,
     literal_value,
     may_be_true,
+    objects,
+    objects_at,
     possible_values,
     properties,
     shallow_values,
     values_at,
 )
 from .control import CLUSTER, FSBP, HIGH, MEDIUM, SERVICE, Violation, resource_control
+from .template_set import alternatives, template_set_of
 
 Found = list[Violation]
 
@@ -165,6 +168,211 @@ def exec_problem(enabled: bool) -> str | None:
 )
 def check_exec(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """SF.EXEC: ECS Exec is off unless acknowledged (every possible value of EnableExecuteCommand)."""
+    problem = exec_problem(_exec_enabled(service))
+    if not problem:
+        return []
+    _, outside = exec_clusters(template, service)
+    if outside:  # reported here, never silently passed: SF.EXEC_LOGGING cannot see these clusters
+        problem += (
+            f"; its cluster {', '.join(dict.fromkeys(outside))} is not in the templates judged, so its session "
+            "logging (SF.EXEC_LOGGING) is judged where that cluster's template is, or by scan"
+        )
+    return [Violation(None, problem)]
+
+
+# ------------------------------------------------------------------------------------ Service Connect TLS
+
+
+def _service_connect_tls_problems(config: Mapping[str, JSON]) -> list[str]:
+    """The client-server entries (``Services``) of one enabled Service Connect configuration that serve without
+    TLS (no ``Tls.IssuerCertificateAuthority.AwsPcaAuthorityArn`` in some branch); [] for a client-only one."""
+    enabled = possible_values(config.get("Enabled"))
+    if isinstance(enabled, _Unknown) or not any(may_be_true(v) for v in enabled):
+        return []
+    found: list[str] = []
+    for entry in items(config.get("Services")):
+        if not isinstance(entry, dict):
+            continue
+        authorities = values_at(entry, "Tls", "IssuerCertificateAuthority", "AwsPcaAuthorityArn")
+        if not isinstance(authorities, _Unknown) and any(a is ABSENT or a in (None, "") for a in authorities):
+            name = literal_value(entry.get("PortName"))
+            found.append(name if isinstance(name, str) else "?")
+    return found
+
+
+@resource_control(
+    "SF.SERVICE_CONNECT_TLS",
+    resource_types=(SERVICE,),
+    title="Service Connect services serve over TLS",
+    requirement="an enabled `ServiceConnectConfiguration` whose `Services` (client-server endpoints) each have "
+    "`Tls.IssuerCertificateAuthority.AwsPcaAuthorityArn`; client-only Service Connect (no `Services`) and a "
+    "disabled one pass",
+    severity=MEDIUM,
+    severity_reason="traffic between tasks in the VPC is readable and forgeable by whoever reaches the network path",
+    rationale="Service Connect proxies carry service-to-service traffic in plain text unless TLS is configured; with "
+    "TLS, ECS issues certificates from an AWS Private CA and the proxies encrypt and authenticate the server. A "
+    "client-only service serves nothing: its outgoing calls are encrypted when the server it calls has TLS, which "
+    "this control judges on that server.",
+    remediation="give each ServiceConnectService a Tls block (a Private CA, the ECS infrastructure role for TLS, a "
+    "KMS key): SecureFargateService(service_connect_tls=ServiceConnectTls(certificate_authority=...))",
+    source="CON316: encrypt data in transit; AWS ECS developer guide, Service Connect TLS",
+    failing=ex.service(
+        ServiceConnectConfiguration={"Enabled": True, "Namespace": "internal", "Services": [{"PortName": "api"}]}
+    ),
+    passing=ex.service(
+        ServiceConnectConfiguration={
+            "Enabled": True,
+            "Namespace": "internal",
+            "Services": [
+                {
+                    "PortName": "api",
+                    "Tls": {
+                        "IssuerCertificateAuthority": {
+                            "AwsPcaAuthorityArn": "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/1"
+                        },
+                        "RoleArn": {"Fn::GetAtt": ["TlsRole", "Arn"]},
+                    },
+                }
+            ],
+        }
+    ),
+)
+def check_service_connect_tls(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
+    """SF.SERVICE_CONNECT_TLS: every branch of an enabled Service Connect configuration with client-server
+    entries gives each entry a TLS issuer; what deploy time alone knows is not guessed."""
+    names: list[str] = []
+    for config in objects(properties(service).get("ServiceConnectConfiguration")):
+        names += [n for n in _service_connect_tls_problems(config) if n not in names]
+    if not names:
+        return []
+    return [Violation(None, f"Service Connect serves {', '.join(names)} without TLS (Services[].Tls)")]
+
+
+# ------------------------------------------------------------------------------------ ECS Exec session logging
+
+
+def exec_logging_problem(cluster: Mapping[str, JSON]) -> str | None:
+    """SF.EXEC_LOGGING on one cluster: None when every branch of its ExecuteCommandConfiguration has a KmsKeyId
+    and logs sessions (DEFAULT: to the task's awslogs group; OVERRIDE: to a CloudWatch log group and/or an S3
+    bucket, each with its encryption flag true), else what is missing."""
+    configurations = values_at(properties(cluster), "Configuration", "ExecuteCommandConfiguration")
+    if not isinstance(configurations, _Unknown) and ABSENT in configurations:
+        return "has no ExecuteCommandConfiguration (sessions are neither logged nor encrypted with a KMS key)"
+    for config in objects_at(properties(cluster), "Configuration", "ExecuteCommandConfiguration"):
+        problem = _session_logging_problem(config)
+        if problem:
+            return problem
+    return None
+
+
+def _absent(values: list[JSON] | _Unknown) -> bool:
+    return not isinstance(values, _Unknown) and any(v is ABSENT or v in (None, "") for v in values)
+
+
+def _session_logging_problem(config: Mapping[str, JSON]) -> str | None:
+    if _absent(values_at(config, "KmsKeyId")):
+        return "ExecuteCommandConfiguration has no KmsKeyId (sessions are not encrypted with a customer key)"
+    modes = values_at(config, "Logging")
+    modes = [] if isinstance(modes, _Unknown) else [("DEFAULT" if m is ABSENT else str(m).upper()) for m in modes]
+    if "NONE" in modes:
+        return "ExecuteCommandConfiguration.Logging is NONE (sessions are not logged)"
+    if "OVERRIDE" not in modes:
+        return None
+    if _absent(values_at(config, "LogConfiguration")):
+        return "Logging OVERRIDE without a LogConfiguration (sessions are logged nowhere)"
+    for destination in objects_at(config, "LogConfiguration"):
+        problem = _destination_problem(destination)
+        if problem:
+            return problem
+    return None
+
+
+#: The session-log destinations of ``Logging: OVERRIDE``: (name key, encryption flag key, what it is).
+_EXEC_DESTINATIONS = (
+    ("CloudWatchLogGroupName", "CloudWatchEncryptionEnabled", "CloudWatch log group"),
+    ("S3BucketName", "S3EncryptionEnabled", "S3 bucket"),
+)
+
+
+def _destination_problem(destination: Mapping[str, JSON]) -> str | None:
+    """One branch of an OVERRIDE ``LogConfiguration``: at least one destination, each with its encryption on."""
+    named = 0
+    for name_key, flag_key, kind in _EXEC_DESTINATIONS:
+        names = values_at(destination, name_key)
+        if not isinstance(names, _Unknown) and all(n is ABSENT or n in (None, "") for n in names):
+            continue
+        named += 1 if not _absent(names) else 0
+        flags = values_at(destination, flag_key)
+        if not isinstance(flags, _Unknown) and any(not may_be_true(f) for f in flags):
+            return f"Exec sessions are logged to a {kind} without {flag_key}: true"
+    if named == 0:
+        return "Logging OVERRIDE without a destination in some branch (no log group or bucket named)"
+    return None
+
+
+def exec_clusters(template: Template, service: Mapping[str, JSON]) -> tuple[list[str], list[str]]:
+    """The service's cluster through every branch: (problems of the clusters the template set holds, how each
+    cluster it does not hold is named). An absent ``Cluster`` is the account's ``default`` cluster."""
+    found_set = template_set_of(template)
+    problems: list[str] = []
+    outside: list[str] = []
+    for value in alternatives(properties(service).get("Cluster")) or [None]:
+        key = found_set.resource_key(template, value) if value is not None else None
+        cluster = found_set.resource(key) if key is not None else None
+        if key is None or cluster is None or cluster.get("Type") != CLUSTER:
+            rendered = found_set.render(template, value) if value is not None else "default"
+            outside.append(rendered or "<deploy-time>")
+            continue
+        problem = exec_logging_problem(cluster)
+        if problem:
+            problems.append(f"its cluster {found_set.describe(key)} {problem}")
+    return problems, outside
+
+
+def _exec_enabled(service: Mapping[str, JSON]) -> bool:
     options = possible_values(properties(service).get("EnableExecuteCommand"))
-    problem = exec_problem(not isinstance(options, _Unknown) and any(may_be_true(v) for v in options))
-    return [Violation(None, problem)] if problem else []
+    return not isinstance(options, _Unknown) and any(may_be_true(v) for v in options)
+
+
+@resource_control(
+    "SF.EXEC_LOGGING",
+    resource_types=(SERVICE, CLUSTER),
+    title="ECS Exec sessions are logged and encrypted",
+    requirement="a service with `EnableExecuteCommand: true` runs on a cluster (of the templates judged) whose "
+    "`Configuration.ExecuteCommandConfiguration` has a `KmsKeyId` and `Logging` DEFAULT (the task's awslogs group) "
+    "or OVERRIDE to a CloudWatch log group (`CloudWatchEncryptionEnabled: true`) and/or an S3 bucket "
+    "(`S3EncryptionEnabled: true`); `Logging: NONE` fails. A cluster outside the templates (imported ARN, the "
+    "default cluster) is not judged here: SF.EXEC's finding names it, and `scan` judges it",
+    severity=HIGH,
+    severity_reason="an interactive shell in production whose commands leave no trail",
+    acknowledgeable=False,
+    rationale="ECS Exec is an interactive shell in running tasks. Allowed at all only as an acknowledged exception "
+    "(SF.EXEC), it must leave a trail: each session's commands and output logged to an encrypted destination, "
+    "the session channel encrypted with a customer-managed key. The trail is the condition of the exception, so "
+    "this control is an invariant; turn Exec off instead.",
+    remediation="SecureCluster(execute_command_logging=True) (a KMS key and an encrypted log group), or turn ECS Exec "
+    "off",
+    source="CON316: know what runs, keep a trail; AWS ECS developer guide, ECS Exec logging",
+    failing={**ex.service(EnableExecuteCommand=True, Cluster={"Ref": "Cluster"}), **ex.cluster()},
+    passing={
+        **ex.service(EnableExecuteCommand=True, Cluster={"Ref": "Cluster"}),
+        **ex.cluster(
+            Configuration={
+                "ExecuteCommandConfiguration": {
+                    "KmsKeyId": {"Ref": "ExecKey"},
+                    "Logging": "OVERRIDE",
+                    "LogConfiguration": {
+                        "CloudWatchLogGroupName": {"Ref": "ExecLogs"},
+                        "CloudWatchEncryptionEnabled": True,
+                    },
+                }
+            }
+        ),
+    },
+)
+def check_exec_logging(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
+    """SF.EXEC_LOGGING: a service with ECS Exec on runs on a cluster that logs and encrypts the sessions."""
+    if not _exec_enabled(service):
+        return []
+    problems, _ = exec_clusters(template, service)
+    return [Violation(None, f"enables ECS Exec but {p}") for p in problems]
