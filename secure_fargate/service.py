@@ -18,20 +18,20 @@ from ._launch import environment_issues, no_private_subnets, private_subnets
 from ._plan import TaskPlan
 from ._validation import (
     Issue,
-    check_service_connect_tls,
     check_capacity_providers,
     check_desired_count,
     check_health_check_grace_period,
     check_healthy_percent,
     check_service_connect,
+    check_service_connect_tls,
     check_traffic_rules,
 )
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .cluster import exec_configuration_resource
 from .keys import encryption_key
-from .pack.services import exec_logging_problem
 from .opt_outs import Level, given, reason_issues, record
 from .options import ContainerOptions, LogRouter, OptOut, SecurityAgent, ServiceConnectTls, TrafficRule
+from .pack.services import exec_logging_problem
 from .plugin import SecureFargateChecks
 from .task_definition import SecureTaskDefinition, TaskSpec, raise_issues
 
@@ -349,9 +349,7 @@ class SecureFargateService(Construct):
         if given_props is None:
             return None
         tls = self._tls_configuration()
-        services = [
-            s if tls is None or s.tls is not None else _with_tls(s, tls) for s in given_props.services or []
-        ]
+        services = [s if tls is None or s.tls is not None else _with_tls(s, tls) for s in given_props.services or []]
         return ecs.ServiceConnectProps(
             namespace=given_props.namespace,
             services=services or None,
