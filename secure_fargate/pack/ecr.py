@@ -230,7 +230,7 @@ def public_statements(policy: JSON) -> list[str]:
     "SF.ECR_PUBLIC_POLICY",
     resource_types=(REPOSITORY,),
     title="Repository policies grant nobody outside your accounts",
-    requirement='no `RepositoryPolicyText` statement allows `Principal: "*"` or `{AWS: "*"}` without a '
+    requirement="no `RepositoryPolicyText` statement allows `Principal: \"*\"` or `{AWS: \"*\"}` without a "
     "`Condition` (an `aws:PrincipalOrgID` or source-account condition passes)",
     severity=HIGH,
     severity_reason="anyone on the internet can pull (or, with write actions, push) the images",

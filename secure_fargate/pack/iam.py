@@ -520,10 +520,8 @@ def _execution_role_scope(template: Template, execution_role: Role | None) -> Fo
         _memo(
             template_set,
             ("execution_scope", execution_role.names, execution_role.label),
-            lambda: (
-                _execution_role_findings(execution_role, permissions(execution_role, template_set))
-                + [Violation(None, m) for m in trust_problems(execution_role, template_set, "execution")]
-            ),
+            lambda: _execution_role_findings(execution_role, permissions(execution_role, template_set))
+            + [Violation(None, m) for m in trust_problems(execution_role, template_set, "execution")],
         )
     )
 
@@ -857,10 +855,8 @@ def _task_role_problems(task_role: Role, execution_role: Role | None, template_s
         _memo(
             template_set,
             key,
-            lambda: (
-                _task_role_findings(task_role, execution_role, permissions(task_role, template_set))
-                + [Violation(None, m) for m in trust_problems(task_role, template_set, "task")]
-            ),
+            lambda: _task_role_findings(task_role, execution_role, permissions(task_role, template_set))
+            + [Violation(None, m) for m in trust_problems(task_role, template_set, "task")],
         )
     )
 

@@ -257,10 +257,8 @@ def definitions(logical_id: str, machine: Mapping[str, JSON], template: Template
         except (ValueError, RecursionError):
             problems.append("its DefinitionString is not JSON (after substitutions), so its ECS tasks are not judged")
     if props.get("DefinitionS3Location") is not None:
-        problems.append(
-            "its definition is read from S3 (DefinitionS3Location) at deploy time: the ECS tasks it "
-            "runs cannot be judged from the template"
-        )
+        problems.append("its definition is read from S3 (DefinitionS3Location) at deploy time: the ECS tasks it "
+                        "runs cannot be judged from the template")
     return found, list(dict.fromkeys(problems))
 
 
@@ -461,11 +459,8 @@ def role_swap_problems(template: Template, launch: Launch) -> Iterator[str]:
 
 
 # ------------------------------------------------------------------------------------------------ the controls
-_LAUNCHER_EXAMPLE_TARGET = {
-    "Id": "job",
-    "Arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/prod",
-    "RoleArn": "arn:aws:iam::123456789012:role/events",
-}
+_LAUNCHER_EXAMPLE_TARGET = {"Id": "job", "Arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/prod",
+                            "RoleArn": "arn:aws:iam::123456789012:role/events"}
 
 
 def _rule(**ecs: JSON) -> dict[str, JSON]:
@@ -473,9 +468,8 @@ def _rule(**ecs: JSON) -> dict[str, JSON]:
     parameters: dict[str, JSON] = {
         "TaskDefinitionArn": {"Ref": "Task"},
         "LaunchType": "FARGATE",
-        "NetworkConfiguration": {
-            "AwsVpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": ["sg-1"], "AssignPublicIp": "DISABLED"}
-        },
+        "NetworkConfiguration": {"AwsVpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": ["sg-1"],
+                                                         "AssignPublicIp": "DISABLED"}},
     }
     parameters.update(ecs)
     target = {**_LAUNCHER_EXAMPLE_TARGET, "EcsParameters": parameters}
@@ -503,11 +497,8 @@ def _rule_with_input(overrides: dict[str, JSON]) -> dict[str, JSON]:
     "whatever the task definition's hardening.",
     remediation="AssignPublicIp: DISABLED and private subnets with a NAT gateway or VPC endpoints",
     source="CON316: private subnets, one ENI per task; Security Hub ECS.2/ECS.16 for services and task sets",
-    failing=_rule(
-        NetworkConfiguration={
-            "AwsVpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": ["sg-1"], "AssignPublicIp": "ENABLED"}
-        }
-    ),
+    failing=_rule(NetworkConfiguration={"AwsVpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": ["sg-1"],
+                                                                "AssignPublicIp": "ENABLED"}}),
     passing=_rule(),
 )
 def check_launch_public_ip(logical_id: str, resource: Mapping[str, JSON], template: Template) -> Found:
@@ -529,37 +520,22 @@ def check_launch_public_ip(logical_id: str, resource: Mapping[str, JSON], templa
     "group fails too (the tasks get the VPC's default group)",
     severity=HIGH,
     severity_reason="the tasks are reachable from the internet around the load balancer, as with SF.INGRESS",
-    rationale="A launcher chooses the security groups of the tasks it starts, whatever the service's own group admits.",
+    rationale="A launcher chooses the security groups of the tasks it starts, whatever the service's own group "
+    "admits.",
     remediation="give the launcher the task's own security group (the service's, or one created for the job) that "
     "admits only the load balancer's group or private ranges",
     source="CON316: one security group per task; SF.INGRESS for services",
     failing={
-        **_rule(
-            NetworkConfiguration={
-                "AwsVpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}
-            }
-        ),
-        "Sg": {
-            "Type": "AWS::EC2::SecurityGroup",
-            "Properties": {
-                "GroupDescription": "job",
-                "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}],
-            },
-        },
+        **_rule(NetworkConfiguration={"AwsVpcConfiguration": {"Subnets": ["subnet-1"],
+                                                              "SecurityGroups": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}}),
+        "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "job", "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}]}},
     },
     passing={
-        **_rule(
-            NetworkConfiguration={
-                "AwsVpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}
-            }
-        ),
-        "Sg": {
-            "Type": "AWS::EC2::SecurityGroup",
-            "Properties": {
-                "GroupDescription": "job",
-                "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "10.0.0.0/16"}],
-            },
-        },
+        **_rule(NetworkConfiguration={"AwsVpcConfiguration": {"Subnets": ["subnet-1"],
+                                                              "SecurityGroups": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}}),
+        "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "job", "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "10.0.0.0/16"}]}},
     },
 )
 def check_launch_network(logical_id: str, resource: Mapping[str, JSON], template: Template) -> Found:
@@ -602,7 +578,7 @@ def check_launch_platform(logical_id: str, resource: Mapping[str, JSON], templat
     resource_types=LAUNCHER_TYPES,
     runs_on=LAUNCHER_TYPES,
     title="Launchers do not turn ECS Exec on unless acknowledged",
-    requirement='no launcher sets `EnableExecuteCommand` true (`true`, `"true"`, `1`) unless acknowledged',
+    requirement="no launcher sets `EnableExecuteCommand` true (`true`, `\"true\"`, `1`) unless acknowledged",
     severity=MEDIUM,
     severity_reason="as SF.EXEC: a shell in running tasks for every holder of ecs:ExecuteCommand; IAM still gates it",
     rationale="ECS Exec opens a shell in the tasks a launcher starts, bypassing the image's entry point.",
@@ -667,25 +643,11 @@ def check_launch_overrides(logical_id: str, resource: Mapping[str, JSON], templa
     remediation="remove the TaskRoleArn override, or give it a role of its own",
     source="CON316: a task role separate from the execution role; SF.ROLES",
     failing=_rule_with_input({"taskRoleArn": "arn:aws:iam::123456789012:role/exec"})
-    | {
-        "Task": {
-            "Type": TASK,
-            "Properties": {
-                **ex.task()["Task"]["Properties"],
-                "ExecutionRoleArn": "arn:aws:iam::123456789012:role/exec",
-            },
-        }
-    },
+    | {"Task": {"Type": TASK, "Properties": {**ex.task()["Task"]["Properties"],
+                                             "ExecutionRoleArn": "arn:aws:iam::123456789012:role/exec"}}},
     passing=_rule_with_input({"taskRoleArn": "arn:aws:iam::123456789012:role/job"})
-    | {
-        "Task": {
-            "Type": TASK,
-            "Properties": {
-                **ex.task()["Task"]["Properties"],
-                "ExecutionRoleArn": "arn:aws:iam::123456789012:role/exec",
-            },
-        }
-    },
+    | {"Task": {"Type": TASK, "Properties": {**ex.task()["Task"]["Properties"],
+                                             "ExecutionRoleArn": "arn:aws:iam::123456789012:role/exec"}}},
 )
 def check_launch_roles(logical_id: str, resource: Mapping[str, JSON], template: Template) -> Found:
     """SF.LAUNCH_ROLES: no task-role override designates the execution role."""
@@ -709,24 +671,12 @@ def check_launch_roles(logical_id: str, resource: Mapping[str, JSON], template: 
     remediation="put the definition in the template (DefinitionBody/Definition), or acknowledge with where it is "
     "reviewed",
     source="STYLE: cannot judge is reported, never silently passed",
-    failing={
-        "Machine": {
-            "Type": STATE_MACHINE,
-            "Properties": {
-                "RoleArn": "arn:aws:iam::123456789012:role/sfn",
-                "DefinitionS3Location": {"Bucket": "definitions", "Key": "job.asl.json"},
-            },
-        }
-    },
-    passing={
-        "Machine": {
-            "Type": STATE_MACHINE,
-            "Properties": {
-                "RoleArn": "arn:aws:iam::123456789012:role/sfn",
-                "Definition": {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}},
-            },
-        }
-    },
+    failing={"Machine": {"Type": STATE_MACHINE, "Properties": {
+        "RoleArn": "arn:aws:iam::123456789012:role/sfn",
+        "DefinitionS3Location": {"Bucket": "definitions", "Key": "job.asl.json"}}}},
+    passing={"Machine": {"Type": STATE_MACHINE, "Properties": {
+        "RoleArn": "arn:aws:iam::123456789012:role/sfn",
+        "Definition": {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}}}},
 )
 def check_launch_unjudged(logical_id: str, resource: Mapping[str, JSON], template: Template) -> Found:
     """SF.LAUNCH_UNJUDGED: what the pack could not read of a launcher, said rather than passed."""
@@ -739,9 +689,9 @@ def _service_task_definitions(resource: Mapping[str, JSON]) -> list[JSON]:
     return [] if value is None else alternatives(value)
 
 
-def _task_definition_values(
-    logical_id: str, resource: Mapping[str, JSON], template: Template
-) -> Iterator[tuple[str, JSON]]:
+def _task_definition_values(logical_id: str, resource: Mapping[str, JSON], template: Template) -> Iterator[
+    tuple[str, JSON]
+]:
     kind = str(resource.get("Type", "")).strip().lower()
     if kind in (SERVICE.lower(), TASK_SET.lower()):
         for value in _service_task_definitions(resource):
@@ -796,10 +746,8 @@ def check_external_task_definition(logical_id: str, resource: Mapping[str, JSON]
     for where, value in _task_definition_values(logical_id, resource, template):
         _, key, rendered = _task_definition_key(template, value)
         if key is None and not _imported(value):
-            found[
-                f"{where}: runs task definition {_shown(rendered)}, which is not in the templates judged: "
-                "no control judged it"
-            ] = None
+            found[f"{where}: runs task definition {_shown(rendered)}, which is not in the templates judged: "
+                  "no control judged it"] = None
     return [Violation(None, m) for m in found]
 
 
@@ -895,32 +843,13 @@ def _machine_calls(logical_id: str, machine: Mapping[str, JSON], template: Templ
     remediation="declare the ECS change as a resource (a service, SecureOneOffTask for a task run at deploy); "
     "acknowledge a reviewed call with its reason",
     source="CON316: know what runs",
-    failing={
-        "Call": {
-            "Type": "Custom::AWS",
-            "Properties": {
-                "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:provider",
-                "Create": json.dumps(
-                    {
-                        "service": "ECS",
-                        "action": "updateService",
-                        "parameters": {"service": "api", "taskDefinition": "other:7"},
-                    }
-                ),
-            },
-        }
-    },
-    passing={
-        "Call": {
-            "Type": "Custom::AWS",
-            "Properties": {
-                "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:provider",
-                "Create": json.dumps(
-                    {"service": "ECS", "action": "describeServices", "parameters": {"services": ["api"]}}
-                ),
-            },
-        }
-    },
+    failing={"Call": {"Type": "Custom::AWS", "Properties": {
+        "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:provider",
+        "Create": json.dumps({"service": "ECS", "action": "updateService",
+                              "parameters": {"service": "api", "taskDefinition": "other:7"}})}}},
+    passing={"Call": {"Type": "Custom::AWS", "Properties": {
+        "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:provider",
+        "Create": json.dumps({"service": "ECS", "action": "describeServices", "parameters": {"services": ["api"]}})}}},
 )
 def check_ecs_write_calls(logical_id: str, resource: Mapping[str, JSON], template: Template) -> Found:
     """SF.ECS_WRITE_CALLS: custom resources and state machines make no ECS write call."""
@@ -959,8 +888,7 @@ def _launch_type_problems(template: Template, logical_id: str) -> Iterator[str]:
         owner = template_set.templates[index]
         kind = str(resource.get("Type", "")).strip().lower()
         launches = (
-            [Launch(rid, properties(resource))]
-            if kind in (SERVICE.lower(), TASK_SET.lower())
+            [Launch(rid, properties(resource))] if kind in (SERVICE.lower(), TASK_SET.lower())
             else list(read(rid, resource, owner).launches)
         )
         for launch in launches:
@@ -988,12 +916,8 @@ def _launch_type_problems(template: Template, logical_id: str) -> Iterator[str]:
     remediation="run it with LaunchType FARGATE (or a FARGATE/FARGATE_SPOT capacity provider); an EC2 workload gets "
     "a task definition of its own",
     source="CON316: Fargate isolation",
-    failing={
-        "Task": {
-            **ex.task(RequiresCompatibilities=["EC2"])["Task"],
-            "Metadata": {"secure-fargate": {"construct": "SecureTaskDefinition"}},
-        }
-    },
+    failing={"Task": {**ex.task(RequiresCompatibilities=["EC2"])["Task"],
+                      "Metadata": {"secure-fargate": {"construct": "SecureTaskDefinition"}}}},
     passing={"Task": {**ex.task()["Task"], "Metadata": {"secure-fargate": {"construct": "SecureTaskDefinition"}}}},
 )
 def check_off_fargate(logical_id: str, task: Mapping[str, JSON], template: Template) -> Found:

@@ -559,9 +559,9 @@ class Scanner:
         if task_sets is None and controller in ("EXTERNAL", "CODE_DEPLOY"):
 
             def read() -> list[Any]:
-                return list(
-                    ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])["taskSets"]
-                )
+                return list(ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])[
+                    "taskSets"
+                ])
 
             task_sets = self._guarded(f"{service['serviceArn']}: task sets", read, [])
         return list(task_sets or [])

@@ -159,9 +159,9 @@ def _task_size_problem(cpu_raw: JSON, mem_raw: JSON) -> str | None:
     # A malformed size ("1.2.3 GB", ". vCPU") is never clean: ECS refuses it at deploy time, and a checker that
     # cannot read it cannot say the pair is supported.
     if cpu is None:
-        return f'Cpu {str(cpu_raw)[:40]!r} is not a task size; write CPU units ("512") or vCPU ("0.5 vCPU")'
+        return f"Cpu {str(cpu_raw)[:40]!r} is not a task size; write CPU units (\"512\") or vCPU (\"0.5 vCPU\")"
     if memory is None:
-        return f'Memory {str(mem_raw)[:40]!r} is not a task size; write MiB ("1024") or GB ("1 GB")'
+        return f"Memory {str(mem_raw)[:40]!r} is not a task size; write MiB (\"1024\") or GB (\"1 GB\")"
     return task_size_problem(cpu, memory)
 
 
@@ -170,7 +170,7 @@ def _task_size_problem(cpu_raw: JSON, mem_raw: JSON) -> str | None:
     resource_types=(TASK,),
     title="Fargate task CPU/memory is a supported combination",
     requirement="Fargate task CPU/memory is a supported pair; a size that is not a number of CPU units/MiB or a "
-    '"N vCPU"/"N GB" string ("1.2.3 GB", ". vCPU") fails too',
+    "\"N vCPU\"/\"N GB\" string (\"1.2.3 GB\", \". vCPU\") fails too",
     severity=LOW,
     severity_reason="not a weakness but a deployment that fails: found at synth instead of in RegisterTaskDefinition",
     acknowledgeable=False,
