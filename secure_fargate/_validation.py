@@ -62,7 +62,31 @@ def check_image(options: Any, agent: bool) -> list[Issue]:
     if image.pin() in (ImagePin.LATEST, ImagePin.UNTAGGED):
         allowed = "an image pinned by digest (name@sha256:<64 hex>) or a fixed tag; ':latest' and untagged are refused"
         return [("image", image.reference, allowed)]
-    return []
+    return check_repository_credentials(image)
+
+
+def check_repository_credentials(image: Any) -> list[Issue]:
+    """Private-registry credentials: a Secrets Manager secret known by its full ARN (the execution role's read is
+    then on exactly that secret, not on a ``name-??????`` pattern), for a registry that is not ECR (ECR pulls use
+    the execution role itself)."""
+    secret = getattr(image, "repository_credentials", None)
+    if secret is None:
+        return []
+    prop = "image.repository_credentials"
+    if not hasattr(secret, "secret_arn") or not callable(getattr(secret, "grant_read", None)):
+        return [(prop, secret, "a secretsmanager.ISecret holding the registry's username and password")]
+    issues: list[Issue] = []
+    if secret.secret_full_arn is None:
+        allowed = (
+            "a secret with its full ARN (created in the app, or secretsmanager.Secret.from_secret_complete_arn): "
+            "a secret imported by name is granted as 'name-??????', a wildcard"
+        )
+        issues.append((prop, secret.secret_arn, allowed))
+    if image.in_private_registry:
+        issues.append(
+            (prop, image.reference, "credentials for a registry other than ECR (ECR uses the execution role)")
+        )
+    return issues
 
 
 def check_privileged(options: Any, agent: bool) -> list[Issue]:
@@ -249,6 +273,15 @@ def _seconds(duration: object) -> float | None:
     return to_seconds() if callable(to_seconds) else None
 
 
+def check_logging(options: Any, agent: bool) -> list[Issue]:
+    """A container's own log driver is an ``ecs.LogDriver``; what it renders is judged once bound
+    (``SecureTaskDefinition``: ECS.9, SF.LOG_MODE, ECS.8 on its options)."""
+    driver = getattr(options, "logging", None)
+    if driver is None or callable(getattr(driver, "bind", None)):
+        return []
+    return [("logging", driver, "an ecs.LogDriver, e.g. ecs.LogDrivers.aws_logs(..., mode=...), or None")]
+
+
 def check_stop_timeout(options: Any, agent: bool) -> list[Issue]:
     """Fargate allows at most 120 seconds between SIGTERM and SIGKILL."""
     if options.stop_timeout is None:
@@ -427,6 +460,7 @@ CONTAINER_CHECKS: tuple[ContainerCheck, ...] = (
     check_writable_system_paths,
     check_environment_files,
     check_stop_timeout,
+    check_logging,
     check_docker_labels,
     check_mount_points,
     check_value_types,

@@ -17,6 +17,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 
 from ._tokens import is_unresolved
 from .pack.containers import ImagePin, image_pin, tag_or_digest_pin
@@ -36,13 +37,17 @@ class ImageSource(abc.ABC):
     reference: str
 
     @staticmethod
-    def from_registry(reference: str) -> ImageSource:
+    def from_registry(reference: str, *, repository_credentials: secretsmanager.ISecret | None = None) -> ImageSource:
         """An image pulled by its full reference (``registry/name@sha256:<64 hex>`` or ``registry/name:tag``).
 
         Args:
             reference: the image reference; ``:latest`` and untagged references are refused (SF.IMAGE).
+            repository_credentials: for a private registry other than ECR, the Secrets Manager secret holding
+                ``{"username": ..., "password": ...}`` (the container's ``RepositoryCredentials``). The execution
+                role may read exactly that secret (and decrypt with its KMS key, through Secrets Manager only);
+                it must be known by its full ARN. Default: none (a public or ECR image).
         """
-        return RegistryImage(reference)
+        return RegistryImage(reference, repository_credentials)
 
     @staticmethod
     def from_ecr(repository: ecr.IRepository, tag_or_digest: str) -> ImageSource:
@@ -125,6 +130,7 @@ class RegistryImage(ImageSource):
     execution role (CDK's ``ContainerImage.from_registry`` grants none, and the task could not start)."""
 
     reference: str
+    repository_credentials: secretsmanager.ISecret | None = None
 
     @property
     def _ecr(self) -> re.Match[str] | None:
@@ -138,7 +144,9 @@ class RegistryImage(ImageSource):
         return None if is_unresolved(self.reference) else image_pin(self.reference)
 
     def to_container_image(self) -> ecs.ContainerImage:
-        return ecs.ContainerImage.from_registry(self.reference)
+        # CDK grants the execution role secretsmanager:GetSecretValue/DescribeSecret on this secret (and kms:Decrypt
+        # on its key via Secrets Manager) when the container binds the image.
+        return ecs.ContainerImage.from_registry(self.reference, credentials=self.repository_credentials)
 
     def ecr_location(self) -> tuple[str, str] | None:
         match = self._ecr

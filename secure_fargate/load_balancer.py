@@ -12,7 +12,9 @@ the reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from ipaddress import ip_network
 
 from aws_cdk import (
     Acknowledgment,
@@ -43,7 +45,62 @@ from . import defaults
 from ._tokens import is_unresolved
 from .errors import Problems
 from .keys import encryption_key
+from .pack.ingress import is_public_cidr
 from .service import SecureFargateService
+
+#: A regional AWS WAF web ACL ARN (CloudFront's global ones are not for load balancers).
+_WEB_ACL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[A-Za-z0-9-]{1,128}$"
+)
+_SOURCE_KEYS = ("cidrIp", "cidrIpv6")
+
+
+def web_acl_rule_issues(rules: Sequence[object]) -> list[tuple[str, object, str]]:
+    """The caller's rules come after the managed groups (priorities 0..n-1): unique priorities and names."""
+    issues: list[tuple[str, object, str]] = []
+    if isinstance(rules, (str, wafv2.CfnWebACL.RuleProperty)):
+        return [("web_acl_rules", rules, "a list of wafv2.CfnWebACL.RuleProperty")]
+    taken = {i: g for i, g in enumerate(defaults.WAF_MANAGED_RULE_GROUPS)}
+    names = set(defaults.WAF_MANAGED_RULE_GROUPS)
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, wafv2.CfnWebACL.RuleProperty):
+            issues.append((f"web_acl_rules[{i}]", rule, "a wafv2.CfnWebACL.RuleProperty"))
+            continue
+        priority = rule.priority
+        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 0:
+            issues.append((f"web_acl_rules[{i}].priority", priority, "an int >= 0"))
+        elif priority in taken:
+            allowed = f"a priority not taken ({sorted(taken)} are taken; {len(defaults.WAF_MANAGED_RULE_GROUPS)}+ free)"
+            issues.append((f"web_acl_rules[{i}].priority", f"{priority} (also {taken[priority]})", allowed))
+        else:
+            taken[priority] = rule.name
+        if rule.name in names:
+            issues.append((f"web_acl_rules[{i}].name", rule.name, "a name unique in the web ACL"))
+        names.add(rule.name)
+    return issues
+
+
+def peer_problem(peer: object) -> tuple[str | None, ec2.IPeer | None]:
+    """An internal load balancer's peer: a security group, prefix list or non-public CIDR (a CIDR string becomes
+    ``ec2.Peer.ipv4``/``ipv6``); (what is wrong, None) for anywhere, a public range or a malformed CIDR."""
+    allowed = "a security group, ec2.Peer.prefix_list(...) or a private CIDR; public ranges and 0.0.0.0/0 are refused"
+    if isinstance(peer, str):
+        if is_unresolved(peer):
+            return None, ec2.Peer.ipv4(peer)
+        try:
+            network = ip_network(peer.strip(), strict=False)
+        except ValueError:
+            return f"a CIDR ({allowed})", None
+        peer = ec2.Peer.ipv4(str(network)) if network.version == 4 else ec2.Peer.ipv6(str(network))
+    config = getattr(peer, "to_ingress_rule_config", None)
+    if not callable(config):
+        return allowed, None
+    rendered = config()
+    for key in _SOURCE_KEYS:
+        cidr = rendered.get(key) if isinstance(rendered, dict) else None
+        if isinstance(cidr, str) and not is_unresolved(cidr) and is_public_cidr(cidr) is not False:
+            return f"{allowed} (an internal load balancer: {cidr} reaches beyond private networks)", None
+    return None, peer  # type: ignore[return-value]
 
 
 class SecureLoadBalancer(Construct):
@@ -59,9 +116,20 @@ class SecureLoadBalancer(Construct):
         certificate: the certificate as an ``acm.ICertificate`` (e.g. ``acm.Certificate(...)``), instead of
             ``certificate_arn``. Default: none.
         internet_facing: False for an internal ALB in the private subnets (with egress, else isolated), reachable
-            from the VPC's CIDR only. Default True.
+            from the VPC's CIDR only (or ``ingress_peers``). Default True.
+        ingress_peers: for an internal ALB, who may reach its listener ports instead of the whole VPC CIDR: security
+            groups or other ``ec2.IPeer`` s, or CIDR strings. Public ranges (``0.0.0.0/0``, ``::/0``, any range
+            outside the private, shared and link-local blocks) are refused: an internal load balancer is for the
+            network behind it; a public block your network uses internally goes in an ``ec2.Peer.prefix_list``.
+            Default: the VPC's CIDR.
         deletion_protection: protect the load balancer from deletion. Default True.
         web_acl: put an AWS WAF web ACL (AWS managed rules, logged) in front. Default True.
+        web_acl_arn: associate this existing regional web ACL (e.g. the organisation's central one,
+            ``arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>``) instead of creating one; its rules and
+            logging are its owner's. Default: none (the load balancer's own web ACL).
+        web_acl_rules: further ``wafv2.CfnWebACL.RuleProperty`` s for the load balancer's own web ACL, after the
+            AWS managed rule groups (priorities 0-{n}); their priorities and names must not collide with those or
+            each other. Default: none.
         waf_log_retention: retention of the WAF log group. Default one year.
         key: KMS key for the WAF logs. Default: a new key with rotation.
         removal_policy: what happens to the log bucket, key and log group on stack deletion. Default RETAIN.
@@ -78,6 +146,9 @@ class SecureLoadBalancer(Construct):
         certificate: acm.ICertificate | None = None,
         internet_facing: bool = True,
         web_acl: bool = True,
+        web_acl_arn: str | None = None,
+        web_acl_rules: Sequence[wafv2.CfnWebACL.RuleProperty] = (),
+        ingress_peers: Sequence[ec2.IPeer | str] = (),
         waf_log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
@@ -85,6 +156,9 @@ class SecureLoadBalancer(Construct):
         """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
         self._check_inputs(certificate, certificate_arn, internet_facing)
+        self._check_web_acl(web_acl, web_acl_arn, web_acl_rules)
+        peers = self._check_peers(internet_facing, ingress_peers)
+        self._web_acl_rules = list(web_acl_rules)
         self._default_route_taken = False
         self._attached: set[str] = set()
         self._key = key
@@ -141,7 +215,7 @@ class SecureLoadBalancer(Construct):
             for rule in ("NIST.800.53.R5-ALBHttpToHttpsRedirection", "NIST.800.53.R5-ELBv2ACMCertificateRequired"):
                 Validations.of(self).acknowledge(Acknowledgment(id=f"NIST.800.53.R5::{rule}", reason=reason))
         if not internet_facing:
-            self._admit_vpc(vpc)
+            self._admit(peers or [ec2.Peer.ipv4(vpc.vpc_cidr_block)])
         else:
             Validations.of(self.load_balancer).acknowledge(
                 Acknowledgment(
@@ -165,7 +239,13 @@ class SecureLoadBalancer(Construct):
                 }.items()
             )
         )
-        self.web_acl = self._web_acl(waf_log_retention) if web_acl else None
+        self.web_acl = self._web_acl(waf_log_retention) if web_acl and web_acl_arn is None else None
+        #: The ARN of the web ACL in front of the load balancer (its own or the given one; None without WAF).
+        self.web_acl_arn = web_acl_arn if web_acl_arn is not None else (self.web_acl.attr_arn if self.web_acl else None)
+        if web_acl_arn is not None:
+            wafv2.CfnWebACLAssociation(
+                self, "WebAclAssociation", resource_arn=self.load_balancer.load_balancer_arn, web_acl_arn=web_acl_arn
+            )
 
     def _check_inputs(
         self, certificate: acm.ICertificate | None, certificate_arn: str | None, internet_facing: object
@@ -191,14 +271,48 @@ class SecureLoadBalancer(Construct):
         private = ec2.SubnetType.PRIVATE_WITH_EGRESS if vpc.private_subnets else ec2.SubnetType.PRIVATE_ISOLATED
         return ec2.SubnetSelection(subnet_type=private)
 
-    def _admit_vpc(self, vpc: ec2.IVpc) -> None:
-        """An internal load balancer answers the VPC's own addresses only (widen it with ``connections``), on its
-        listener port and, with a certificate, the redirecting port 80."""
-        ports = sorted({self.listener.port, 80})
-        for port in ports:
-            self.load_balancer.connections.allow_from(
-                ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(port), "from the VPC only"
-            )
+    def _admit(self, peers: Sequence[ec2.IPeer]) -> None:
+        """An internal load balancer answers ``peers`` only (the VPC's CIDR unless narrowed), on its listener port
+        and, with a certificate, the redirecting port 80."""
+        for peer in peers:
+            for port in sorted({self.listener.port, 80}):
+                self.load_balancer.connections.allow_from(peer, ec2.Port.tcp(port), f"from {peer} only")
+
+    def _check_web_acl(self, web_acl: object, web_acl_arn: object, rules: Sequence[object]) -> None:
+        problems = Problems(self.node.path)
+        if web_acl_arn is not None:
+            if not isinstance(web_acl_arn, str) or not (is_unresolved(web_acl_arn) or _WEB_ACL_ARN.match(web_acl_arn)):
+                allowed = (
+                    "a regional AWS WAF web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)"
+                )
+                problems.add("web_acl_arn", web_acl_arn, allowed)
+            if web_acl is False:
+                problems.add("web_acl/web_acl_arn", (web_acl, web_acl_arn), "web_acl_arn, or web_acl=False, not both")
+            if rules:
+                allowed = "no web_acl_rules: the given web ACL's rules belong to its owner"
+                problems.add("web_acl_rules", [getattr(r, "name", r) for r in rules], allowed)
+        elif rules and web_acl is False:
+            problems.add("web_acl_rules", [getattr(r, "name", r) for r in rules], "web_acl=True (its own web ACL)")
+        for prop, value, allowed in web_acl_rule_issues(rules):
+            problems.add(prop, value, allowed)
+        problems.raise_if_any()
+
+    def _check_peers(self, internet_facing: object, peers: Sequence[object]) -> list[ec2.IPeer]:
+        problems = Problems(self.node.path)
+        if isinstance(peers, str):
+            problems.add("ingress_peers", peers, f"a list, e.g. [{peers!r}]")
+            problems.raise_if_any()
+        if peers and internet_facing is not False:
+            problems.add("ingress_peers", list(map(str, peers)), "internet_facing=False (an internal load balancer)")
+        found: list[ec2.IPeer] = []
+        for i, peer in enumerate(peers):
+            problem, resolved = peer_problem(peer)
+            if problem:
+                problems.add(f"ingress_peers[{i}]", str(peer), problem)
+            elif resolved is not None:
+                found.append(resolved)
+        problems.raise_if_any()
+        return found
 
     def _log_access(self, prefix: str) -> None:
         """Access logs to the bucket. CDK's ``log_access_logs`` needs a concrete region (it looks up the regional
@@ -235,7 +349,7 @@ class SecureLoadBalancer(Construct):
             self.load_balancer.node.add_dependency(policy)
 
     def _web_acl(self, log_retention: logs.RetentionDays) -> wafv2.CfnWebACL:
-        rules = [
+        managed = [
             wafv2.CfnWebACL.RuleProperty(
                 name=group,
                 priority=index,
@@ -251,6 +365,7 @@ class SecureLoadBalancer(Construct):
             )
             for index, group in enumerate(defaults.WAF_MANAGED_RULE_GROUPS)
         ]
+        rules = [*managed, *self._web_acl_rules]
         acl = wafv2.CfnWebACL(
             self,
             "WebAcl",

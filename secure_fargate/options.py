@@ -107,6 +107,11 @@ class ContainerOptions:
             over system paths (``/``, ``/bin``, ``/etc``, ``/usr``, ``/lib*``, ...) are refused (SF.MOUNTS). Share a
             scratch volume by mounting it read-write in one container and ``read_only=True`` in the others.
             Default: none.
+        logging: this container's log driver (``ecs.LogDrivers.aws_logs(...)``, ``.firelens(...)``, ``.splunk(...)``
+            ...), instead of the task's default (awslogs into the task's log group with ``mode`` non-blocking and a
+            25 MiB buffer, or FireLens when the task has a ``LogRouter``). Secrets go in the driver's secret options
+            (``secret_token``, ``secret_options``), never its plain ``options``; an awslogs driver must name its
+            ``mode`` (SF.LOG_MODE); drivers that keep logs on the host only are refused (ECS.9). Default: none.
         writable_root_filesystem: ``OptOut(reason)`` to leave the root filesystem writable (weakens ECS.5).
         run_as_root: ``OptOut(reason)`` to allow a root ``user`` or ports below 1024 (weakens ECS.20).
     """
@@ -133,6 +138,7 @@ class ContainerOptions:
     stop_timeout: Duration | None = None
     docker_labels: Mapping[str, str] = field(default_factory=dict)
     mount_points: Sequence[ecs.MountPoint] = ()
+    logging: ecs.LogDriver | None = None
     writable_root_filesystem: OptOut | None = None
     run_as_root: OptOut | None = None
 

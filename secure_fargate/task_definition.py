@@ -39,7 +39,13 @@ from .images import RegistryImage
 from .opt_outs import Level, given, record, record_path
 from .options import ContainerOptions, LogRouter, NotSecret, SecurityAgent, plain_environment
 from .pack._template import UNKNOWN, literal_value
-from .pack.containers import ImagePin, capability_name
+from .pack.containers import (
+    ImagePin,
+    capability_name,
+    is_secret_looking_name,
+    log_configuration_problem,
+    log_mode_problem,
+)
 from .pack.guardduty import headroom_problem
 from .plugin import SecureFargateChecks
 
@@ -117,7 +123,7 @@ def literal_view(scope: IConstruct, options: ContainerOptions) -> ContainerOptio
         changes["environment"] = {str(_literal(scope, k)): _literal(scope, v) for k, v in options.environment.items()}
     image = options.image
     if isinstance(image, RegistryImage) and is_unresolved(image.reference):
-        changes["image"] = RegistryImage(str(_literal(scope, image.reference)))
+        changes["image"] = dataclasses.replace(image, reference=str(_literal(scope, image.reference)))
     return dataclasses.replace(options, **changes) if changes else options  # type: ignore[arg-type]
 
 
@@ -243,6 +249,7 @@ class SecureTaskDefinition(Construct):
         self.containers: dict[str, ecs.ContainerDefinition] = {p.name: self._add_container(p) for p in plan.containers}
         self.container = self.containers[plan.containers[0].name]
         self._start_after_router()
+        raise_issues(owner.node.path, self._logging_issues())
         #: The main container's port (None when it listens on none), for load balancers to route to.
         self.container_port = plan.containers[0].main_port
         self._record_opt_outs()
@@ -373,11 +380,43 @@ class SecureTaskDefinition(Construct):
     # ---------------------------------------------------------------------------------- logs and files
 
     def _logging(self, plan: ContainerPlan) -> ecs.LogDriver:
-        """awslogs into the task's log group; through the FireLens router when there is one (not its own)."""
+        """The container's own driver if given; else awslogs into the task's log group (explicit mode); through the
+        FireLens router when there is one (not the router's own logs)."""
+        if plan.options.logging is not None:
+            return plan.options.logging
         if self.plan.router is None or plan.router:
             prefix = defaults.LOG_ROUTER_STREAM_PREFIX if plan.router else plan.name
             return defaults.aws_log_driver(prefix, self.log_group)
         return ecs.LogDrivers.firelens(options=self._firelens_log_options())
+
+    def _logging_issues(self) -> list[Issue]:
+        """Each container's own log driver, judged as rendered by the pack's predicates (one logic): a driver that
+        ships the logs (ECS.9), awslogs with an explicit mode (SF.LOG_MODE), no secret in plain options (ECS.8)."""
+        issues: list[Issue] = []
+        for plan in self.plan.containers:
+            config = self.containers[plan.name].log_driver_config
+            if plan.options.logging is None or config is None:
+                continue
+            prop = f"{plan.name}.logging"
+            options = dict(config.options or {})
+            names = [k for k, v in options.items() if v not in (None, "")]
+            problem = log_configuration_problem(config.log_driver, names)
+            if config.log_driver == "awslogs":
+                problem = problem or log_mode_problem(options)
+            if problem:
+                issues.append(
+                    (prop, config.log_driver, f"a driver that ships the logs with an explicit mode ({problem})")
+                )
+            issues += [
+                (
+                    f"{prop}.options[{key!r}]",
+                    "<redacted>",
+                    "a secret option (secret_options / secret_token), not a plain one",
+                )
+                for key in options
+                if is_secret_looking_name(key)
+            ]
+        return issues
 
     def _firelens_config(self) -> ecs.FirelensConfig:
         router = self._spec.log_router
