@@ -62,10 +62,10 @@ def check_image(options: Any, agent: bool) -> list[Issue]:
     if image.pin() in (ImagePin.LATEST, ImagePin.UNTAGGED):
         allowed = "an image pinned by digest (name@sha256:<64 hex>) or a fixed tag; ':latest' and untagged are refused"
         return [("image", image.reference, allowed)]
-    return check_repository_credentials(image)
+    return _repository_credential_issues(image)
 
 
-def check_repository_credentials(image: Any) -> list[Issue]:
+def _repository_credential_issues(image: Any) -> list[Issue]:
     """Private-registry credentials: a Secrets Manager secret known by its full ARN (the execution role's read is
     then on exactly that secret, not on a ``name-??????`` pattern), for a registry that is not ECR (ECR pulls use
     the execution role itself)."""

@@ -52,7 +52,7 @@ from .service import SecureFargateService
 _WEB_ACL_ARN = re.compile(
     r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[A-Za-z0-9-]{1,128}$"
 )
-_SOURCE_KEYS = ("cidrIp", "cidrIpv6")
+_SOURCE_KEYS = ("cidr_ip", "cidr_ipv6")
 
 
 def web_acl_rule_issues(rules: Sequence[object]) -> list[tuple[str, object, str]]:
@@ -97,7 +97,7 @@ def peer_problem(peer: object) -> tuple[str | None, ec2.IPeer | None]:
         return allowed, None
     rendered = config()
     for key in _SOURCE_KEYS:
-        cidr = rendered.get(key) if isinstance(rendered, dict) else None
+        cidr = getattr(rendered, key, None)
         if isinstance(cidr, str) and not is_unresolved(cidr) and is_public_cidr(cidr) is not False:
             return f"{allowed} (an internal load balancer: {cidr} reaches beyond private networks)", None
     return None, peer  # type: ignore[return-value]
@@ -276,7 +276,7 @@ class SecureLoadBalancer(Construct):
         and, with a certificate, the redirecting port 80."""
         for peer in peers:
             for port in sorted({self.listener.port, 80}):
-                self.load_balancer.connections.allow_from(peer, ec2.Port.tcp(port), f"from {peer} only")
+                self.load_balancer.connections.allow_from(peer, ec2.Port.tcp(port), f"from {peer.unique_id} only")
 
     def _check_web_acl(self, web_acl: object, web_acl_arn: object, rules: Sequence[object]) -> None:
         problems = Problems(self.node.path)

@@ -91,6 +91,7 @@ class TaskSpec:
             volume_names=self.volume_names,
         )
         tags = self.tags if self.tags is not None else {}
+        issues += self._firelens_issues()
         issues += check_task_types(self.cpu, self.memory_limit_mib)
         issues += check_task_size(self.cpu, self.memory_limit_mib)
         if isinstance(tags, Mapping) and not all(isinstance(v, str) for v in tags.values()):
@@ -101,6 +102,18 @@ class TaskSpec:
         issues += check_volumes(list(self.volumes))
         issues += check_tags(tags)
         return plan, issues
+
+    def _firelens_issues(self) -> list[Issue]:
+        """A container's own FireLens driver needs the task's hardened ``LogRouter``: without one, CDK silently
+        adds its own router container (root, capabilities kept, no memory limit, ``logs:*`` on ``*``)."""
+        if self.log_router is not None:
+            return []
+        containers = [self.container, *(self.sidecars if isinstance(self.sidecars, (list, tuple)) else ())]
+        return [
+            (f"{c.name}.logging", "ecs.LogDrivers.firelens(...)", "a LogRouter on the task (log_router=...) first")
+            for c in containers
+            if isinstance(getattr(c, "logging", None), ecs.FireLensLogDriver)
+        ]
 
 
 def _literal(scope: IConstruct, value: object) -> object:

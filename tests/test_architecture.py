@@ -159,6 +159,7 @@ def test_every_container_check_is_listed_in_the_checks() -> None:
         _validation.check_sequences,  # run first by container_issues: a str where a list belongs is reported alone
         _validation.check_tags,
         _validation.check_service_connect,
+        _validation.check_service_connect_tls,
         _validation.check_task_types,
         _validation.check_traffic_rules,
     }

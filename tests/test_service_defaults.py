@@ -10,8 +10,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Annotations, Match, Template
 
-from secure_fargate import ImageSource, OptOut, SecureFargateService, TrafficRule
-from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of, security_agent, service_template
+from secure_fargate import ImageSource, OptOut, SecureCluster, SecureFargateService, TrafficRule
+from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, resources_of, security_agent
 
 
 @pytest.fixture(scope="module", params=["minimal", "reference"])
@@ -238,10 +238,12 @@ def test_tagged_image_is_accepted_with_a_warning_recommending_a_digest() -> None
 # Opt-outs leave a warning carrying the reason
 def test_opt_outs_leave_warnings_with_their_reasons() -> None:
     _, stack, cluster, _ = base_stack()
+    # ECS Exec needs a cluster that logs the sessions (SF.EXEC_LOGGING)
+    logged = SecureCluster(stack, "Logged", vpc=cluster.vpc, execute_command_logging=True)
     SecureFargateService(
         stack,
         "S",
-        cluster=cluster,
+        cluster=logged.cluster,
         enable_execute_command=OptOut("break-glass debugging for INC-1234"),
         container=app_container(
             user="0",
@@ -261,7 +263,16 @@ def test_opt_outs_leave_warnings_with_their_reasons() -> None:
 
 
 def test_exec_with_read_only_root_mounts_the_agent_paths() -> None:
-    (app,) = containers(service_template(enable_execute_command=OptOut("break-glass debugging for INC-1234")))
+    _, stack, cluster, _ = base_stack()
+    logged = SecureCluster(stack, "Logged", vpc=cluster.vpc, execute_command_logging=True)
+    SecureFargateService(
+        stack,
+        "S",
+        cluster=logged.cluster,
+        container=app_container(),
+        enable_execute_command=OptOut("break-glass debugging for INC-1234"),
+    )
+    (app,) = containers(Template.from_stack(stack).to_json())
     assert app["ReadonlyRootFilesystem"] is True
     assert {m["ContainerPath"] for m in app["MountPoints"]} == {
         "/managed-agents",
