@@ -215,7 +215,7 @@ class SecureLoadBalancer(Construct):
             for rule in ("NIST.800.53.R5-ALBHttpToHttpsRedirection", "NIST.800.53.R5-ELBv2ACMCertificateRequired"):
                 Validations.of(self).acknowledge(Acknowledgment(id=f"NIST.800.53.R5::{rule}", reason=reason))
         if not internet_facing:
-            self._admit(peers or [ec2.Peer.ipv4(vpc.vpc_cidr_block)])
+            self._admit(peers or [ec2.Peer.ipv4(vpc.vpc_cidr_block)], "the VPC" if not peers else None)
         else:
             Validations.of(self.load_balancer).acknowledge(
                 Acknowledgment(
@@ -271,12 +271,13 @@ class SecureLoadBalancer(Construct):
         private = ec2.SubnetType.PRIVATE_WITH_EGRESS if vpc.private_subnets else ec2.SubnetType.PRIVATE_ISOLATED
         return ec2.SubnetSelection(subnet_type=private)
 
-    def _admit(self, peers: Sequence[ec2.IPeer]) -> None:
+    def _admit(self, peers: Sequence[ec2.IPeer], name: str | None) -> None:
         """An internal load balancer answers ``peers`` only (the VPC's CIDR unless narrowed), on its listener port
         and, with a certificate, the redirecting port 80."""
         for peer in peers:
+            shown = name or (peer.unique_id if not is_unresolved(peer.unique_id) else "a named peer")
             for port in sorted({self.listener.port, 80}):
-                self.load_balancer.connections.allow_from(peer, ec2.Port.tcp(port), f"from {peer.unique_id} only")
+                self.load_balancer.connections.allow_from(peer, ec2.Port.tcp(port), f"from {shown} only")
 
     def _check_web_acl(self, web_acl: object, web_acl_arn: object, rules: Sequence[object]) -> None:
         problems = Problems(self.node.path)
