@@ -642,3 +642,34 @@ def _scanned(configuration: dict[str, Any] | None) -> dict[str, Any]:
 def test_scan_judges_exec_logging_from_the_live_cluster(configuration: dict[str, Any] | None, fires: bool) -> None:
     found = {f.control for f in evaluate(Template(_scanned(configuration)))}
     assert ("SF.EXEC_LOGGING" in found) is fires
+
+
+def _scanned_service(connect: dict[str, Any] | None) -> dict[str, Any]:
+    deployments = [{"status": "ACTIVE", "serviceConnectConfiguration": {"enabled": False}}]
+    if connect is not None:
+        deployments.append({"status": "PRIMARY", "serviceConnectConfiguration": connect})
+    api = {"serviceArn": "arn:aws:ecs:eu-west-1:1:service/prod/api", "clusterArn": "c", "deployments": deployments}
+    return {"Resources": {api["serviceArn"]: service_resource(api)}}
+
+
+@pytest.mark.parametrize(
+    ("connect", "fires"),
+    [
+        ({"enabled": True, "namespace": "n", "services": [{"portName": "api"}]}, True),
+        (
+            {
+                "enabled": True,
+                "namespace": "n",
+                "services": [
+                    {"portName": "api", "tls": {"issuerCertificateAuthority": {"awsPcaAuthorityArn": CA_ARN}}}
+                ],
+            },
+            False,
+        ),
+        ({"enabled": True, "namespace": "n"}, False),
+        (None, False),
+    ],
+)
+def test_scan_judges_service_connect_tls_from_the_primary_deployment(connect: Any, fires: bool) -> None:
+    found = {f.control for f in evaluate(Template(_scanned_service(connect)))}
+    assert ("SF.SERVICE_CONNECT_TLS" in found) is fires

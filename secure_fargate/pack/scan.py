@@ -196,8 +196,20 @@ def service_resource(api: Mapping[str, Any]) -> dict[str, Any]:
         props["TaskDefinition"] = {"Ref": api["taskDefinition"]}
     if api.get("roleArn"):
         props["Role"] = api["roleArn"]
+    connect = _service_connect(api)
+    if connect is not None:
+        props["ServiceConnectConfiguration"] = to_cfn(connect)
     _link_groups(props)
     return {"Type": "AWS::ECS::Service", "Properties": props}
+
+
+def _service_connect(api: Mapping[str, Any]) -> Any:
+    """DescribeServices has Service Connect per deployment only: the PRIMARY deployment's is the service's
+    configuration (the one SF.SERVICE_CONNECT_TLS judges); None when it has none."""
+    for deployment in api.get("deployments") or []:
+        if isinstance(deployment, dict) and deployment.get("status") == "PRIMARY":
+            return deployment.get("serviceConnectConfiguration")
+    return None
 
 
 def task_set_resource(api: Mapping[str, Any], service_arn: str) -> dict[str, Any]:
