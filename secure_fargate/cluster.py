@@ -152,7 +152,7 @@ def exec_configuration_resource(cluster: ecs.Cluster) -> dict[str, Any]:
         body["LogConfiguration"] = {
             key: value
             for key, value in {
-                "CloudWatchLogGroupName": destination.cloud_watch_log_group.log_group_name
+                "CloudWatchLogGroupName": destination.cloud_watch_log_group.log_group_ref.log_group_name
                 if destination.cloud_watch_log_group
                 else None,
                 "CloudWatchEncryptionEnabled": destination.cloud_watch_encryption_enabled,
