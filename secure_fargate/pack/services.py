@@ -22,7 +22,7 @@ from ._template import (
     values_at,
 )
 from .control import CLUSTER, FSBP, HIGH, MEDIUM, SERVICE, Violation, resource_control
-from .template_set import alternatives, template_set_of
+from .template_set import TemplateSet, alternatives, is_literal, template_set_of
 
 Found = list[Violation]
 
@@ -317,16 +317,33 @@ def exec_clusters(template: Template, service: Mapping[str, JSON]) -> tuple[list
     problems: list[str] = []
     outside: list[str] = []
     for value in alternatives(properties(service).get("Cluster")) or [None]:
+        rendered = found_set.render(template, value) if value is not None else "default"
         key = found_set.resource_key(template, value) if value is not None else None
-        cluster = found_set.resource(key) if key is not None else None
-        if key is None or cluster is None or cluster.get("Type") != CLUSTER:
-            rendered = found_set.render(template, value) if value is not None else "default"
+        keys = [key] if key is not None else _clusters_named(found_set, rendered)
+        clusters = [(k, found_set.resource(k)) for k in keys]
+        clusters = [(k, c) for k, c in clusters if c is not None and c.get("Type") == CLUSTER]
+        if not clusters:
             outside.append(rendered or "<deploy-time>")
-            continue
-        problem = exec_logging_problem(cluster)
-        if problem:
-            problems.append(f"its cluster {found_set.describe(key)} {problem}")
+        for found_key, cluster in clusters:
+            problem = exec_logging_problem(cluster)
+            if problem:
+                problems.append(f"its cluster {found_set.describe(found_key)} {problem}")
     return problems, outside
+
+
+def _clusters_named(found_set: TemplateSet, rendered: str | None) -> list[tuple[int, str]]:
+    """The clusters of the set a literal name or ARN designates (by their literal ``ClusterName``): a service
+    may name a cluster of the same app by its name instead of a ``Ref``."""
+    if rendered is None or not is_literal(rendered):
+        return []
+    found: list[tuple[int, str]] = []
+    for index, logical_id, cluster in found_set.of_type(CLUSTER):
+        names = possible_values(properties(cluster).get("ClusterName"))
+        for name in [] if isinstance(names, _Unknown) else names:  # any branch's name may be the one named
+            if isinstance(name, str) and name and (rendered == name or rendered.endswith(f":cluster/{name}")):
+                found.append((index, logical_id))
+                break
+    return found
 
 
 def _exec_enabled(service: Mapping[str, JSON]) -> bool:
