@@ -33,6 +33,7 @@ from secure_fargate.pack import Template, evaluate
 from secure_fargate.pack.engine import evaluate_set
 from secure_fargate.pack.scan import cluster_resource, service_resource
 from tests.conftest import DIGEST_IMAGE, app_container, base_stack, only, reported_controls, resources_of
+from tests.helpers import cfn_lint
 
 CA_ARN = "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
 WEB_ACL_ARN = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/central/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
@@ -673,3 +674,59 @@ def _scanned_service(connect: dict[str, Any] | None) -> dict[str, Any]:
 def test_scan_judges_service_connect_tls_from_the_primary_deployment(connect: Any, fires: bool) -> None:
     found = {f.control for f in evaluate(Template(_scanned_service(connect)))}
     assert ("SF.SERVICE_CONNECT_TLS" in found) is fires
+
+
+# ------------------------------------------------------------------------------- everything together, as a team
+
+
+@pytest.fixture(scope="module")
+def combined() -> dict[str, Any]:
+    """Every option of this module in one stack, with no escape hatch: the product team's day-2 service."""
+    _, stack, cluster, secret = base_stack()
+    secure = SecureCluster(stack, "Secure", vpc=cluster.vpc, execute_command_logging=True)
+    namespace = sd.PrivateDnsNamespace(stack, "Ns", name="day2.internal", vpc=cluster.vpc)
+    credentials = sm.Secret(stack, "RegistryCredentials")
+    audit = ecs.LogDrivers.aws_logs(stream_prefix="audit", mode=ecs.AwsLogDriverMode.BLOCKING)
+    splunk = ecs.LogDrivers.splunk(
+        url="https://splunk.example.com:8088", secret_token=ecs.Secret.from_secrets_manager(secret)
+    )
+    api = SecureFargateService(
+        stack,
+        "S",
+        cluster=secure.cluster,
+        container=app_container(
+            image=ImageSource.from_registry(PRIVATE_IMAGE, repository_credentials=credentials),
+            port_mappings=[ecs.PortMapping(container_port=8080, name="api")],
+            logging=audit,
+        ),
+        sidecars=[app_container(name="shipper", memory_limit_mib=128, logging=splunk)],
+        enable_execute_command=EXEC,
+        service_connect_configuration=ecs.ServiceConnectProps(
+            namespace=namespace.namespace_arn, services=[ecs.ServiceConnectService(port_mapping_name="api")]
+        ),
+        service_connect_tls=ServiceConnectTls(certificate_authority=CA_ARN),
+    )
+    clients = ec2.SecurityGroup(stack, "Clients", vpc=cluster.vpc)
+    internal = SecureLoadBalancer(
+        stack,
+        "Internal",
+        vpc=cluster.vpc,
+        internet_facing=False,
+        ingress_peers=[clients, "10.20.0.0/16"],
+        web_acl_rules=[_rule("RateLimit", 10)],
+    )
+    internal.attach(api)
+    central = SecureLoadBalancer(stack, "Central", vpc=cluster.vpc, web_acl_arn=WEB_ACL_ARN)
+    _routed(central)
+    return _json(stack)
+
+
+def test_all_options_together_leave_no_open_finding(combined: dict[str, Any]) -> None:
+    open_findings = [
+        f"{f.control} {f.resource}: {f.message}" for f in evaluate(Template(combined)) if not f.acknowledged
+    ]
+    assert open_findings == []
+
+
+def test_all_options_together_pass_cfn_lint(combined: dict[str, Any]) -> None:
+    assert cfn_lint(combined) == []
