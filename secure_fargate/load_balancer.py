@@ -128,7 +128,7 @@ class SecureLoadBalancer(Construct):
             ``arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>``) instead of creating one; its rules and
             logging are its owner's. Default: none (the load balancer's own web ACL).
         web_acl_rules: further ``wafv2.CfnWebACL.RuleProperty`` s for the load balancer's own web ACL, after the
-            AWS managed rule groups (priorities 0-{n}); their priorities and names must not collide with those or
+            AWS managed rule groups (priorities 0 and 1); their priorities and names must not collide with those or
             each other. Default: none.
         waf_log_retention: retention of the WAF log group. Default one year.
         key: KMS key for the WAF logs. Default: a new key with rotation.
