@@ -320,8 +320,7 @@ def exec_clusters(template: Template, service: Mapping[str, JSON]) -> tuple[list
         rendered = found_set.render(template, value) if value is not None else "default"
         key = found_set.resource_key(template, value) if value is not None else None
         keys = [key] if key is not None else _clusters_named(found_set, rendered)
-        clusters = [(k, found_set.resource(k)) for k in keys]
-        clusters = [(k, c) for k, c in clusters if c is not None and c.get("Type") == CLUSTER]
+        clusters = [(k, c) for k in keys if (c := found_set.resource(k)) is not None and c.get("Type") == CLUSTER]
         if not clusters:
             outside.append(rendered or "<deploy-time>")
         for found_key, cluster in clusters:
