@@ -7,8 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aws_cdk import Duration
+from aws_cdk import aws_acmpca as acmpca
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 
 from . import defaults
 from .images import ImageSource
@@ -266,6 +269,6 @@ class ServiceConnectTls:
             ``kms_key`` and nothing else of it.
     """
 
-    certificate_authority: object
-    kms_key: object = None
-    role: object = None
+    certificate_authority: acmpca.ICertificateAuthority | str
+    kms_key: kms.IKey | None = None
+    role: iam.IRole | None = None

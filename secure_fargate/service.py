@@ -186,6 +186,9 @@ class SecureFargateService(Construct):
             service_connect_configuration,
         )
         self._service_connect_tls = service_connect_tls
+        #: The KMS key and ECS infrastructure role of Service Connect TLS (None without ``service_connect_tls``).
+        self.service_connect_tls_key: kms.IKey | None = None
+        self.service_connect_tls_role: iam.IRole | None = None
         spec = TaskSpec(
             container=container,
             sidecars=sidecars,
@@ -362,23 +365,21 @@ class SecureFargateService(Construct):
         tls = self._service_connect_tls
         if tls is None:
             return None
-        #: The KMS key and role Service Connect TLS uses (None without ``service_connect_tls``).
-        self.service_connect_tls_key: kms.IKey = tls.kms_key or encryption_key(  # type: ignore[assignment]
+        key = tls.kms_key or encryption_key(
             self, "ServiceConnectTlsKey", description=f"{self.node.path}: Service Connect TLS private keys"
         )
-        self.service_connect_tls_role: iam.IRole = tls.role or iam.Role(  # type: ignore[assignment]
+        role = tls.role or iam.Role(
             self,
             "ServiceConnectTlsRole",
             assumed_by=iam.ServicePrincipal("ecs.amazonaws.com"),
             description=f"ECS infrastructure role for Service Connect TLS of {self.node.path}",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(defaults.SERVICE_CONNECT_TLS_POLICY)],
         )
-        self.service_connect_tls_key.grant(self.service_connect_tls_role, *defaults.SERVICE_CONNECT_TLS_KEY_ACTIONS)
+        key.grant(role, *defaults.SERVICE_CONNECT_TLS_KEY_ACTIONS)
+        self.service_connect_tls_key, self.service_connect_tls_role = key, role
         authority = tls.certificate_authority
-        arn = authority if isinstance(authority, str) else authority.certificate_authority_arn  # type: ignore[attr-defined]
-        return ecs.ServiceConnectTlsConfiguration(
-            aws_pca_authority_arn=arn, kms_key=self.service_connect_tls_key, role=self.service_connect_tls_role
-        )
+        arn = authority if isinstance(authority, str) else authority.certificate_authority_arn
+        return ecs.ServiceConnectTlsConfiguration(aws_pca_authority_arn=arn, kms_key=key, role=role)
 
     # --------------------------------------------------------------------------------------- the audit
 

@@ -498,8 +498,10 @@ def test_an_entry_with_its_own_tls_keeps_it() -> None:
     [
         (ServiceConnectTls(certificate_authority="arn:aws:acm:eu-west-1:123456789012:certificate/abc"), None,
          r"service_connect_tls\.certificate_authority='arn:aws:acm:.*Private CA ARN"),
-        (ServiceConnectTls(certificate_authority=42), None, r"service_connect_tls\.certificate_authority=42"),
-        (ServiceConnectTls(certificate_authority=CA_ARN, kms_key="alias/x"), None, r"service_connect_tls\.kms_key="),
+        (ServiceConnectTls(certificate_authority=42), None,  # type: ignore[arg-type]
+         r"service_connect_tls\.certificate_authority=42"),
+        (ServiceConnectTls(certificate_authority=CA_ARN, kms_key="alias/x"), None,  # type: ignore[arg-type]
+         r"service_connect_tls\.kms_key="),
         (ServiceConnectTls(certificate_authority=CA_ARN), [], r"service_connect_tls='<no Service Connect services>'"),
     ],
 )  # fmt: skip
