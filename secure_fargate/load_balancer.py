@@ -436,19 +436,26 @@ class SecureLoadBalancer(Construct):
             # The listener's default answers 404; the catch-all production rule carries the service, because ECS
             # shifts traffic by rewriting a rule's weights, never a listener's default action.
             self.listener.add_action(f"{name}Default", action=elbv2.ListenerAction.fixed_response(404))
-        route = {
-            "priority": priority if priority is not None else defaults.CATCH_ALL_PRIORITY,
-            "conditions": list(conditions) if conditions else [elbv2.ListenerCondition.path_patterns(["/*"])],
-            "action": elbv2.ListenerAction.weighted_forward(
-                [
-                    elbv2.WeightedTargetGroup(target_group=blue, weight=100),
-                    elbv2.WeightedTargetGroup(target_group=green, weight=0),
-                ]
-            ),
-        }
-        production = elbv2.ApplicationListenerRule(self, f"{name}ProductionRule", listener=self.listener, **route)
-        test_listener = self._test_listener(test_port, test_traffic_from)
-        test = elbv2.ApplicationListenerRule(self, f"{name}TestRule", listener=test_listener, **route)
+        rules = [
+            elbv2.ApplicationListenerRule(
+                self,
+                f"{name}{kind}Rule",
+                listener=listener,
+                priority=priority if priority is not None else defaults.CATCH_ALL_PRIORITY,
+                conditions=list(conditions) if conditions else [elbv2.ListenerCondition.path_patterns(["/*"])],
+                action=elbv2.ListenerAction.weighted_forward(
+                    [
+                        elbv2.WeightedTargetGroup(target_group=blue, weight=100),
+                        elbv2.WeightedTargetGroup(target_group=green, weight=0),
+                    ]
+                ),
+            )
+            for kind, listener in (
+                ("Production", self.listener),
+                ("Test", self._test_listener(test_port, test_traffic_from)),
+            )
+        ]
+        production, test = rules
         service.attach_blue_green(blue, green, production, test)
         self._attached.add(service.node.path)
         self._default_route_taken = self._default_route_taken or priority is None
