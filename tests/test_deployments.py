@@ -368,3 +368,45 @@ def test_own_hook_role_allowed_function_star_fails_the_pack_at_synth() -> None:
     with pytest.raises(Exception) as raised:
         app.synth()
     assert "SF.DEPLOY_HOOK_INVOKE" in reported_controls(raised.value)
+
+
+def test_hook_role_in_another_stack_is_judged_where_it_is_defined() -> None:
+    # GIVEN a role that trusts an account (not ECS) and may invoke function:*, exported by one stack, and a service
+    # in a second stack that names the imported role as its lifecycle hook role
+    from secure_fargate.pack.template_set import TemplateSet
+
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "123456789012"}}]}
+    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:*:*:function:*"}
+    roles = {
+        "Resources": {
+            "HookRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": trust,
+                    "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [invoke]}}],
+                },
+            }
+        },
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["HookRole", "Arn"]}, "Export": {"Name": "hook-role-arn"}}},
+    }
+    hooks = [
+        {"HookTargetArn": "arn:aws:lambda:eu-west-1:123456789012:function:check", "LifecycleStages": ["PRE_SCALE_UP"]}
+    ]
+    hooks[0]["RoleArn"] = {"Fn::ImportValue": "hook-role-arn"}
+    service = {
+        "Resources": {
+            "Service": {
+                "Type": "AWS::ECS::Service",
+                "Properties": {"DeploymentConfiguration": {"Strategy": "BLUE_GREEN", "LifecycleHooks": hooks}},
+            }
+        }
+    }
+    template_set = TemplateSet([PackTemplate(roles), PackTemplate(service)])
+    # WHEN the roles' template is judged with the other in the set THEN the hook role fails, naming the service
+    found = [
+        f for f in evaluate(template_set.templates[0], CONTROLS, template_set) if f.control == "SF.DEPLOY_HOOK_INVOKE"
+    ]
+    assert len(found) == 1 and "lifecycle hook role of" in found[0].message
+    # AND judged alone, the role trusts no ECS and is named by no hook: nothing to say (no false positive)
+    alone = [f for f in evaluate(PackTemplate(roles), CONTROLS) if f.control == "SF.DEPLOY_HOOK_INVOKE"]
+    assert alone == []
