@@ -108,14 +108,19 @@ def _shift_issues(
     )
     issues: list[Issue] = []
     percent = value.step_percent
-    if percent is not None and not is_unresolved(percent):
-        tenths = percent * 10 if isinstance(percent, (int, float)) and not isinstance(percent, bool) else math.nan
-        if not (math.isfinite(tenths) and low <= percent <= high and abs(tenths - round(tenths)) < 1e-9):  # type: ignore[operator]
-            issues.append((f"{prop}.step_percent", percent, f"{low} to {high} in steps of 0.1"))
+    if percent is not None and not is_unresolved(percent) and not _in_tenths(percent, low, high):
+        issues.append((f"{prop}.step_percent", percent, f"{low} to {high} in steps of 0.1"))
     if value.step_bake_time is not None:
         issue = _minutes_issue(f"{prop}.step_bake_time", value.step_bake_time)
         issues += [issue] if issue else []
     return issues
+
+
+def _in_tenths(percent: object, low: float, high: float) -> bool:
+    """ECS's percent rule: a number from ``low`` to ``high`` that is a multiple of 0.1."""
+    if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not math.isfinite(percent):
+        return False
+    return low <= percent <= high and abs(percent * 10 - round(percent * 10)) < 1e-9
 
 
 def _alarm_issues(alarms: object) -> list[Issue]:
