@@ -5,12 +5,13 @@ property), and the pieces ``SecureLoadBalancer`` wires for the traffic-shifting 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from constructs import IValidation
 
@@ -169,3 +170,37 @@ class NeedsLoadBalancer:
         strategy = self._options.deployment_strategy.name
         allowed = "ROLLING, or attach the service to a SecureLoadBalancer (load_balancer.attach(service))"
         return [str(Problem(self._path, "deployment_strategy", strategy, f"{allowed}: {strategy} shifts traffic"))]
+
+
+_CLOSED = "named peers only (attach(test_traffic_from=...)): test traffic reaches a revision not yet checked"
+#: Addresses that mean "anyone" in a security group rule.
+ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+@jsii.implements(IValidation)
+class ClosedTestPorts:
+    """At synth: no rule of the load balancer's security group admits anyone on a test listener's port, however it
+    was added (``attach(test_traffic_from=...)`` refuses it at once; this catches ``connections.allow_from`` or a
+    rule added to the security group after). Reads the rules CDK renders inline, where CIDR rules go."""
+
+    def __init__(self, path: str, security_group: ec2.ISecurityGroup, ports: Mapping[int, object]) -> None:
+        self._path = path
+        self._security_group = security_group
+        self._ports = ports
+
+    def validate(self) -> list[str]:
+        resource = self._security_group.node.default_child
+        if not isinstance(resource, ec2.CfnSecurityGroup):
+            return []
+        rules = Stack.of(resource).resolve(resource.security_group_ingress) or []
+        found: list[str] = []
+        for rule in rules if isinstance(rules, list) else []:
+            field = {k.lower(): v for k, v in rule.items()} if isinstance(rule, dict) else {}
+            if (field.get("cidrip") or field.get("cidripv6")) not in ANYWHERE:
+                continue
+            low, high = field.get("fromport"), field.get("toport")
+            for port in self._ports:
+                covered = isinstance(low, int) and isinstance(high, int) and low <= port <= high
+                if covered or str(field.get("ipprotocol")) == "-1":
+                    found.append(str(Problem(self._path, f"test listener port {port}", "open to anyone", _CLOSED)))
+        return found

@@ -40,6 +40,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from . import defaults
+from ._deployment import ClosedTestPorts
 from ._tokens import is_unresolved
 from .errors import Problems
 from .keys import encryption_key
@@ -393,6 +394,9 @@ class SecureLoadBalancer(Construct):
         https = self._certificate is not None
         port = port or (defaults.TEST_LISTENER_PORT if https else defaults.TEST_LISTENER_PORT_HTTP)
         listener = self.test_listeners.get(port)
+        if not self.test_listeners:
+            group = self.load_balancer.connections.security_groups[0]
+            self.node.add_validation(ClosedTestPorts(self.node.path, group, self.test_listeners))
         if listener is None:
             listener = self.load_balancer.add_listener(
                 f"Test{port}",

@@ -410,3 +410,19 @@ def test_hook_role_in_another_stack_is_judged_where_it_is_defined() -> None:
     # AND judged alone, the role trusts no ECS and is named by no hook: nothing to say (no false positive)
     alone = [f for f in evaluate(PackTemplate(roles), CONTROLS) if f.control == "SF.DEPLOY_HOOK_INVOKE"]
     assert alone == []
+
+
+def test_opening_the_test_port_to_anyone_afterwards_fails_at_synth() -> None:
+    # GIVEN a blue/green service whose test listener a later call opens to the internet (the escape hatch)
+    app, stack, cluster, _ = base_stack()
+    service = SecureFargateService(
+        stack, "Web", cluster=cluster, container=app_container(container_port=8080), deployment_strategy=BLUE_GREEN
+    )
+    ingress = SecureLoadBalancer(stack, "Ingress", vpc=cluster.vpc)
+    ingress.attach(service)
+    ingress.load_balancer.connections.allow_from(ec2.Peer.any_ipv4(), ec2.Port.tcp_range(8000, 8100))
+    # WHEN the app synthesizes THEN the load balancer names the test port it opened
+    with pytest.raises(
+        Exception, match=r"Test/Ingress: test listener port 8080='open to anyone' is not allowed: named"
+    ):
+        app.synth()
