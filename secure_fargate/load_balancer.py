@@ -380,6 +380,9 @@ class SecureLoadBalancer(Construct):
             not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535 or port in (80, 443)
         ):
             problems.add("test_port", port, "a port 1-65535 other than the production ports 80 and 443")
+        if service.deployment.shifts_traffic and service.attached_to:
+            allowed = "one load balancer: ECS shifts a BLUE_GREEN, LINEAR or CANARY service's traffic through one"
+            problems.add("service", f"{service.node.path} (attached to {service.attached_to[0]})", allowed)
         for i, peer in enumerate(peers):
             if getattr(peer, "unique_id", None) in ("0.0.0.0/0", "::/0"):
                 allowed = (

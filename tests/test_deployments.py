@@ -61,10 +61,20 @@ def shifting() -> dict[str, Any]:
         deployment_strategy=ecs.DeploymentStrategy.CANARY,
         canary_configuration=ecs.TrafficShiftConfig(step_percent=5, step_bake_time=cdk.Duration.minutes(15)),
     )
+    linear = SecureFargateService(
+        stack,
+        "Lin",
+        cluster=cluster,
+        container=app_container(container_port=8082),
+        deployment_strategy=ecs.DeploymentStrategy.LINEAR,
+        linear_configuration=ecs.TrafficShiftConfig(step_percent=10, step_bake_time=cdk.Duration.minutes(5)),
+        deployment_alarms=ecs.DeploymentAlarmConfig(alarm_names=["lin-5xx"]),
+    )
     certificate = acm.Certificate(stack, "Cert", domain_name="example.com")
     ingress = SecureLoadBalancer(stack, "Ingress", vpc=cluster.vpc, certificate=certificate)
     blue = ingress.attach(web, test_traffic_from=[ec2.Peer.ipv4(TEST_CIDR)])
     ingress.attach(api, priority=10, conditions=[elbv2.ListenerCondition.path_patterns(["/api/*"])])
+    ingress.attach(linear, priority=20, conditions=[elbv2.ListenerCondition.path_patterns(["/lin/*"])])
     template = Template.from_stack(stack).to_json()
     return {"template": template, "stack": stack, "blue": blue, "web": web}
 
@@ -97,7 +107,7 @@ def test_blue_green_writes_strategy_bake_time_and_rollback_alarms(shifting: dict
     assert configuration["Alarms"] == {"AlarmNames": [ALARM], "Enable": True, "Rollback": True}
 
 
-@pytest.mark.parametrize("name", ["Web", "Api"])
+@pytest.mark.parametrize("name", ["Web", "Api", "Lin"])
 def test_circuit_breaker_with_rollback_stays_on_whatever_the_strategy(shifting: dict[str, Any], name: str) -> None:
     configuration = _service(shifting["template"], name)["DeploymentConfiguration"]
     assert configuration["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
@@ -108,6 +118,13 @@ def test_canary_configuration_is_written_as_given(shifting: dict[str, Any]) -> N
     configuration = _service(shifting["template"], "Api")["DeploymentConfiguration"]
     assert configuration["Strategy"] == "CANARY"
     assert configuration["CanaryConfiguration"] == {"CanaryPercent": 5, "CanaryBakeTimeInMinutes": 15}
+
+
+def test_linear_configuration_is_written_as_given(shifting: dict[str, Any]) -> None:
+    configuration = _service(shifting["template"], "Lin")["DeploymentConfiguration"]
+    assert configuration["Strategy"] == "LINEAR"
+    assert configuration["LinearConfiguration"] == {"StepPercent": 10, "StepBakeTimeInMinutes": 5}
+    assert "CanaryConfiguration" not in configuration and "BakeTimeInMinutes" not in configuration
 
 
 def test_hook_role_is_assumed_by_ecs_and_may_invoke_exactly_the_hook(shifting: dict[str, Any]) -> None:
@@ -310,6 +327,14 @@ def test_lifecycle_hook_on_rolling_is_refused(scene: dict[str, Any]) -> None:
     target = ecs.DeploymentLifecycleLambdaTarget(hook, "Check", lifecycle_stages=_stage())
     with pytest.raises(SecureFargateError, match=r"lifecycle_hooks='<1 hook\(s\)>' is not allowed: none with ROLLING"):
         _build(scene, lifecycle_hooks=[target])
+
+
+def test_a_shifting_service_on_a_second_load_balancer_is_refused(scene: dict[str, Any]) -> None:
+    service = _build(scene, deployment_strategy=CANARY)
+    SecureLoadBalancer(scene["stack"], "FirstIngress", vpc=scene["cluster"].vpc).attach(service)
+    second = SecureLoadBalancer(scene["stack"], "SecondIngress", vpc=scene["cluster"].vpc)
+    with pytest.raises(SecureFargateError, match=r"SecondIngress: service=.*attached to Test/FirstIngress.* one load"):
+        second.attach(service)
 
 
 def test_test_traffic_from_anywhere_is_refused(scene: dict[str, Any]) -> None:
