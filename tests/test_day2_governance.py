@@ -97,6 +97,18 @@ def test_removing_the_mode_with_an_escape_hatch_fails_the_synth() -> None:
     assert "SF.LOG_MODE" in reported_controls(failure.value)
 
 
+def test_a_missing_mode_can_be_acknowledged_for_that_container_with_a_reason() -> None:
+    from secure_fargate import acknowledge
+
+    _, stack, cluster, _ = base_stack()
+    service = SecureFargateService(stack, "S", cluster=cluster, container=app_container())
+    task = service.task_definition.node.default_child
+    task.add_property_deletion_override("ContainerDefinitions.0.LogConfiguration.Options.mode")  # type: ignore[union-attr]
+    acknowledge(service.task_definition, "SF.LOG_MODE", "legacy collector relies on blocking", container="app")
+    (finding,) = [f for f in evaluate(Template(_json(stack))) if f.control == "SF.LOG_MODE"]
+    assert finding.acknowledged and finding.container == "app"
+
+
 # ------------------------------------------------------------------------------ logging: per-container drivers
 
 
@@ -476,6 +488,16 @@ def test_service_connect_without_tls_fails_the_synth() -> None:
     with pytest.raises(Exception, match="ValidationFailed") as failure:
         stack.node.root.synth()  # type: ignore[attr-defined]
     assert "SF.SERVICE_CONNECT_TLS" in reported_controls(failure.value)
+
+
+def test_service_connect_without_tls_can_be_acknowledged_with_a_reason() -> None:
+    from secure_fargate import acknowledge
+
+    _, stack, cluster, _ = base_stack()
+    service = _connected(stack, cluster)
+    acknowledge(service, "SF.SERVICE_CONNECT_TLS", "mesh sidecar terminates mTLS in front of the proxy")
+    (finding,) = [f for f in evaluate(Template(_json(stack))) if f.control == "SF.SERVICE_CONNECT_TLS"]
+    assert finding.acknowledged
 
 
 def test_client_only_service_connect_passes_without_tls() -> None:
