@@ -108,10 +108,11 @@ class TaskSpec:
         adds its own router container (root, capabilities kept, no memory limit, ``logs:*`` on ``*``)."""
         if self.log_router is not None:
             return []
-        containers = [self.container, *(self.sidecars if isinstance(self.sidecars, (list, tuple)) else ())]
+        sidecars = list(self.sidecars) if isinstance(self.sidecars, (list, tuple)) else []
+        containers = [("container", self.container), *((f"sidecars[{i}]", c) for i, c in enumerate(sidecars))]
         return [
-            (f"{c.name}.logging", "ecs.LogDrivers.firelens(...)", "a LogRouter on the task (log_router=...) first")
-            for c in containers
+            (f"{prop}.logging", "ecs.LogDrivers.firelens(...)", "a LogRouter on the task (log_router=...) first")
+            for prop, c in containers
             if isinstance(getattr(c, "logging", None), ecs.FireLensLogDriver)
         ]
 
@@ -262,7 +263,7 @@ class SecureTaskDefinition(Construct):
         self.containers: dict[str, ecs.ContainerDefinition] = {p.name: self._add_container(p) for p in plan.containers}
         self.container = self.containers[plan.containers[0].name]
         self._start_after_router()
-        raise_issues(owner.node.path, self._logging_issues())
+        self._refuse_bad_logging()
         #: The main container's port (None when it listens on none), for load balancers to route to.
         self.container_port = plan.containers[0].main_port
         self._record_opt_outs()
@@ -402,6 +403,17 @@ class SecureTaskDefinition(Construct):
             return defaults.aws_log_driver(prefix, self.log_group)
         return ecs.LogDrivers.firelens(options=self._firelens_log_options())
 
+    def _refuse_bad_logging(self) -> None:
+        """A container's own log driver can only be read once bound; when it is refused, the half-built construct is
+        taken out of the tree again (``try_remove_child``, public), so a refused input leaves nothing behind."""
+        issues = self._logging_issues()
+        if not issues:
+            return
+        parent = self._owner.node.scope
+        if parent is not None:
+            parent.node.try_remove_child(self._owner.node.id)
+        raise_issues(self._owner.node.path, issues)
+
     def _logging_issues(self) -> list[Issue]:
         """Each container's own log driver, judged as rendered by the pack's predicates (one logic): a driver that
         ships the logs (ECS.9), awslogs with an explicit mode (SF.LOG_MODE), no secret in plain options (ECS.8)."""
@@ -410,7 +422,7 @@ class SecureTaskDefinition(Construct):
             config = self.containers[plan.name].log_driver_config
             if plan.options.logging is None or config is None:
                 continue
-            prop = f"{plan.name}.logging"
+            prop = f"{plan.prop}.logging"
             options = dict(config.options or {})
             names = [k for k, v in options.items() if v not in (None, "")]
             problem = log_configuration_problem(config.log_driver, names)

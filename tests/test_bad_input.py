@@ -8,11 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_secretsmanager as sm
 
-from secure_fargate import ImageSource, LogRouter, OptOut, SecureFargateError, SecureFargateService
+from secure_fargate import (
+    ImageSource,
+    LogRouter,
+    OptOut,
+    SecureFargateError,
+    SecureFargateService,
+    ServiceConnectTls,
+)
 from tests.conftest import DIGEST_IMAGE, app_container, base_stack, reported_controls
 
 C = app_container
@@ -365,6 +373,61 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
         },
         "service_connect_configuration.namespace",
         "default_cloud_map_namespace",
+    ),
+    (
+        "awslogs-driver-without-mode",
+        {"container": C(logging=ecs.LogDrivers.aws_logs(stream_prefix="app"))},
+        "container.logging",
+        "explicit mode",
+    ),
+    (
+        "log-driver-keeping-logs-on-the-host",
+        {"container": C(logging=ecs.LogDrivers.json_file())},
+        "container.logging",
+        "ships the logs",
+    ),
+    (
+        "firelens-plain-secret-option",
+        {
+            "container": C(logging=ecs.LogDrivers.firelens(options={"Name": "splunk", "Splunk_Token": "x" * 20})),
+            "log_router": LogRouter.from_image(ImageSource.from_registry(DIGEST_IMAGE)),
+        },
+        "container.logging.options['Splunk_Token']",
+        "secret_options",
+    ),
+    (
+        "firelens-driver-without-router",
+        {"container": C(logging=ecs.LogDrivers.firelens(options={"Name": "cloudwatch_logs"}))},
+        "container.logging",
+        "LogRouter",
+    ),
+    ("log-driver-not-a-driver", {"container": C(logging="awslogs")}, "container.logging", "ecs.LogDriver"),
+    (
+        "exec-on-a-cluster-without-session-logging",
+        {"enable_execute_command": OptOut("break-glass debugging for INC-1234")},
+        "cluster",
+        "execute_command_logging=True",
+    ),
+    (
+        "service-connect-tls-not-a-private-ca",
+        {"service_connect_tls": ServiceConnectTls(certificate_authority="arn:aws:acm:us-east-1:1:certificate/x")},
+        "service_connect_tls.certificate_authority",
+        "Private CA",
+    ),
+    (
+        "registry-credentials-on-ecr",
+        {
+            "container": C(
+                image=ImageSource.from_registry(
+                    "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "c" * 64,
+                    repository_credentials=sm.Secret.from_secret_complete_arn(
+                        Stack(), "Creds", "arn:aws:secretsmanager:us-east-1:123456789012:secret:creds-AbCdEf"
+                    ),
+                )
+            )
+        },
+        "container.image.repository_credentials",
+        "other than ECR",
     ),
     (
         "log-router-as-root",

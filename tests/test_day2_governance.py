@@ -139,7 +139,7 @@ def test_a_container_may_choose_blocking_awslogs() -> None:
 def test_a_container_awslogs_driver_without_a_mode_is_refused_naming_the_container() -> None:
     _, stack, cluster, _ = base_stack()
     driver = ecs.LogDrivers.aws_logs(stream_prefix="app")
-    with pytest.raises(SecureFargateError, match=r"Test/S: app\.logging='awslogs'.*explicit mode option"):
+    with pytest.raises(SecureFargateError, match=r"Test/S: container\.logging='awslogs'.*explicit mode option"):
         SecureFargateService(stack, "S", cluster=cluster, container=app_container(logging=driver))
 
 
@@ -147,7 +147,9 @@ def test_firelens_with_a_plain_secret_option_is_refused_without_showing_the_valu
     _, stack, cluster, _ = base_stack()
     driver = ecs.LogDrivers.firelens(options={"Name": "splunk", "Splunk_Token": "hunter2-very-secret"})
     router = LogRouter.from_image(ImageSource.from_registry(DIGEST_IMAGE))
-    with pytest.raises(SecureFargateError, match=r"app\.logging\.options\['Splunk_Token'\]='<redacted>'.*secret") as e:
+    with pytest.raises(
+        SecureFargateError, match=r"container\.logging\.options\['Splunk_Token'\]='<redacted>'.*secret"
+    ) as e:
         SecureFargateService(stack, "S", cluster=cluster, container=app_container(logging=driver), log_router=router)
     assert "hunter2" not in str(e.value)
 
@@ -156,7 +158,7 @@ def test_a_firelens_driver_without_the_hardened_router_is_refused() -> None:
     """CDK would add its own router container (root, capabilities kept, logs:* on *) to such a task."""
     _, stack, cluster, _ = base_stack()
     driver = ecs.LogDrivers.firelens(options={"Name": "cloudwatch_logs"})
-    expected = r"Test/S: app\.logging='ecs\.LogDrivers\.firelens\(\.\.\.\)'.*LogRouter"
+    expected = r"Test/S: container\.logging='ecs\.LogDrivers\.firelens\(\.\.\.\)'.*LogRouter"
     with pytest.raises(SecureFargateError, match=expected):
         SecureFargateService(stack, "S", cluster=cluster, container=app_container(logging=driver))
 
@@ -178,8 +180,8 @@ def test_firelens_with_secret_options_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("driver", "expected"),
     [
-        (lambda: ecs.LogDrivers.json_file(), r"app\.logging='json-file'.*does not ship logs"),
-        (lambda: ecs.LogDrivers.none(), r"app\.logging='none'"),
+        (lambda: ecs.LogDrivers.json_file(), r"container\.logging='json-file'.*does not ship logs"),
+        (lambda: ecs.LogDrivers.none(), r"container\.logging='none'"),
         (lambda: "awslogs", r"container\.logging='awslogs' is not allowed: an ecs\.LogDriver"),
     ],
 )
