@@ -107,6 +107,12 @@ class TaskSpec:
         """A container's own FireLens driver needs the task's hardened ``LogRouter``: without one, CDK silently
         adds its own router container (root, capabilities kept, no memory limit, ``logs:*`` on ``*``)."""
         if self.log_router is not None:
+            router = getattr(self.log_router, "container", None)
+            if isinstance(getattr(router, "logging", None), ecs.FireLensLogDriver):
+                allowed = (
+                    "a driver other than FireLens for the router itself (it cannot ship its own logs through itself)"
+                )
+                return [("log_router.logging", "ecs.LogDrivers.firelens(...)", allowed)]
             return []
         sidecars = list(self.sidecars) if isinstance(self.sidecars, (list, tuple)) else []
         containers = [("container", self.container), *((f"sidecars[{i}]", c) for i, c in enumerate(sidecars))]

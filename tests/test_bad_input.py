@@ -401,6 +401,16 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
         "container.logging",
         "LogRouter",
     ),
+    (
+        "log-router-logging-through-itself",
+        {
+            "log_router": LogRouter(
+                C(name="router", memory_limit_mib=64, logging=ecs.LogDrivers.firelens(options={"Name": "stdout"}))
+            )
+        },
+        "log_router.logging",
+        "its own logs",
+    ),
     ("log-driver-not-a-driver", {"container": C(logging="awslogs")}, "container.logging", "ecs.LogDriver"),
     (
         "exec-on-a-cluster-without-session-logging",
