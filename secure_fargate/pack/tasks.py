@@ -159,9 +159,9 @@ def _task_size_problem(cpu_raw: JSON, mem_raw: JSON) -> str | None:
     # A malformed size ("1.2.3 GB", ". vCPU") is never clean: ECS refuses it at deploy time, and a checker that
     # cannot read it cannot say the pair is supported.
     if cpu is None:
-        return f"Cpu {str(cpu_raw)[:40]!r} is not a task size; write CPU units (\"512\") or vCPU (\"0.5 vCPU\")"
+        return f'Cpu {str(cpu_raw)[:40]!r} is not a task size; write CPU units ("512") or vCPU ("0.5 vCPU")'
     if memory is None:
-        return f"Memory {str(mem_raw)[:40]!r} is not a task size; write MiB (\"1024\") or GB (\"1 GB\")"
+        return f'Memory {str(mem_raw)[:40]!r} is not a task size; write MiB ("1024") or GB ("1 GB")'
     return task_size_problem(cpu, memory)
 
 
@@ -170,7 +170,7 @@ def _task_size_problem(cpu_raw: JSON, mem_raw: JSON) -> str | None:
     resource_types=(TASK,),
     title="Fargate task CPU/memory is a supported combination",
     requirement="Fargate task CPU/memory is a supported pair; a size that is not a number of CPU units/MiB or a "
-    "\"N vCPU\"/\"N GB\" string (\"1.2.3 GB\", \". vCPU\") fails too",
+    '"N vCPU"/"N GB" string ("1.2.3 GB", ". vCPU") fails too',
     severity=LOW,
     severity_reason="not a weakness but a deployment that fails: found at synth instead of in RegisterTaskDefinition",
     acknowledgeable=False,
@@ -529,3 +529,33 @@ def _single_container(task: Mapping[str, JSON]) -> bool:
 def check_agent_rules(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.AGENT: one real security-agent sidecar at most, and no container posing as the declared agent."""
     return [*check_agents(logical_id, task, template), *check_declared_agent(logical_id, task, template)]
+
+
+#: Where the engine records, per resource, what the controls could not judge (see :func:`check_unjudged`).
+UNJUDGED_KEY = "unjudged"
+
+
+@resource_control(
+    "SF.UNJUDGED",
+    resource_types=(TASK,),
+    title="Every value the pack judges stays within its evaluation bounds",
+    requirement="no expression a control reads has more than 256 possible values (an `Fn::If` inside a `Join`, "
+    "`Sub`, list or mapping multiplies them), and no IAM or ingress value more than 64 lifted `Fn::If` "
+    "alternatives; beyond a bound the rest cannot be judged, so the resource being judged fails",
+    severity=HIGH,
+    severity_reason="what the pack did not see may be any violation (a root user, a privileged container)",
+    acknowledgeable=False,
+    rationale="Evaluation is bounded so that a hostile template cannot exhaust time or memory; a violation "
+    "placed after the bound would otherwise pass unseen. The pack reports that it cannot judge instead.",
+    remediation="write fewer combinations: give the value as a parameter with AllowedValues, or one Fn::If per "
+    "whole value instead of one per part",
+    source="STYLE: cannot judge is reported, never silently passed",
+    failing=ex.task(ex.container(User={"Fn::Join": ["", [{"Fn::If": [f"C{i}", "1", "2"]} for i in range(9)]]})),
+    passing=ex.task(ex.container(User={"Fn::Join": ["", [{"Fn::If": [f"C{i}", "1", "2"]} for i in range(8)]]})),
+)
+def check_unjudged(logical_id: str, resource: Mapping[str, JSON], template: Template) -> list[Violation]:
+    """SF.UNJUDGED: what the other controls could not judge of this resource. The engine runs every other control
+    first, watching the evaluation's bounds (``_template.watching_bounds``), records each hit under
+    ``UNJUDGED_KEY`` in the template's context, and then runs this rule over the resources it recorded."""
+    recorded = template.context.get(UNJUDGED_KEY, {})
+    return [Violation(None, message) for message in recorded.get(logical_id, ())]
