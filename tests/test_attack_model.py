@@ -625,7 +625,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "ecs10-cluster-default-capacity-provider-fargate": (
         _cluster_default_fargate,
         "ECS.10",
-        "a service without LaunchType runs on the cluster's default FARGATE capacity provider: ECS.10 is skipped",
+        None,
     ),
     "ecs10-launch-type-behind-if": (
         _all(

@@ -372,28 +372,6 @@ def host_volume_problem(source_path: object) -> str | None:
     return "binds a host path (Host.SourcePath); on Fargate use a task volume (Host without SourcePath) or EFS"
 
 
-def runs_on_fargate(logical_id: str, task: Mapping[str, JSON], template: Template | None) -> bool:
-    """True when the task declares FARGATE compatibility or a service of the template runs it on Fargate."""
-    if is_fargate(task):
-        return True
-    if template is None:
-        return False
-    for _, service in template.of_type("AWS::ECS::Service"):
-        props = properties(service)
-        if referenced_logical_id(props.get("TaskDefinition")) == logical_id and _service_on_fargate(props):
-            return True
-    return False
-
-
-def _service_on_fargate(props: Mapping[str, JSON]) -> bool:
-    launch_types = possible_values(props.get("LaunchType"))
-    if not isinstance(launch_types, _Unknown) and "FARGATE" in launch_types:
-        return True
-    strategies = items(props.get("CapacityProviderStrategy"))
-    providers = [literal_value(s.get("CapacityProvider")) for s in strategies if isinstance(s, dict)]
-    return any(p in ("FARGATE", "FARGATE_SPOT") for p in providers)
-
-
 def _binds_host_path(volume: Mapping[str, JSON]) -> bool:
     for host in objects(volume.get("Host")):
         source = host.get("SourcePath")
