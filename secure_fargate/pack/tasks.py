@@ -335,14 +335,36 @@ def check_agents(logical_id: str, task: Mapping[str, JSON], template: Template) 
     return found
 
 
-#: Where SecureFargateService records, on the task definition, which container it declared as the security agent
-#: (``Metadata: {"secure-fargate": {"agent": "<name>"}}``), so that an override labelling another container as the
-#: agent does not earn it SYS_PTRACE.
+#: The record, on the task definition, of which container the library declared as the security agent, so that an
+#: override labelling another container as the agent does not earn it SYS_PTRACE. It is a tag, so that ``check``
+#: (the template's ``Tags``) and ``scan`` (the live task definition's tags) read the same record with the same rule;
+#: the construct also writes it into ``Metadata: {"secure-fargate": {"agent": "<name>"}}``, which a template keeps
+#: and a live task definition does not, so that in a template a removed or changed tag is a finding.
+AGENT_TAG = "secure-fargate:agent"
+#: The tag's value when the library declared no agent (":" is not allowed in a container name).
+NO_AGENT = ":none"
 DECLARED_AGENT_KEY = "agent"
 
 
-def declared_agent(task: Mapping[str, JSON]) -> str | None:
-    """The agent container the library declared for this task, when it declared one."""
+def agent_tag_value(container: str) -> str:
+    """The agent record's tag value for the declared agent container (``""``: none declared)."""
+    return container or NO_AGENT
+
+
+def declared_agents(task: Mapping[str, JSON]) -> set[str] | None:
+    """The agent containers the record (the ``AGENT_TAG`` tag) may name, every branch (``""`` = none declared);
+    None when the task carries no record (it was not made by the library, or the value is known only at deploy)."""
+    found: set[str] = set()
+    for tag in items(properties(task).get("Tags")):
+        if not isinstance(tag, dict) or literal_value(tag.get("Key")) != AGENT_TAG:
+            continue
+        values = possible_values(tag.get("Value"))
+        if not isinstance(values, _Unknown):
+            found.update("" if v == NO_AGENT else str(v) for v in values if v is not ABSENT)
+    return found or None
+
+
+def _metadata_agent(task: Mapping[str, JSON]) -> str | None:
     meta = task.get("Metadata")
     block = meta.get("secure-fargate") if isinstance(meta, dict) else None
     name = block.get(DECLARED_AGENT_KEY) if isinstance(block, dict) else None
@@ -350,19 +372,41 @@ def declared_agent(task: Mapping[str, JSON]) -> str | None:
 
 
 def check_declared_agent(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
-    """SF.AGENT / SF.PTRACE (declared part): where the library declared the task's agent, no other container may
-    wear the agent label or add SYS_PTRACE, however its other properties look."""
-    declared = declared_agent(task)
-    if declared is None:
-        return []
+    """SF.AGENT / SF.PTRACE (declared part): where the library declared the task's agent (the ``AGENT_TAG`` record),
+    no other container may wear the agent label or add SYS_PTRACE, however its other properties look; and the tag
+    must say what the construct's ``Metadata`` says (in a template: a removed or changed tag is a finding)."""
+    declared = declared_agents(task)
+    recorded = _metadata_agent(task)
+    found: list[Violation] = []
+    if recorded is not None and declared != {recorded}:
+        found.append(
+            Violation(
+                None,
+                f"the agent record tag {AGENT_TAG} is {_shown(declared)}, but the construct declared "
+                f"{agent_tag_value(recorded)!r} (Metadata secure-fargate.agent): the tag was removed or changed",
+            )
+        )
+        declared = (declared or set()) | {recorded}
+    return found + ([] if declared is None else _impostors(task, declared))
+
+
+def _impostors(task: Mapping[str, JSON], declared: set[str]) -> list[Violation]:
+    """Containers acting as the agent (label or SYS_PTRACE) that the record does not name in every branch."""
     found: list[Violation] = []
     for container in containers(task):
         name = container_name(container)
-        impostor = name != declared and (is_agent_labelled(container) or "SYS_PTRACE" in added_capabilities(container))
-        if impostor:
-            which = f"the task's declared agent is {declared!r}" if declared else "the task declares no agent"
+        acts = is_agent_labelled(container) or "SYS_PTRACE" in added_capabilities(container)
+        if acts and declared != {name}:  # the worst branch: any record that names another container (or none)
+            others = sorted(d for d in declared if d != name)
+            which = f"the task's declared agent is {others[0]!r}" if others[0] else "the task declares no agent"
             found.append(Violation(name, f"acts as the security agent (label or SYS_PTRACE), but {which}"))
     return found
+
+
+def _shown(declared: set[str] | None) -> str:
+    if declared is None:
+        return "absent"
+    return " or ".join(repr(agent_tag_value(d)) for d in sorted(declared))
 
 
 def host_volume_problem(source_path: object) -> str | None:
