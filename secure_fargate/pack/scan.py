@@ -52,7 +52,15 @@ READ_ONLY_ACTIONS: Mapping[str, frozenset[str]] = {
         }
     ),
     "iam": frozenset(
-        {"GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies", "GetPolicy", "GetPolicyVersion"}
+        {
+            "GetRole",
+            "ListRolePolicies",
+            "GetRolePolicy",
+            "ListAttachedRolePolicies",
+            "GetPolicy",
+            "GetPolicyVersion",
+            "ListRoles",
+        }
     ),
     "ec2": frozenset({"DescribeSecurityGroups", "DescribeNetworkInterfaces"}),
     "ecr": frozenset(
@@ -479,15 +487,43 @@ class Scanner:
         return client
 
     def scan(self, regions: Sequence[str]) -> list[dict[str, Any]]:
-        """The resources of each region; IAM (global) read once for every role any region references."""
+        """The resources of each region; IAM (global) read once for every role any region references, and for every
+        role whose trust policy names one of its task roles (one ``sts:AssumeRole`` away: what the pack's
+        ``iam.assumable_roles`` follows in a template, so that check and scan judge the same hop)."""
         with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 4))) as pool:
             per_region = list(pool.map(self._region_resources, regions))
-        role_arns = sorted({arn for resources in per_region for arn in _role_arns(resources)})
-        roles = self._roles(role_arns)
+        role_arns = {arn for resources in per_region for arn in _role_arns(resources)}
+        task_role_arns = {arn for resources in per_region for arn in _role_arns(resources, ("TaskRoleArn",))}
+        hops: dict[str, set[str]] = {}
+        if task_role_arns:
+            hops = self._guarded("IAM: roles that trust a task role", lambda: self._trusting(task_role_arns), {})
+        roles = self._roles(sorted(role_arns | set(hops)))
         for resources in per_region:
-            for arn in sorted(set(_role_arns(resources))):
+            own = set(_role_arns(resources, ("TaskRoleArn",)))
+            wanted = set(_role_arns(resources)) | {hop for hop, trusted in hops.items() if trusted & own}
+            for arn in sorted(wanted):
                 resources.update(roles.get(arn, {}))
         return per_region
+
+    def _trusting(self, task_role_arns: set[str]) -> dict[str, set[str]]:
+        """Role ARN -> the task roles its trust policy names, over ``ListRoles`` (paginated, at most
+        ``MAX_LISTED_ROLES`` roles: beyond, a warning says the rest were not read)."""
+        iam = self.client("iam")
+        found: dict[str, set[str]] = {}
+        listed = 0
+        for page in iam.get_paginator("list_roles").paginate():
+            for role in page.get("Roles") or []:
+                listed += 1
+                if listed > MAX_LISTED_ROLES:
+                    self.warnings.append(
+                        f"IAM: more than {MAX_LISTED_ROLES} roles; roles beyond them were not read for trust in a task "
+                        "role (SF.SECRETS, SF.TASK_ROLE judged the hop on the first ones only)"
+                    )
+                    return found
+                trusted = trusted_task_roles(role.get("AssumeRolePolicyDocument"), task_role_arns)
+                if trusted and role.get("Arn") not in task_role_arns:
+                    found[str(role["Arn"])] = trusted
+        return found
 
     def _guarded(self, what: str, read: Callable[[], Any], default: Any = None) -> Any:
         """``read()``, or ``default`` and a warning line when what it reads cannot be read or converted: the scan
@@ -559,9 +595,9 @@ class Scanner:
         if task_sets is None and controller in ("EXTERNAL", "CODE_DEPLOY"):
 
             def read() -> list[Any]:
-                return list(ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])[
-                    "taskSets"
-                ])
+                return list(
+                    ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])["taskSets"]
+                )
 
             task_sets = self._guarded(f"{service['serviceArn']}: task sets", read, [])
         return list(task_sets or [])
@@ -751,10 +787,35 @@ def _optional(read: Callable[[], Any]) -> Any:
         raise
 
 
-def _role_arns(resources: Mapping[str, Any]) -> Iterator[str]:
+#: Most roles read by ``ListRoles`` when looking for the roles that trust a task role.
+MAX_LISTED_ROLES = 10_000
+
+
+def trusted_task_roles(document: Any, task_role_arns: set[str]) -> set[str]:
+    """The task roles (of ``task_role_arns``) that a trust policy's Allow statements name as ``Principal.AWS``: a
+    candidate hop, fetched and built as a role resource so that the pack's own rule (``iam.assumable_roles``) judges
+    it, as it judges a template's roles. Role ARNs compare case-insensitively (IAM role names do)."""
+    by_lower = {arn.lower(): arn for arn in task_role_arns}
+    doc = _document(document)
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    found: set[str] = set()
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        named = principal.get("AWS") if isinstance(principal, dict) else None
+        for value in named if isinstance(named, list) else [named]:
+            if isinstance(value, str) and value.lower() in by_lower:
+                found.add(by_lower[value.lower()])
+    return found
+
+
+def _role_arns(
+    resources: Mapping[str, Any], keys: Sequence[str] = ("TaskRoleArn", "ExecutionRoleArn")
+) -> Iterator[str]:
     for resource in resources.values():
         if resource.get("Type") == "AWS::ECS::TaskDefinition":
-            for key in ("TaskRoleArn", "ExecutionRoleArn"):
+            for key in keys:
                 value = resource["Properties"].get(key)
                 if isinstance(value, dict):
                     yield value["Fn::GetAtt"][0]
