@@ -31,6 +31,7 @@ from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
 from .engine import METADATA_KEY, Finding
+from .iam import admits_an_account, may_assume
 from .launchers import RUN_TASK
 from .reasons import reason_problem
 from .report import text_report
@@ -495,9 +496,17 @@ class Scanner:
         role_arns = {arn for resources in per_region for arn in _role_arns(resources)}
         task_role_arns = {arn for resources in per_region for arn in _role_arns(resources, ("TaskRoleArn",))}
         hops: dict[str, set[str]] = {}
+        admitting: list[str] = []
         if task_role_arns:
-            hops = self._guarded("IAM: roles that trust a task role", lambda: self._trusting(task_role_arns), {})
-        roles = self._roles(sorted(role_arns | set(hops)))
+            hops, admitting = self._guarded(
+                "IAM: roles that trust a task role", lambda: self._trusting(task_role_arns), ({}, [])
+            )
+        roles = self._roles(sorted(role_arns))
+        for candidate in admitting:  # trusts an account: a hop where the task role's policies allow AssumeRole on it
+            for task_role in task_role_arns:
+                if roles.get(task_role) and may_assume(roles[task_role], task_role, candidate):
+                    hops.setdefault(candidate, set()).add(task_role)
+        roles.update(self._roles(sorted(set(hops) - role_arns)))
         for resources in per_region:
             own = set(_role_arns(resources, ("TaskRoleArn",)))
             wanted = set(_role_arns(resources)) | {hop for hop, trusted in hops.items() if trusted & own}
@@ -505,13 +514,15 @@ class Scanner:
                 resources.update(roles.get(arn, {}))
         return per_region
 
-    def _trusting(self, task_role_arns: set[str]) -> dict[str, set[str]]:
-        """Role ARN -> the task roles its trust policy names, over ``ListRoles`` (paginated, at most
-        ``MAX_LISTED_ROLES`` roles: beyond, a warning says the rest were not read)."""
-        iam = self.client("iam")
-        found: dict[str, set[str]] = {}
+    def _trusting(self, task_role_arns: set[str]) -> tuple[dict[str, set[str]], list[str]]:
+        """Over ``ListRoles`` (paginated, at most ``MAX_LISTED_ROLES`` roles: beyond, a warning says the rest were
+        not read): role ARN -> the task roles its trust policy names, and the roles whose trust admits an account
+        or ``*`` (a hop when a task role's policies allow ``sts:AssumeRole`` on them: ``iam.may_assume``)."""
+        client = self.client("iam")
+        named: dict[str, set[str]] = {}
+        admitting: list[str] = []
         listed = 0
-        for page in iam.get_paginator("list_roles").paginate():
+        for page in client.get_paginator("list_roles").paginate():
             for role in page.get("Roles") or []:
                 listed += 1
                 if listed > MAX_LISTED_ROLES:
@@ -519,11 +530,17 @@ class Scanner:
                         f"IAM: more than {MAX_LISTED_ROLES} roles; roles beyond them were not read for trust in a task "
                         "role (SF.SECRETS, SF.TASK_ROLE judged the hop on the first ones only)"
                     )
-                    return found
-                trusted = trusted_task_roles(role.get("AssumeRolePolicyDocument"), task_role_arns)
-                if trusted and role.get("Arn") not in task_role_arns:
-                    found[str(role["Arn"])] = trusted
-        return found
+                    return named, admitting
+                arn = str(role.get("Arn"))
+                if arn in task_role_arns:
+                    continue
+                document = role.get("AssumeRolePolicyDocument")
+                trusted = trusted_task_roles(document, task_role_arns)
+                if trusted:
+                    named[arn] = trusted
+                elif trusts_an_account(document):
+                    admitting.append(arn)
+        return named, admitting
 
     def _guarded(self, what: str, read: Callable[[], Any], default: Any = None) -> Any:
         """``read()``, or ``default`` and a warning line when what it reads cannot be read or converted: the scan
@@ -791,23 +808,29 @@ def _optional(read: Callable[[], Any]) -> Any:
 MAX_LISTED_ROLES = 10_000
 
 
+def _trusted(document: Any) -> Iterator[str]:
+    """The ``Principal.AWS`` values (and a ``Principal: "*"``) of a live trust policy's Allow statements."""
+    doc = _document(document)
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        named = principal.get("AWS") if isinstance(principal, dict) else principal
+        yield from (v for v in (named if isinstance(named, list) else [named]) if isinstance(v, str))
+
+
+def trusts_an_account(document: Any) -> bool:
+    """True when a live trust policy admits an account or ``*`` (``iam.admits_an_account``)."""
+    return any(admits_an_account(value) for value in _trusted(document))
+
+
 def trusted_task_roles(document: Any, task_role_arns: set[str]) -> set[str]:
     """The task roles (of ``task_role_arns``) that a trust policy's Allow statements name as ``Principal.AWS``: a
     candidate hop, fetched and built as a role resource so that the pack's own rule (``iam.assumable_roles``) judges
     it, as it judges a template's roles. Role ARNs compare case-insensitively (IAM role names do)."""
     by_lower = {arn.lower(): arn for arn in task_role_arns}
-    doc = _document(document)
-    statements = doc.get("Statement") if isinstance(doc, dict) else None
-    found: set[str] = set()
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal")
-        named = principal.get("AWS") if isinstance(principal, dict) else None
-        for value in named if isinstance(named, list) else [named]:
-            if isinstance(value, str) and value.lower() in by_lower:
-                found.add(by_lower[value.lower()])
-    return found
+    return {by_lower[value.lower()] for value in _trusted(document) if value.lower() in by_lower}
 
 
 def _role_arns(
