@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from secure_fargate.pack import CONTROLS, Template
 from secure_fargate.pack.engine import evaluate_set
 from tests.controls.casebook import baseline
@@ -78,3 +80,138 @@ def test_an_unjudged_finding_cannot_be_acknowledged() -> None:
             }
         }
     assert "SF.UNJUDGED" in open_controls(body)
+
+
+# ---------------------------------------------------------------- a cluster's default capacity provider (ECS.10)
+
+
+def _service_on_cluster_default(strategy: Any, *, association: bool = False) -> dict[str, Any]:
+    body = base()
+    service = body["Resources"]["Service"]["Properties"]
+    del service["LaunchType"]
+    service.update(Cluster={"Ref": "Cluster"}, PlatformVersion="1.3.0")
+    if association:
+        body["Resources"]["Associations"] = {
+            "Type": "AWS::ECS::ClusterCapacityProviderAssociations",
+            "Properties": {"Cluster": {"Ref": "Cluster"}, "CapacityProviders": ["FARGATE", "FARGATE_SPOT"],
+                           "DefaultCapacityProviderStrategy": strategy},
+        }  # fmt: skip
+    else:
+        body["Resources"]["Cluster"]["Properties"]["DefaultCapacityProviderStrategy"] = strategy
+    return body
+
+
+FARGATE_DEFAULT = [{"CapacityProvider": "FARGATE", "Weight": 1}]
+EC2_DEFAULT = [{"CapacityProvider": "asg-provider", "Weight": 1}]
+
+
+def test_an_old_platform_on_the_clusters_default_fargate_provider_is_found() -> None:
+    assert "ECS.10" in open_controls(_service_on_cluster_default(FARGATE_DEFAULT))
+
+
+def test_the_default_strategy_of_an_association_behind_if_is_followed() -> None:
+    body = _service_on_cluster_default({"Fn::If": ["C0", EC2_DEFAULT, FARGATE_DEFAULT]}, association=True)
+    body["Conditions"]["C0"] = {"Fn::Equals": [{"Ref": "Env"}, "prod"]}
+    assert "ECS.10" in open_controls(body)
+
+
+@pytest.mark.parametrize("association", [False, True], ids=["cluster", "association"])
+def test_near_miss_a_default_of_ec2_capacity_providers_is_not_fargate(association: bool) -> None:
+    assert "ECS.10" not in open_controls(_service_on_cluster_default(EC2_DEFAULT, association=association))
+
+
+def test_near_miss_a_launch_type_overrides_the_clusters_default() -> None:
+    body = _service_on_cluster_default(FARGATE_DEFAULT)
+    body["Resources"]["Service"]["Properties"]["LaunchType"] = "EC2"
+    assert "ECS.10" not in open_controls(body)
+
+
+# ------------------------------------------------------------------------------------ the agent's record (tag)
+
+
+def _forged_agent(tag: str | None, metadata: str | None) -> dict[str, Any]:
+    body = base()
+    task = body["Resources"]["Task"]
+    sidecar = copy.deepcopy(task["Properties"]["ContainerDefinitions"][0])
+    sidecar.update(Name="sidecar", Essential=False, DockerLabels={"secure-fargate.security-agent": "true"})
+    sidecar.pop("PortMappings", None)
+    sidecar["LinuxParameters"] = {"Capabilities": {"Add": ["SYS_PTRACE"], "Drop": ["ALL"]}}
+    task["Properties"]["ContainerDefinitions"].append(sidecar)
+    task["Properties"]["PidMode"] = "task"
+    if tag is not None:
+        task["Properties"].setdefault("Tags", []).append({"Key": "secure-fargate:agent", "Value": tag})
+    if metadata is not None:
+        task["Metadata"] = {"secure-fargate": {"agent": metadata}}
+    return body
+
+
+def test_a_container_acting_as_the_agent_where_the_tag_records_none_is_found() -> None:
+    found = {(f.control, f.container) for f in findings(_forged_agent(":none", None))}  # as scan sees it live
+    assert {("SF.AGENT", "sidecar"), ("SF.PTRACE", "sidecar")} <= found
+
+
+def test_a_tag_rewritten_to_name_the_forged_agent_is_found_against_the_metadata() -> None:
+    assert "SF.AGENT" in open_controls(_forged_agent("sidecar", ""))
+
+
+def test_a_tag_behind_if_naming_the_forged_agent_in_one_branch_is_found() -> None:
+    body = _forged_agent(None, None)
+    tags = body["Resources"]["Task"]["Properties"].setdefault("Tags", [])
+    tags.append({"Key": "secure-fargate:agent", "Value": {"Fn::If": ["C0", "sidecar", ":none"]}})
+    body["Conditions"]["C0"] = {"Fn::Equals": [{"Ref": "Env"}, "prod"]}
+    assert {"SF.AGENT", "SF.PTRACE"} <= open_controls(body)
+
+
+def test_near_miss_the_declared_agent_named_by_tag_and_metadata_passes() -> None:
+    assert not {"SF.AGENT", "SF.PTRACE"} & open_controls(_forged_agent("sidecar", "sidecar"))
+
+
+# ------------------------------------------------------------------------ a role one sts:AssumeRole away
+
+
+def _reader(trust: Any, assume_on: str | None) -> dict[str, Any]:
+    """A role reading a secret whose trust admits ``trust``; the task role may sts:AssumeRole on ``assume_on``."""
+    body = base()
+    body["Resources"]["Reader"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": "reader",
+            "AssumeRolePolicyDocument": {
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": trust}, "Action": "sts:AssumeRole"}]
+            },
+            "Policies": [{"PolicyName": "read", "PolicyDocument": {"Statement": [{
+                "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"}]}}],
+        },
+    }  # fmt: skip
+    if assume_on is not None:
+        task_policy(body, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": assume_on})
+    return body
+
+
+ROOT = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+READER_ARN = {"Fn::GetAtt": ["Reader", "Arn"]}
+
+
+@pytest.mark.parametrize(
+    ("trust", "assume_on"),
+    [
+        pytest.param(ROOT, "arn:aws:iam::123456789012:role/reader", id="account-root-sub"),
+        pytest.param("123456789012", "arn:aws:iam::123456789012:role/read*", id="account-id-wildcard-resource"),
+        pytest.param({"Fn::GetAtt": ["TaskRole", "Arn"]}, None, id="trust-names-the-task-role"),
+    ],
+)
+def test_a_secret_read_one_assume_role_away_is_found(trust: Any, assume_on: str | None) -> None:
+    assert "SF.SECRETS" in open_controls(_reader(trust, assume_on))
+
+
+@pytest.mark.parametrize(
+    ("trust", "assume_on"),
+    [
+        pytest.param(ROOT, None, id="account-trust-but-no-assume-grant"),
+        pytest.param(ROOT, "arn:aws:iam::123456789012:role/writer", id="assume-grant-on-another-role"),
+        pytest.param({"Fn::GetAtt": ["ExecRole", "Arn"]}, None, id="trust-names-another-role"),
+    ],
+)
+def test_near_miss_a_role_the_task_role_cannot_assume_is_not_followed(trust: Any, assume_on: str | None) -> None:
+    assert "SF.SECRETS" not in open_controls(_reader(trust, assume_on))
