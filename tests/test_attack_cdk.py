@@ -427,6 +427,20 @@ def forged_agent_by_overrides(app: cdk.App, stack: cdk.Stack, cluster: ecs.Clust
     cfn.add_property_override("ContainerDefinitions.1.DockerLabels", {"secure-fargate.security-agent": "true"})
 
 
+def forged_agent_with_the_record_tag_removed(
+    app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret
+) -> None:
+    forged_agent_by_overrides(app, stack, cluster, secret)
+    cdk.Tags.of(stack).remove("secure-fargate:agent")
+
+
+def forged_agent_with_the_record_tag_rewritten(
+    app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret
+) -> None:
+    forged_agent_by_overrides(app, stack, cluster, secret)
+    cdk.Tags.of(stack).add("secure-fargate:agent", "worker", priority=2000)
+
+
 def efs_without_iam_added_later(app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret) -> None:
     efs = ecs.EfsVolumeConfiguration(file_system_id="fs-12345678", transit_encryption="ENABLED")
     service(stack, cluster).task_definition.add_volume(name="e", efs_volume_configuration=efs)
@@ -479,6 +493,17 @@ def test_sidecar_forged_into_an_agent_by_overrides_is_refused() -> None:
     """The construct records its declared agent (none here) on the task definition: overrides that make another
     container look exactly like an agent still fail SF.PTRACE and SF.AGENT."""
     assert {"SF.PTRACE", "SF.AGENT"} <= reported(forged_agent_by_overrides)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [forged_agent_with_the_record_tag_removed, forged_agent_with_the_record_tag_rewritten],
+    ids=lambda r: r.__name__,
+)
+def test_the_agent_record_tag_removed_or_rewritten_is_refused(route: Route) -> None:
+    """The record is a tag (scan reads it live); a tag removed or rewritten by Tags.of(...) disagrees with the
+    construct's Metadata record, and the forged agent still fails SF.AGENT."""
+    assert "SF.AGENT" in reported(route)
 
 
 @pytest.mark.parametrize(
