@@ -82,6 +82,25 @@ def test_an_unjudged_finding_cannot_be_acknowledged() -> None:
     assert "SF.UNJUDGED" in open_controls(body)
 
 
+def _split_policies(count: int) -> dict[str, Any]:
+    """A task role whose ManagedPolicyArns is one Fn::Split of ``count`` narrow policies and, last, an admin one."""
+    body = base()
+    narrow = [f"arn:aws:iam::123456789012:policy/narrow-{i}" for i in range(count)]
+    arns = ",".join([*narrow, "arn:aws:iam::aws:policy/AdministratorAccess"])
+    body["Resources"]["TaskRole"]["Properties"]["ManagedPolicyArns"] = {"Fn::Split": [",", arns]}
+    return body
+
+
+def test_a_split_list_longer_than_64_items_is_reported_as_unjudged() -> None:
+    unjudged = [f for f in findings(_split_policies(64)) if f.control == "SF.UNJUDGED"]
+    assert any("Fn::Split list has more than 64 items" in f.message for f in unjudged)
+
+
+def test_near_miss_a_split_list_of_64_items_is_judged_whole() -> None:
+    found = open_controls(_split_policies(63))
+    assert "SF.UNJUDGED" not in found and "SF.TASK_ROLE" in found  # the admin policy, item 64, is seen
+
+
 # ---------------------------------------------------------------- a cluster's default capacity provider (ECS.10)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from ._template import JSON, Template, cidr_blocks, note_bound, properties, select_index
+from ._template import JSON, Template, cidr_blocks, note_bound, possible_values, properties, select_index
 
 #: Placeholders are wrapped in NUL and their fields separated by US: neither occurs in a template's strings
 #: used as names, and neither is a separator CloudFormation templates split on.
@@ -438,11 +438,19 @@ def items_of(value: JSON) -> list[JSON]:
     found: list[JSON] = []
     for options in alternatives(value):
         if isinstance(options, dict) and list(options) == ["Fn::Split"]:
+            _note_long_split(options)
             found.extend({"Fn::Select": [i, options]} for i in range(MAX_SPLIT_ITEMS))
             continue
         for option in options if isinstance(options, list) else []:
             found.extend(alternatives(option))
     return found
+
+
+def _note_long_split(split: JSON) -> None:
+    """A known ``Fn::Split`` list longer than ``MAX_SPLIT_ITEMS``: the items beyond are not judged (SF.UNJUDGED)."""
+    lists = possible_values(split)
+    if isinstance(lists, list) and any(isinstance(v, list) and len(v) > MAX_SPLIT_ITEMS for v in lists):
+        note_bound(f"an Fn::Split list has more than {MAX_SPLIT_ITEMS} items")
 
 
 def template_set_of(template: Template) -> TemplateSet:
