@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -697,16 +697,23 @@ def admits_an_account(principal: str) -> bool:
     return _ACCOUNT_PRINCIPAL.fullmatch(principal.strip()) is not None
 
 
-def may_assume(role_resources: Mapping[str, JSON], role_arn: str, candidate_arn: str) -> bool:
-    """For ``scan``: whether the role ``role_arn``, whose resources (the role and its policies, as
-    ``scan.role_resources`` builds them) are ``role_resources``, may ``sts:AssumeRole`` into ``candidate_arn``, by
-    the same reading of its policies as :func:`assumable_roles` (so a live hop is the template's hop)."""
+def assumable_among(role_resources: Mapping[str, JSON], role_arn: str, candidate_arns: Iterable[str]) -> set[str]:
+    """For ``scan``: the roles of ``candidate_arns`` that the role ``role_arn`` may ``sts:AssumeRole`` into, its
+    resources (the role and its policies, as ``scan.role_resources`` builds them) being ``role_resources``; the same
+    reading of its policies as :func:`assumable_roles` (so a live hop is the template's hop). Its policies are read
+    once, whatever the number of candidates."""
     template = Template({"Resources": dict(role_resources)}, name="role")
     template_set = TemplateSet([template])
     with evaluating(template):
         role = role_of(template, role_arn, template_set)
-        candidate = role_of(template, candidate_arn, template_set)
-        return role is not None and candidate is not None and _may_assume(role, candidate, template_set)
+        if role is None or not permissions(role, template_set).allowing("sts:AssumeRole"):
+            return set()
+        found: set[str] = set()
+        for arn in candidate_arns:
+            candidate = role_of(template, arn, template_set)
+            if candidate is not None and _may_assume(role, candidate, template_set):
+                found.add(arn)
+        return found
 
 
 def _may_assume(role: Role, candidate: Role, template_set: TemplateSet) -> bool:

@@ -31,7 +31,7 @@ from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
 from .engine import METADATA_KEY, Finding
-from .iam import admits_an_account, may_assume
+from .iam import admits_an_account, assumable_among
 from .launchers import RUN_TASK
 from .reasons import reason_problem
 from .report import text_report
@@ -502,10 +502,9 @@ class Scanner:
                 "IAM: roles that trust a task role", lambda: self._trusting(task_role_arns), ({}, [])
             )
         roles = self._roles(sorted(role_arns))
-        for candidate in admitting:  # trusts an account: a hop where the task role's policies allow AssumeRole on it
-            for task_role in task_role_arns:
-                if roles.get(task_role) and may_assume(roles[task_role], task_role, candidate):
-                    hops.setdefault(candidate, set()).add(task_role)
+        for task_role in sorted(task_role_arns):  # a role trusting an account: a hop where the task role may assume it
+            for candidate in assumable_among(roles.get(task_role) or {}, task_role, admitting) if admitting else ():
+                hops.setdefault(candidate, set()).add(task_role)
         roles.update(self._roles(sorted(set(hops) - role_arns)))
         for resources in per_region:
             own = set(_role_arns(resources, ("TaskRoleArn",)))
@@ -517,7 +516,7 @@ class Scanner:
     def _trusting(self, task_role_arns: set[str]) -> tuple[dict[str, set[str]], list[str]]:
         """Over ``ListRoles`` (paginated, at most ``MAX_LISTED_ROLES`` roles: beyond, a warning says the rest were
         not read): role ARN -> the task roles its trust policy names, and the roles whose trust admits an account
-        or ``*`` (a hop when a task role's policies allow ``sts:AssumeRole`` on them: ``iam.may_assume``)."""
+        or ``*`` (a hop when a task role's policies allow ``sts:AssumeRole`` on them: ``iam.assumable_among``)."""
         client = self.client("iam")
         named: dict[str, set[str]] = {}
         admitting: list[str] = []
