@@ -31,6 +31,7 @@ from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
 from .engine import METADATA_KEY, Finding
+from .iam import admits_an_account, assumable_among
 from .launchers import RUN_TASK
 from .reasons import reason_problem
 from .report import text_report
@@ -52,7 +53,15 @@ READ_ONLY_ACTIONS: Mapping[str, frozenset[str]] = {
         }
     ),
     "iam": frozenset(
-        {"GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies", "GetPolicy", "GetPolicyVersion"}
+        {
+            "GetRole",
+            "ListRolePolicies",
+            "GetRolePolicy",
+            "ListAttachedRolePolicies",
+            "GetPolicy",
+            "GetPolicyVersion",
+            "ListRoles",
+        }
     ),
     "ec2": frozenset({"DescribeSecurityGroups", "DescribeNetworkInterfaces"}),
     "ecr": frozenset(
@@ -491,15 +500,58 @@ class Scanner:
         return client
 
     def scan(self, regions: Sequence[str]) -> list[dict[str, Any]]:
-        """The resources of each region; IAM (global) read once for every role any region references."""
+        """The resources of each region; IAM (global) read once for every role any region references, and for every
+        role whose trust policy names one of its task roles (one ``sts:AssumeRole`` away: what the pack's
+        ``iam.assumable_roles`` follows in a template, so that check and scan judge the same hop)."""
         with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 4))) as pool:
             per_region = list(pool.map(self._region_resources, regions))
-        role_arns = sorted({arn for resources in per_region for arn in _role_arns(resources)})
-        roles = self._roles(role_arns)
+        role_arns = {arn for resources in per_region for arn in _role_arns(resources)}
+        task_role_arns = {arn for resources in per_region for arn in _role_arns(resources, ("TaskRoleArn",))}
+        hops: dict[str, set[str]] = {}
+        admitting: list[str] = []
+        if task_role_arns:
+            hops, admitting = self._guarded(
+                "IAM: roles that trust a task role", lambda: self._trusting(task_role_arns), ({}, [])
+            )
+        roles = self._roles(sorted(role_arns))
+        for task_role in sorted(task_role_arns):  # a role trusting an account: a hop where the task role may assume it
+            for candidate in assumable_among(roles.get(task_role) or {}, task_role, admitting) if admitting else ():
+                hops.setdefault(candidate, set()).add(task_role)
+        roles.update(self._roles(sorted(set(hops) - role_arns)))
         for resources in per_region:
-            for arn in sorted(set(_role_arns(resources))):
+            own = set(_role_arns(resources, ("TaskRoleArn",)))
+            wanted = set(_role_arns(resources)) | {hop for hop, trusted in hops.items() if trusted & own}
+            for arn in sorted(wanted):
                 resources.update(roles.get(arn, {}))
         return per_region
+
+    def _trusting(self, task_role_arns: set[str]) -> tuple[dict[str, set[str]], list[str]]:
+        """Over ``ListRoles`` (paginated, at most ``MAX_LISTED_ROLES`` roles: beyond, a warning says the rest were
+        not read): role ARN -> the task roles its trust policy names, and the roles whose trust admits an account
+        or ``*`` (a hop when a task role's policies allow ``sts:AssumeRole`` on them: ``iam.assumable_among``)."""
+        client = self.client("iam")
+        named: dict[str, set[str]] = {}
+        admitting: list[str] = []
+        listed = 0
+        for page in client.get_paginator("list_roles").paginate():
+            for role in page.get("Roles") or []:
+                listed += 1
+                if listed > MAX_LISTED_ROLES:
+                    self.warnings.append(
+                        f"IAM: more than {MAX_LISTED_ROLES} roles; roles beyond them were not read for trust in a task "
+                        "role (SF.SECRETS, SF.TASK_ROLE judged the hop on the first ones only)"
+                    )
+                    return named, admitting
+                arn = str(role.get("Arn"))
+                if arn in task_role_arns:
+                    continue
+                document = role.get("AssumeRolePolicyDocument")
+                trusted = trusted_task_roles(document, task_role_arns)
+                if trusted:
+                    named[arn] = trusted
+                elif trusts_an_account(document):
+                    admitting.append(arn)
+        return named, admitting
 
     def _guarded(self, what: str, read: Callable[[], Any], default: Any = None) -> Any:
         """``read()``, or ``default`` and a warning line when what it reads cannot be read or converted: the scan
@@ -571,9 +623,9 @@ class Scanner:
         if task_sets is None and controller in ("EXTERNAL", "CODE_DEPLOY"):
 
             def read() -> list[Any]:
-                return list(ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])[
-                    "taskSets"
-                ])
+                return list(
+                    ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])["taskSets"]
+                )
 
             task_sets = self._guarded(f"{service['serviceArn']}: task sets", read, [])
         return list(task_sets or [])
@@ -763,10 +815,41 @@ def _optional(read: Callable[[], Any]) -> Any:
         raise
 
 
-def _role_arns(resources: Mapping[str, Any]) -> Iterator[str]:
+#: Most roles read by ``ListRoles`` when looking for the roles that trust a task role.
+MAX_LISTED_ROLES = 10_000
+
+
+def _trusted(document: Any) -> Iterator[str]:
+    """The ``Principal.AWS`` values (and a ``Principal: "*"``) of a live trust policy's Allow statements."""
+    doc = _document(document)
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        named = principal.get("AWS") if isinstance(principal, dict) else principal
+        yield from (v for v in (named if isinstance(named, list) else [named]) if isinstance(v, str))
+
+
+def trusts_an_account(document: Any) -> bool:
+    """True when a live trust policy admits an account or ``*`` (``iam.admits_an_account``)."""
+    return any(admits_an_account(value) for value in _trusted(document))
+
+
+def trusted_task_roles(document: Any, task_role_arns: set[str]) -> set[str]:
+    """The task roles (of ``task_role_arns``) that a trust policy's Allow statements name as ``Principal.AWS``: a
+    candidate hop, fetched and built as a role resource so that the pack's own rule (``iam.assumable_roles``) judges
+    it, as it judges a template's roles. Role ARNs compare case-insensitively (IAM role names do)."""
+    by_lower = {arn.lower(): arn for arn in task_role_arns}
+    return {by_lower[value.lower()] for value in _trusted(document) if value.lower() in by_lower}
+
+
+def _role_arns(
+    resources: Mapping[str, Any], keys: Sequence[str] = ("TaskRoleArn", "ExecutionRoleArn")
+) -> Iterator[str]:
     for resource in resources.values():
         if resource.get("Type") == "AWS::ECS::TaskDefinition":
-            for key in ("TaskRoleArn", "ExecutionRoleArn"):
+            for key in keys:
                 value = resource["Properties"].get(key)
                 if isinstance(value, dict):
                     yield value["Fn::GetAtt"][0]
