@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import managed_policies, sarif
+from . import asff, managed_policies, sarif
 from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
@@ -805,7 +805,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--profile", help="AWS profile (default: the environment's credentials)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="concurrent calls per region")
-    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "asff"),
+        default="text",
+        help="asff: AWS Security Finding Format, for aws securityhub batch-import-findings",
+    )
     parser.add_argument("--output", "-o", help="write the report to this file instead of standard output")
 
 
@@ -849,6 +854,8 @@ def render(findings: Sequence[Finding], fmt: str, controls: Sequence[Control] | 
     if fmt == "sarif":
         ran = controls_in() if controls is None else controls
         return json.dumps(sarif.report(list(findings), controls=ran), indent=2)
+    if fmt == "asff":
+        return json.dumps(asff.report(findings, controls={c.id: c for c in controls or ()}), indent=2)
     return text_report(findings)
 
 
@@ -878,7 +885,11 @@ def run(args: argparse.Namespace, session_factory: Callable[..., Any] | None = N
         return ERROR
     for warning in warnings:
         print(f"secure-fargate scan: warning: {warning}", file=sys.stderr)
-    report = render(findings, args.format, controls)
+    try:
+        report = render(findings, args.format, controls)
+    except asff.AsffError as error:
+        print(f"secure-fargate scan: error: {error}", file=sys.stderr)
+        return ERROR
     if args.output:
         Path(args.output).write_text(report + "\n", encoding="utf-8")
     else:

@@ -57,12 +57,24 @@ def split_value(value: str) -> tuple[str, str | None]:
     return value[: match.start()].strip(), match.group("date")
 
 
+def tag_key(control: Control) -> str:
+    """The key of a tag that acknowledges ``control`` (with its container/variable placeholders)."""
+    shape = {Scope.RESOURCE: "", Scope.CONTAINER: ":<container>", Scope.VARIABLE: ":<container>:<variable>"}
+    return f"{TAG_PREFIX}{control.id}{shape[control.scope]}"
+
+
+def live_acceptance(control: Control) -> str:
+    """How to accept a finding of ``control`` on a live resource (or that it cannot be accepted)."""
+    if not control.acknowledgeable:
+        return "an invariant: it cannot be acknowledged"
+    return f"to accept: tag the resource {tag_key(control)} = <reason>[ expires=YYYY-MM-DD]"
+
+
 def _subject(control: Control, rest: list[str]) -> tuple[dict[str, str], str | None]:
     """The entry's container/variable from the key's tail, or a problem naming what the control's scope needs."""
     need = {Scope.RESOURCE: 0, Scope.CONTAINER: 1, Scope.VARIABLE: 2}[control.scope]
     if len(rest) != need or not all(rest):
-        shape = {0: "", 1: ":<container>", 2: ":<container>:<variable>"}[need]
-        return {}, f"{control.id} is a {control.scope.value}-level control: key {TAG_PREFIX}{control.id}{shape}"
+        return {}, f"{control.id} is a {control.scope.value}-level control: key {tag_key(control)}"
     return dict(zip(("container", "variable"), rest, strict=False)), None
 
 
