@@ -87,3 +87,62 @@ def cli_verdict(body: dict[str, Any], tmp_path: Path) -> tuple[int, list[dict[st
     template.write_text(json.dumps(body))
     code = cli.main(["check", str(template), "--format", "json", "-o", str(report)])
     return code, json.loads(report.read_text())
+
+
+#: ASFF constraints the Security Hub API reference gives beyond the service model botocore validates (types,
+#: required members): non-blank strings, lengths, timestamp and Types shapes, the ProductArn of a custom integration.
+_ASFF_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})")
+_ASFF_TYPE_NAMESPACES = ("Software and Configuration Checks", "TTPs", "Effects", "Unusual Behaviors",
+                         "Sensitive Data Identifications")  # fmt: skip
+_ASFF_LIMITS = {"Id": 512, "GeneratorId": 512, "Title": 256, "Description": 1024}
+
+
+def asff_problems(findings: list[dict[str, Any]]) -> list[str]:
+    """What Security Hub would refuse in a BatchImportFindings ``Findings`` list: the service model (botocore's own
+    parameter validation of the request), then the documented patterns and limits. Empty when importable."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    model = botocore.session.get_session().get_service_model("securityhub")
+    shape = model.operation_model("BatchImportFindings").input_shape
+    report = ParamValidator().validate({"Findings": findings}, shape)
+    problems = [report.generate_report()] if report.has_errors() else []
+    if not 1 <= len(findings) <= 100:
+        problems.append(f"{len(findings)} findings: BatchImportFindings takes 1 to 100 per call")
+    for index, finding in enumerate(findings):
+        problems += [f"{index}: {p}" for p in _asff_finding_problems(finding)]
+    return problems
+
+
+def _asff_finding_problems(finding: dict[str, Any]) -> list[str]:
+    problems = [f"{key} blank" for key, value in _asff_strings(finding) if not value.strip()]
+    problems += [f"{k} longer than {n}" for k, n in _ASFF_LIMITS.items() if len(str(finding.get(k, ""))) > n]
+    if len(finding["Remediation"]["Recommendation"]["Text"]) > 512:
+        problems.append("Remediation.Recommendation.Text longer than 512")
+    if not re.fullmatch(r"\d{12}", finding["AwsAccountId"]):
+        problems.append(f"AwsAccountId {finding['AwsAccountId']!r}")
+    account, region = finding["AwsAccountId"], finding["Resources"][0].get("Region")
+    if finding["ProductArn"] != f"arn:aws:securityhub:{region}:{account}:product/{account}/default":
+        problems.append(f"ProductArn {finding['ProductArn']!r}")
+    problems += [f"{k} {finding[k]!r}" for k in ("CreatedAt", "UpdatedAt") if not _ASFF_TIMESTAMP.fullmatch(finding[k])]
+    problems += [
+        f"Types {kind!r}: namespace/category/classifier"
+        for kind in finding["Types"]
+        if len(kind.split("/")) > 3 or not kind.startswith(_ASFF_TYPE_NAMESPACES)
+    ]
+    if finding["Severity"].get("Label") not in ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"):
+        problems.append(f"Severity.Label {finding['Severity']!r}")
+    if len(finding.get("ProductFields", {})) > 50:
+        problems.append("more than 50 ProductFields")
+    problems += [f"ProductFields key {k!r} longer than 128" for k in finding.get("ProductFields", {}) if len(k) > 128]
+    if not 1 <= len(finding["Resources"]) <= 32:
+        problems.append("Resources: 1 to 32")
+    return problems
+
+
+def _asff_strings(value: Any, path: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _asff_strings(v, f"{path}.{k}" if path else k)]
+    if isinstance(value, list):
+        return [s for i, v in enumerate(value) for s in _asff_strings(v, f"{path}[{i}]")]
+    return [(path, value)] if isinstance(value, str) else []

@@ -59,6 +59,7 @@ from .scan import (
     task_definition_resource,
     task_set_resource,
 )
+from .tag_acks import apply_tag_acknowledgements
 from .verdict import verdict
 
 #: When set, and an event's ``accountId`` is not the function's own account, the handler assumes
@@ -454,10 +455,7 @@ def repository_model(item: Mapping[str, Any], configuration: Mapping[str, Any], 
     policy = configuration.get("RepositoryPolicyText")
     key = (api.get("encryptionConfiguration") or {}).get("kmsKey")
     managed = bool(key) and isinstance(key, str) and reader.aws_managed_key(key)
-    resource = repository_resource(api, lifecycle, policy, aws_managed_key=managed)
-    tags = _api_tags(item, configuration)
-    if tags:
-        resource["Properties"]["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in tags]
+    resource = repository_resource(api, lifecycle, policy, managed, tags=_api_tags(item, configuration))
     model = Model()
     _own(model, _arn(item, configuration, "Arn"), resource)
     return model
@@ -484,13 +482,6 @@ def model_of(item: Mapping[str, Any], reader: Reader) -> Model:
         raise
     except (AttributeError, TypeError, KeyError, IndexError) as error:  # a value of a type Config never sends
         raise UnreadableItem(f"unexpected configuration shape ({type(error).__name__}: {error})") from None
-
-
-def apply_tag_acks(resources: dict[str, Any], today: datetime.date | None = None) -> list[str]:
-    """Tag acknowledgements (``secure-fargate:ack:<ID>``) into the model's Metadata, by ``tag_acks``."""
-    from .tag_acks import apply_tag_acknowledgements
-
-    return apply_tag_acknowledgements(resources, today)
 
 
 # ------------------------------------------------------------------------------------------------ judging
@@ -522,7 +513,7 @@ class Judge:
             return Evaluation(
                 resource_type, resource_id, NOT_APPLICABLE, f"secure-fargate: {model.not_applicable}", when
             )
-        for warning in apply_tag_acks(model.resources, self.today):
+        for warning in apply_tag_acknowledgements(model.resources, self.today):
             self.reader.warnings.append(f"{resource_id}: {warning}")
         template = Template({"Resources": model.resources}, name=f"config:{resource_type}")
         findings = [f for f in verdict([template], self.controls, self.fail_on)[0] if f.resource in model.subjects]

@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import managed_policies, sarif
+from . import asff, managed_policies, sarif
 from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
@@ -34,6 +34,7 @@ from .engine import METADATA_KEY, Finding
 from .launchers import RUN_TASK
 from .reasons import reason_problem
 from .report import text_report
+from .tag_acks import apply_tag_acknowledgements
 from .verdict import ERROR, verdict
 
 #: The only operations the scanner may call, per service; their IAM actions are ``<service>:<Operation>``.
@@ -56,7 +57,13 @@ READ_ONLY_ACTIONS: Mapping[str, frozenset[str]] = {
     ),
     "ec2": frozenset({"DescribeSecurityGroups", "DescribeNetworkInterfaces"}),
     "ecr": frozenset(
-        {"DescribeRepositories", "GetLifecyclePolicy", "GetRepositoryPolicy", "GetRegistryScanningConfiguration"}
+        {
+            "DescribeRepositories",
+            "GetLifecyclePolicy",
+            "GetRepositoryPolicy",
+            "GetRegistryScanningConfiguration",
+            "ListTagsForResource",
+        }
     ),
     "kms": frozenset({"DescribeKey"}),
 }
@@ -266,10 +273,15 @@ def started_by_service(api: Mapping[str, Any]) -> bool:
 
 
 def repository_resource(
-    api: Mapping[str, Any], lifecycle: str | None, policy: str | None, aws_managed_key: bool = False
+    api: Mapping[str, Any],
+    lifecycle: str | None,
+    policy: str | None,
+    aws_managed_key: bool = False,
+    tags: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """An ECR repository in CloudFormation's form (``AWS::ECR::Repository``): scanning, tag mutability, encryption
-    (an AWS managed key written as ``alias/aws/ecr``, which ECR.5 refuses), lifecycle and repository policy."""
+    (an AWS managed key written as ``alias/aws/ecr``, which ECR.5 refuses), lifecycle, repository policy and tags
+    (``ListTagsForResource``: acknowledgement tags are read from them)."""
     encryption = dict(to_cfn(api.get("encryptionConfiguration") or {"encryptionType": "AES256"}))
     if aws_managed_key:
         encryption["KmsKey"] = "alias/aws/ecr"
@@ -283,6 +295,8 @@ def repository_resource(
         props["LifecyclePolicy"] = {"LifecyclePolicyText": lifecycle}
     if policy:
         props["RepositoryPolicyText"] = _document(policy)
+    if tags:
+        props["Tags"] = to_cfn(list(tags))
     return {"Type": "AWS::ECR::Repository", "Properties": props}
 
 
@@ -453,7 +467,8 @@ def apply_acknowledgements(resources: dict[str, Any], acknowledgements: Sequence
     for arn, resource in resources.items():
         entries = [ack.metadata() for ack in acknowledgements if ack.covers(arn)]
         if entries:
-            resource["Metadata"] = {METADATA_KEY: {"acknowledgements": entries}}
+            block = (resource.get("Metadata") or {}).get(METADATA_KEY) or {}
+            resource["Metadata"] = {METADATA_KEY: {"acknowledgements": [*block.get("acknowledgements", []), *entries]}}
 
 
 # ------------------------------------------------------------------------------------------------- AWS reading
@@ -666,7 +681,13 @@ class Scanner:
         policy = _optional(lambda: ecr.get_repository_policy(repositoryName=name)["policyText"])
         key = (repo.get("encryptionConfiguration") or {}).get("kmsKey")
         managed = bool(key) and self.aws_managed_key(region, str(key))
-        return repository_resource(repo, lifecycle, policy, aws_managed_key=managed)
+        arn = repo.get("repositoryArn", name)
+
+        def tags() -> list[Any]:
+            return list(ecr.list_tags_for_resource(resourceArn=arn).get("tags") or [])
+
+        found = self._guarded(f"{arn}: tags", tags, [])
+        return repository_resource(repo, lifecycle, policy, aws_managed_key=managed, tags=found)
 
     def aws_managed_key(self, region: str | None, key: str) -> bool:
         """Whether KMS key ``key`` is AWS managed (``aws/ecr``), which ECR.5 refuses; False and a warning when
@@ -796,9 +817,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--regions", help="comma-separated regions (default: the session's region)")
     parser.add_argument("--cluster", action="append", default=[], help="only this cluster (name or ARN); repeatable")
     parser.add_argument("--acknowledgements", help="YAML/JSON file: acknowledgements: [{arn, control, reason}]")
+    parser.add_argument(
+        "--no-tag-acknowledgements",
+        dest="tag_acknowledgements",
+        action="store_false",
+        help="ignore secure-fargate:ack:<ID> resource tags (default: honour them, as the Config rule does)",
+    )
     parser.add_argument("--profile", help="AWS profile (default: the environment's credentials)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="concurrent calls per region")
-    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "asff"),
+        default="text",
+        help="asff: AWS Security Finding Format, for aws securityhub batch-import-findings",
+    )
     parser.add_argument("--output", "-o", help="write the report to this file instead of standard output")
 
 
@@ -811,6 +843,7 @@ def scan_account(
     workers: int = DEFAULT_WORKERS,
     controls: Sequence[Control] | None = None,
     fail_on: Severity = DEFAULT_FAIL_ON,
+    tag_acknowledgements: bool = True,
 ) -> tuple[list[Finding], int, list[str]]:
     """Findings, exit code (``check``'s) and warnings for the live resources of ``regions``.
 
@@ -822,11 +855,14 @@ def scan_account(
         workers: concurrent describe calls per region.
         controls: the controls to run (default: the default standards', as ``check``).
         fail_on: the lowest severity of an open finding that fails the scan (default LOW).
+        tag_acknowledgements: honour ``secure-fargate:ack:<ID>`` resource tags (``tag_acks``); default True.
     """
     scanner = Scanner(session, clusters=clusters, workers=workers)
     templates = []
     for region, resources in zip(regions, scanner.scan(regions), strict=True):
         apply_acknowledgements(resources, acknowledgements)
+        if tag_acknowledgements:
+            scanner.warnings += apply_tag_acknowledgements(resources)
         templates.append(Template({"Resources": resources}, name=f"live:{region}"))
     findings, code = verdict(templates, controls, fail_on)
     return findings, code, scanner.warnings
@@ -838,6 +874,8 @@ def render(findings: Sequence[Finding], fmt: str, controls: Sequence[Control] | 
     if fmt == "sarif":
         ran = controls_in() if controls is None else controls
         return json.dumps(sarif.report(list(findings), controls=ran), indent=2)
+    if fmt == "asff":
+        return json.dumps(asff.report(findings, controls={c.id: c for c in controls or ()}), indent=2)
     return text_report(findings)
 
 
@@ -860,13 +898,18 @@ def run(args: argparse.Namespace, session_factory: Callable[..., Any] | None = N
             workers=max(1, args.workers),
             controls=controls,
             fail_on=fail_on,
+            tag_acknowledgements=getattr(args, "tag_acknowledgements", True),
         )
     except Exception as error:  # botocore's errors, credentials, ScanError: one line, exit 2
         print(f"secure-fargate scan: error: {error}", file=sys.stderr)
         return ERROR
     for warning in warnings:
         print(f"secure-fargate scan: warning: {warning}", file=sys.stderr)
-    report = render(findings, args.format, controls)
+    try:
+        report = render(findings, args.format, controls)
+    except asff.AsffError as error:
+        print(f"secure-fargate scan: error: {error}", file=sys.stderr)
+        return ERROR
     if args.output:
         Path(args.output).write_text(report + "\n", encoding="utf-8")
     else:
