@@ -10,7 +10,9 @@ an AWS Config custom rule"): Config invokes the function asynchronously with ``i
 - ``OversizedConfigurationItemChangeNotification``: only a ``configurationItemSummary``; the item is read with
   ``config:GetResourceConfigHistory`` (``laterTime`` = the summary's capture time, ``limit`` 1);
 - ``ScheduledNotification`` (periodic): every recorded resource of :data:`RESOURCE_TYPES` is listed
-  (``config:ListDiscoveredResources``) and read with ``config:BatchGetResourceConfig``, 100 keys a call.
+  (``config:ListDiscoveredResources``) and its latest item read with ``config:GetResourceConfigHistory``
+  (``BatchGetResourceConfig`` would be fewer calls, but its items carry no tags). Periodic runs exist for what
+  changes without an ECS item changing: a role's policies, a security group's rules.
 
 Each item becomes the pack's resource model, the CloudFormation form ``scan`` builds from API shapes: the
 item's ``configuration`` (CloudFormation-like PascalCase, with Config's own spellings such as
@@ -73,11 +75,11 @@ SESSION_NAME = "secure-fargate-config"
 REQUIRED_ACTIONS: tuple[str, ...] = (
     "config:PutEvaluations",
     "config:GetResourceConfigHistory",
-    "config:BatchGetResourceConfig",
     "config:ListDiscoveredResources",
     "ecs:DescribeTaskDefinition",
     "ec2:DescribeSecurityGroups",
     "kms:DescribeKey",
+    "ecr:GetRegistryScanningConfiguration",
     "iam:GetRole",
     "iam:ListRolePolicies",
     "iam:GetRolePolicy",
@@ -97,7 +99,7 @@ RESOURCE_TYPES: tuple[str, ...] = (TASK_DEFINITION, SERVICE, CLUSTER, TASK_SET, 
 COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE = "COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"
 #: Config refuses an annotation longer than this.
 ANNOTATION_LIMIT = 256
-#: PutEvaluations takes at most 100 evaluations a call; BatchGetResourceConfig at most 100 keys.
+#: PutEvaluations takes at most 100 evaluations a call.
 BATCH_SIZE = 100
 #: The largest ``invokingEvent`` or item ``configuration`` text read (Config's own items stay far below).
 MAX_TEXT_CHARS = 4 * 1024 * 1024
@@ -182,6 +184,7 @@ class Reader(Protocol):
     def task_definition(self, arn: str) -> tuple[str, dict[str, Any]] | None: ...
     def security_groups(self, ids: set[str]) -> dict[str, Any]: ...
     def aws_managed_key(self, key: str) -> bool: ...
+    def registry_scanning(self) -> dict[str, Any]: ...
     def item(self, resource_type: str, resource_id: str, later_time: Any) -> dict[str, Any] | None: ...
     def items(self, resource_type: str) -> Iterator[dict[str, Any]]: ...
     def put(self, evaluations: Sequence[Evaluation], token: str) -> list[Any]: ...
@@ -200,6 +203,7 @@ class AwsReader:
     _roles: dict[str, Any] = field(init=False, default_factory=dict)
     _definitions: dict[str, Any] = field(init=False, default_factory=dict)
     _config: Any = field(init=False, default=None)
+    _registry: dict[str, Any] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._scanner = Scanner(self.session, workers=4, warnings=self.warnings)
@@ -231,6 +235,11 @@ class AwsReader:
     def aws_managed_key(self, key: str) -> bool:
         return self._scanner.aws_managed_key(None, key)
 
+    def registry_scanning(self) -> dict[str, Any]:
+        if self._registry is None:
+            self._registry = self._scanner.read_registry_scanning()
+        return self._registry
+
     def item(self, resource_type: str, resource_id: str, later_time: Any) -> dict[str, Any] | None:
         kwargs: dict[str, Any] = {"resourceType": resource_type, "resourceId": resource_id, "limit": 1}
         if later_time:
@@ -239,22 +248,14 @@ class AwsReader:
         return dict(found[0]) if found else None
 
     def items(self, resource_type: str) -> Iterator[dict[str, Any]]:
+        """The latest item of every recorded resource of ``resource_type``. Read one by one with the history
+        (not BatchGetResourceConfig: its items carry no tags, and tags decide ECS.13-15 and acknowledgements)."""
         pages = self.config.get_paginator("list_discovered_resources").paginate(resourceType=resource_type)
-        keys = [
-            {"resourceType": resource_type, "resourceId": r["resourceId"]}
-            for page in pages
-            for r in page.get("resourceIdentifiers") or []
-        ]
-        for start in range(0, len(keys), BATCH_SIZE):
-            pending = keys[start : start + BATCH_SIZE]
-            for _ in range(5):  # unprocessed keys (throttling inside Config) are asked for again
-                answer = self.config.batch_get_resource_config(resourceKeys=pending)
-                yield from (dict(item) for item in answer.get("baseConfigurationItems") or [])
-                pending = answer.get("unprocessedResourceKeys") or []
-                if not pending:
-                    break
-            if pending:
-                self.warnings.append(f"{len(pending)} {resource_type} item(s) not returned by BatchGetResourceConfig")
+        for page in pages:
+            for identifier in page.get("resourceIdentifiers") or []:
+                found = self.item(resource_type, identifier["resourceId"], None)
+                if found is not None:
+                    yield found
 
     def put(self, evaluations: Sequence[Evaluation], token: str) -> list[Any]:
         failed: list[Any] = []
@@ -365,8 +366,11 @@ def _revision(arn: str, configuration: Mapping[str, Any]) -> str:
 
 
 def _fargate_compatible(api: Mapping[str, Any]) -> bool:
-    compat = api.get("requiresCompatibilities") or api.get("compatibilities") or []
-    return isinstance(compat, list) and "FARGATE" in compat
+    """False only when the revision says it cannot run on Fargate: ``RequiresCompatibilities`` set without
+    FARGATE. Unset, the revision may run on Fargate (ECS decides at run time), so it is judged, as ``check``
+    and Security Hub judge it."""
+    compat = api.get("requiresCompatibilities")
+    return not isinstance(compat, list) or not compat or "FARGATE" in compat
 
 
 def task_definition_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:
@@ -456,7 +460,7 @@ def repository_model(item: Mapping[str, Any], configuration: Mapping[str, Any], 
     key = (api.get("encryptionConfiguration") or {}).get("kmsKey")
     managed = bool(key) and isinstance(key, str) and reader.aws_managed_key(key)
     resource = repository_resource(api, lifecycle, policy, managed, tags=_api_tags(item, configuration))
-    model = Model()
+    model = Model(resources=dict(reader.registry_scanning()))  # registry scanning may cover it (ECR.1)
     _own(model, _arn(item, configuration, "Arn"), resource)
     return model
 
@@ -513,13 +517,17 @@ class Judge:
             return Evaluation(
                 resource_type, resource_id, NOT_APPLICABLE, f"secure-fargate: {model.not_applicable}", when
             )
-        for warning in apply_tag_acknowledgements(model.resources, self.today):
-            self.reader.warnings.append(f"{resource_id}: {warning}")
-        template = Template({"Resources": model.resources}, name=f"config:{resource_type}")
-        findings = [f for f in verdict([template], self.controls, self.fail_on)[0] if f.resource in model.subjects]
+        findings = self.findings(model, resource_id)
         failing = [f for f in findings if f.fails(self.fail_on)]
         compliance = NON_COMPLIANT if failing else COMPLIANT
         return Evaluation(resource_type, resource_id, compliance, annotation(model.note, failing, findings), when)
+
+    def findings(self, model: Model, resource_id: str = "") -> list[Finding]:
+        """Every finding (open or acknowledged) on the model's subjects: the item and what was read for it."""
+        for warning in apply_tag_acknowledgements(model.resources, self.today):
+            self.reader.warnings.append(f"{resource_id}: {warning}")
+        template = Template({"Resources": model.resources}, name="config")
+        return [f for f in verdict([template], self.controls, self.fail_on)[0] if f.resource in model.subjects]
 
 
 def _severity_rank(finding: Finding) -> int:

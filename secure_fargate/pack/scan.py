@@ -574,9 +574,9 @@ class Scanner:
         if task_sets is None and controller in ("EXTERNAL", "CODE_DEPLOY"):
 
             def read() -> list[Any]:
-                return list(ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])[
-                    "taskSets"
-                ])
+                return list(
+                    ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])["taskSets"]
+                )
 
             task_sets = self._guarded(f"{service['serviceArn']}: task sets", read, [])
         return list(task_sets or [])
@@ -706,6 +706,18 @@ class Scanner:
     def read_task_definition(self, arn: str, region: str | None = None) -> tuple[str, dict[str, Any]] | None:
         """(revision ARN, resource) of a revision ARN; None and a warning when it cannot be read."""
         return self._task_definition(self.client("ecs", region), arn)
+
+    def read_registry_scanning(self, region: str | None = None) -> dict[str, Any]:
+        """The registry's scanning configuration (keyed as ``scan`` keys it), which ECR.1 reads; {} and a
+        warning when it cannot be read."""
+        ecr = self.client("ecr", region)
+        config = self._guarded(
+            f"{region or 'region'}: registry scanning configuration", ecr.get_registry_scanning_configuration
+        )
+        if not config:
+            return {}
+        where = region or ecr.meta.region_name
+        return {f"registry-scanning:{where}:{config.get('registryId', '')}": registry_scanning_resource(config)}
 
     def read_security_groups(self, ids: set[str], region: str | None = None) -> dict[str, Any]:
         """Group ID -> security group resource; {} and a warning when they cannot be read."""
