@@ -424,7 +424,7 @@ class LiveForm:
                 "AssumeRolePolicyDocument": props.get("AssumeRolePolicyDocument"),
             }
             inline = [(p.get("PolicyName", "p"), p.get("PolicyDocument")) for p in props.get("Policies") or []]
-            managed = [
+            managed: list[tuple[str, Any]] = [
                 (a, {})
                 for a in props.get("ManagedPolicyArns") or []
                 if isinstance(a, str) and self._logical(a, "AWS::IAM::ManagedPolicy") is None

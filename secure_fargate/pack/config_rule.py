@@ -373,7 +373,45 @@ def _fargate_compatible(api: Mapping[str, Any]) -> bool:
     return not isinstance(compat, list) or not compat or "FARGATE" in compat
 
 
+#: Container fields RegisterTaskDefinition only accepts as lists of objects, or as objects.
+_CONTAINER_LISTS = ("Environment", "Secrets", "MountPoints", "PortMappings", "VolumesFrom", "Ulimits", "DependsOn",
+                    "EnvironmentFiles", "ResourceRequirements", "SystemControls", "ExtraHosts")  # fmt: skip
+_CONTAINER_OBJECTS = ("LinuxParameters", "LogConfiguration", "HealthCheck", "RepositoryCredentials",
+                      "FirelensConfiguration")  # fmt: skip
+
+
+def _list_of_objects(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def task_definition_problem(configuration: Mapping[str, Any]) -> str | None:
+    """What makes a task definition's configuration one ECS never produces (ECS accepts none without a
+    container, a container without a name, or these fields in another type), or None. Such an item is not
+    judged: the rules would read the missing containers as nothing to fault."""
+    containers = configuration.get("ContainerDefinitions")
+    if not _list_of_objects(containers) or not containers:
+        return "ContainerDefinitions is not a non-empty list of containers"
+    for index, container in enumerate(containers):
+        where = f"ContainerDefinitions[{index}]"
+        if not isinstance(container.get("Name"), str):
+            return f"{where} has no Name"
+        bad = [k for k in _CONTAINER_LISTS if container.get(k) is not None and not _list_of_objects(container[k])]
+        bad += [k for k in _CONTAINER_OBJECTS if container.get(k) is not None and not isinstance(container[k], dict)]
+        if bad:
+            return f"{where}.{bad[0]} is a {type(container[bad[0]]).__name__}, not what ECS returns"
+    for key in ("Volumes", "PlacementConstraints", "InferenceAccelerators"):
+        if configuration.get(key) is not None and not _list_of_objects(configuration[key]):
+            return f"{key} is not a list of objects"
+    compat = configuration.get("RequiresCompatibilities")
+    if compat is not None and not (isinstance(compat, list) and all(isinstance(c, str) for c in compat)):
+        return "RequiresCompatibilities is not a list of strings"
+    return None
+
+
 def task_definition_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:
+    problem = task_definition_problem(configuration)
+    if problem is not None:
+        raise UnreadableItem(problem)
     arn = _arn(item, configuration, "TaskDefinitionArn")
     revision = _revision(arn, configuration)
     api = _api_object(TASK_DEFINITION, configuration)
@@ -551,7 +589,10 @@ def annotation(note: str, failing: Sequence[Finding], findings: Sequence[Finding
     prefix = f"{_cut(note, NOTE_LIMIT)}: " if note else ""
     if not failing:
         acknowledged = sum(1 for f in findings if not f.is_open)
-        return prefix + "passes secure-fargate" + (f" ({acknowledged} acknowledged)" if acknowledged else "")
+        below = sorted({f.control for f in findings if f.is_open})
+        notes = [f"{acknowledged} acknowledged"] if acknowledged else []
+        notes += [f"open below the fail-on severity: {', '.join(below)}"] if below else []
+        return _cut(prefix + "passes secure-fargate" + (f" ({'; '.join(notes)})" if notes else ""))
     ordered = _ordered(failing)
     head = _fit(f"{prefix}fails ", list(dict.fromkeys(f.control for f in ordered)), ", ")
     messages = [f"{f.control}{f'[{f.container}]' if f.container else ''}: {f.message}" for f in ordered]
