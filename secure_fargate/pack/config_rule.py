@@ -114,12 +114,11 @@ CHANGE, OVERSIZED, SCHEDULED = (
 TEST_MODE_TOKEN = "TESTMODE"
 
 #: Config's spellings (CloudFormation's and its own) whose API name is not the name with a lower-case initial.
+#: Config's own ``EfsVolumeConfiguration``/``FileSystemId``/``Iam`` need no entry: their lower-case initial is
+#: the API name, which scan's ``RENAMES`` then spell as CloudFormation does.
 API_NAMES: Mapping[str, str] = {
     **{cfn: api for api, cfn in RENAMES.items()},
-    "EfsVolumeConfiguration": "efsVolumeConfiguration",
-    "FsxWindowsFileServerVolumeConfiguration": "fsxWindowsFileServerVolumeConfiguration",
-    "AwsVpcConfiguration": "awsvpcConfiguration",
-    "AwsvpcConfiguration": "awsvpcConfiguration",
+    "AwsVpcConfiguration": "awsvpcConfiguration",  # a task set's (and Config's TaskSet item's) spelling
 }
 #: Top-level configuration names, per type, that the API spells differently (the rest: lower-case initial).
 TOP_LEVEL_NAMES: Mapping[str, Mapping[str, str]] = {
