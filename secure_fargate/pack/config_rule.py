@@ -112,7 +112,7 @@ CHANGE, OVERSIZED, SCHEDULED = (
     "ScheduledNotification",
 )
 #: Concurrent GetResourceConfigHistory reads of a periodic run (botocore's adaptive retries absorb throttling).
-HISTORY_WORKERS = 4
+HISTORY_WORKERS = 8
 #: The result token Config's test tooling (the RDK) sends: PutEvaluations then runs with ``TestMode``.
 TEST_MODE_TOKEN = "TESTMODE"
 
