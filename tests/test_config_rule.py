@@ -247,6 +247,19 @@ def test_a_service_is_judged_with_its_task_definition_but_answers_only_for_itsel
     assert "ECS.4" not in failing_ids(evaluation["Annotation"])
 
 
+def test_a_service_running_a_deregistered_revision_answers_for_it() -> None:
+    """GIVEN an insecure revision a service runs, deregistered after the service started (its own evaluation is
+    then NOT_APPLICABLE), THEN the service's evaluation carries its findings: deregistering is no way out."""
+    body = baseline()
+    c0(body)["Privileged"] = True
+    task(body)["Status"] = "INACTIVE"
+    assert only(judge(body)[1])["ComplianceType"] == "NOT_APPLICABLE"
+    evaluation = only(judge(body, "Service")[1])
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert "ECS.4" in failing_ids(evaluation["Annotation"])
+    assert evaluation["Annotation"].startswith("runs Task:1, which is INACTIVE: judged with it: fails")
+
+
 def test_a_service_whose_task_definition_cannot_be_read_says_so() -> None:
     body = baseline()
     svc(body)["TaskDefinition"] = "arn:aws:ecs:us-east-1:123456789012:task-definition/elsewhere:3"

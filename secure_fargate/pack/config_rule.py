@@ -183,7 +183,7 @@ class Reader(Protocol):
     warnings: list[str]
 
     def roles(self, arns: Sequence[str]) -> dict[str, Any]: ...
-    def task_definition(self, arn: str) -> tuple[str, dict[str, Any]] | None: ...
+    def task_definition(self, arn: str) -> tuple[str, dict[str, Any], str] | None: ...
     def security_groups(self, ids: set[str]) -> dict[str, Any]: ...
     def aws_managed_key(self, key: str) -> bool: ...
     def registry_scanning(self) -> dict[str, Any]: ...
@@ -224,7 +224,7 @@ class AwsReader:
         self._roles.update(self._scanner.read_roles(missing))
         return {arn: self._roles.get(arn) or {} for arn in arns}
 
-    def task_definition(self, arn: str) -> tuple[str, dict[str, Any]] | None:
+    def task_definition(self, arn: str) -> tuple[str, dict[str, Any], str] | None:
         if arn not in self._definitions:
             self._definitions[arn] = self._scanner.read_task_definition(arn)
         return self._definitions[arn]  # type: ignore[no-any-return]
@@ -440,16 +440,26 @@ def _launch_problem(api: Mapping[str, Any]) -> str | None:
 
 
 def _with_task_definition(model: Model, arn: Any, reader: Reader) -> None:
-    """Add the task definition a service or task set runs (context: its findings are its own item's)."""
+    """Add the task definition a service or task set runs. Its findings are its own evaluation's while it is
+    ACTIVE; a service that keeps running a deregistered revision answers for them itself, since nothing else
+    does (an INACTIVE revision is NOT_APPLICABLE, yet its tasks run on)."""
     if not isinstance(arn, str) or not arn:
         return
     found = reader.task_definition(arn)
     if found is None:
-        model.note = (model.note + "; " if model.note else "") + "its task definition was not read"
+        model.note = _joined(model.note, "its task definition was not read")
         return
-    key, resource = found
+    key, resource, status = found
     model.resources[key] = resource
-    _add_roles(model, resource, reader, own=False)
+    inactive = status.upper() != "ACTIVE"
+    if inactive:
+        model.subjects.add(key)
+        model.note = _joined(model.note, f"runs {key.rsplit('/', 1)[-1]}, which is {status}: judged with it")
+    _add_roles(model, resource, reader, own=inactive)
+
+
+def _joined(note: str, more: str) -> str:
+    return f"{note}; {more}" if note else more
 
 
 def _with_groups(model: Model, api: Mapping[str, Any], reader: Reader) -> None:
