@@ -333,6 +333,54 @@ def test_a_tag_on_another_resource_acknowledges_nothing_here() -> None:
     assert only(judge(body)[1])["ComplianceType"] == "NON_COMPLIANT"
 
 
+# ------------------------------------------------------------------------------------------ attack routes
+def _camel(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        if key in ("DockerLabels", "Options"):
+            return value
+        return {k[:1].lower() + k[1:]: _camel(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v, key) for v in value]
+    return value
+
+
+def test_an_item_spelled_in_the_apis_camel_case_is_judged_the_same() -> None:
+    body = baseline()
+    c0(body)["Privileged"] = True
+    del c0(body)["ReadonlyRootFilesystem"]
+    form = LiveForm(body)
+    item = config_item("Task", form.resources["Task"])
+    cr.handle(change_event(item), form, NO_SETTINGS)
+    item["configuration"] = _camel(item["configuration"])
+    assert "containerDefinitions" in item["configuration"]
+    cr.handle(change_event(item), form, NO_SETTINGS)
+    pascal, camel = (batch[0] for batch in form.put_batches)
+    assert pascal["ComplianceType"] == camel["ComplianceType"] == "NON_COMPLIANT"
+    assert pascal["Annotation"] == camel["Annotation"]
+
+
+def test_metadata_inside_a_configuration_acknowledges_nothing() -> None:
+    """Acknowledgements reach the model only through tags: a ``Metadata`` key in a (hostile) item is data."""
+    body = baseline()
+    del c0(body)["ReadonlyRootFilesystem"]
+    form = LiveForm(body)
+    item = config_item("Task", form.resources["Task"])
+    ack = {"control": "ECS.5", "container": "app", "reason": "slipped in through the configuration"}
+    item["configuration"]["Metadata"] = {"secure-fargate": {"acknowledgements": [ack]}}
+    cr.handle(change_event(item), form, NO_SETTINGS)
+    assert only(form.put_batches[0])["ComplianceType"] == "NON_COMPLIANT"
+
+
+@pytest.mark.parametrize(
+    "key", ["Secure-Fargate:Ack:ECS.5:app", "secure-fargate:ack:ecs.5:app", "secure-fargate:ack:ECS.5:APP"]
+)
+def test_a_tag_spelled_otherwise_acknowledges_nothing(key: str) -> None:
+    body = baseline()
+    del c0(body)["ReadonlyRootFilesystem"]
+    task(body)["Tags"].append({"Key": key, "Value": "vendor image writes to /var/cache"})
+    assert only(judge(body)[1])["ComplianceType"] == "NON_COMPLIANT"
+
+
 # ------------------------------------------------------------------------------------------ settings
 def test_fail_on_lets_findings_below_it_pass_and_says_so() -> None:
     body = baseline()
