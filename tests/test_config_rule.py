@@ -597,6 +597,56 @@ def test_the_config_verdict_is_checks(case: Any) -> None:
     assert got == check, f"check only: {sorted(check - got)}; Config only: {sorted(got - check)}"
 
 
+# ------------------------------------------------------------------------------------- the Lambda asset
+ISOLATED = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from secure_fargate.pack import config_rule as cr
+
+class Reader:
+    warnings = []
+    put_ = []
+    def roles(self, arns): return {}
+    def task_definition(self, arn): return None
+    def security_groups(self, ids): return {}
+    def aws_managed_key(self, key): return False
+    def registry_scanning(self): return {}
+    def item(self, resource_type, resource_id, later_time): return None
+    def items(self, resource_type): return iter(())
+    def put(self, evaluations, token):
+        self.put_ += [e.to_api() for e in evaluations]
+        return []
+
+reader = Reader()
+cr.handle(json.loads(sys.argv[2]), reader, {})
+print(json.dumps({"put": reader.put_, "modules": sorted(sys.modules)}, default=str))
+"""
+
+
+def test_the_packaged_pack_runs_the_handler_alone() -> None:
+    """What the Lambda carries (the staged pack, a stub package) judges an item with no aws_cdk and no boto3
+    importable (-I -S: no site-packages); boto3 is the Lambda runtime's and only the AWS reader needs it."""
+    import subprocess
+    import sys
+
+    from secure_fargate.hook import stage_pack_code
+
+    body = baseline()
+    c0(body)["Privileged"] = True
+    event = change_event(config_item("Task", LiveForm(body).resources["Task"]))
+    staged = stage_pack_code()
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", ISOLATED, staged, json.dumps(event)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert [e["ComplianceType"] for e in result["put"]] == ["NON_COMPLIANT"]
+    assert "ECS.4" in result["put"][0]["Annotation"]
+    assert not any(m.split(".")[0] in ("aws_cdk", "constructs", "jsii", "boto3", "tests") for m in result["modules"])
+
+
 # ------------------------------------------------------------------------------------------------- docs
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "config-rule.md"
 
