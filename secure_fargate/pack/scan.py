@@ -574,9 +574,9 @@ class Scanner:
         if task_sets is None and controller in ("EXTERNAL", "CODE_DEPLOY"):
 
             def read() -> list[Any]:
-                return list(ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])[
-                    "taskSets"
-                ])
+                return list(
+                    ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])["taskSets"]
+                )
 
             task_sets = self._guarded(f"{service['serviceArn']}: task sets", read, [])
         return list(task_sets or [])
@@ -680,11 +680,7 @@ class Scanner:
         lifecycle = _optional(lambda: ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"])
         policy = _optional(lambda: ecr.get_repository_policy(repositoryName=name)["policyText"])
         key = (repo.get("encryptionConfiguration") or {}).get("kmsKey")
-
-        def aws_managed() -> bool:
-            return bool(self.client("kms", region).describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS")
-
-        managed = bool(key) and bool(self._guarded(f"{key}: KMS key", aws_managed, False))
+        managed = bool(key) and self.aws_managed_key(region, str(key))
         arn = repo.get("repositoryArn", name)
 
         def tags() -> list[Any]:
@@ -692,6 +688,42 @@ class Scanner:
 
         found = self._guarded(f"{arn}: tags", tags, [])
         return repository_resource(repo, lifecycle, policy, aws_managed_key=managed, tags=found)
+
+    def aws_managed_key(self, region: str | None, key: str) -> bool:
+        """Whether KMS key ``key`` is AWS managed (``aws/ecr``), which ECR.5 refuses; False and a warning when
+        the key cannot be described."""
+
+        def aws_managed() -> bool:
+            return bool(self.client("kms", region).describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS")
+
+        return bool(self._guarded(f"{key}: KMS key", aws_managed, False))
+
+    # One resource's context, for callers that judge one item rather than an account (the Config rule).
+    def read_roles(self, arns: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Role ARN -> the role's resources (``role_resources``); {} and a warning for a role not read."""
+        return self._roles(list(arns))
+
+    def read_task_definition(self, arn: str, region: str | None = None) -> tuple[str, dict[str, Any]] | None:
+        """(revision ARN, resource) of a revision ARN; None and a warning when it cannot be read."""
+        return self._task_definition(self.client("ecs", region), arn)
+
+    def read_registry_scanning(self, region: str | None = None) -> dict[str, Any]:
+        """The registry's scanning configuration (keyed as ``scan`` keys it), which ECR.1 reads; {} and a
+        warning when it cannot be read."""
+        ecr = self.client("ecr", region)
+        config = self._guarded(
+            f"{region or 'region'}: registry scanning configuration", ecr.get_registry_scanning_configuration
+        )
+        if not config:
+            return {}
+        where = region or ecr.meta.region_name
+        return {f"registry-scanning:{where}:{config.get('registryId', '')}": registry_scanning_resource(config)}
+
+    def read_security_groups(self, ids: set[str], region: str | None = None) -> dict[str, Any]:
+        """Group ID -> security group resource; {} and a warning when they cannot be read."""
+        ec2 = self.client("ec2", region)
+        groups = self._guarded(f"security groups {sorted(ids)}", lambda: self._security_groups(ec2, ids), {})
+        return groups if isinstance(groups, dict) else {}
 
     def _roles(self, arns: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not arns:
