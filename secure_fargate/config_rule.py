@@ -435,8 +435,10 @@ class SecureFargateConfigMemberRole(Construct):
 
 
 _CONFIG_STAR = (
-    "AWS Config's PutEvaluations, GetResourceConfigHistory, BatchGetResourceConfig and ListDiscoveredResources "
-    "have no resource-level permissions: '*' is the only resource IAM accepts for them."
+    "Read-only and recording actions without resource-level permissions (AWS Config's PutEvaluations, "
+    "GetResourceConfigHistory and ListDiscoveredResources; ecs:DescribeTaskDefinition; ec2:DescribeSecurityGroups; "
+    "ecr:GetRegistryScanningConfiguration), and kms:DescribeKey on whichever key a repository names: '*' is the "
+    "resource IAM accepts for them."
 )
 _ROLE_READS = (
     "The roles a task definition names are known only when Config records it: the read-only role actions are "
