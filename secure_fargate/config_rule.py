@@ -121,6 +121,9 @@ class SecureFargateConfigRule(Construct):
             ``all``), as ``secure-fargate check --standard``. Default ``fsbp`` and ``secure-fargate``.
         fail_on: the lowest severity of an open finding that makes a resource NON_COMPLIANT, as ``check
             --fail-on``. Default LOW (every finding).
+        periodic: whether the rule also runs on a schedule (what changes without an ECS or ECR item changing: a
+            role's policies, a security group's rules, an acknowledgement's expiry). Default True; each run
+            evaluates every recorded item, the bulk of the rule's cost (docs/organisation.md, "Cost").
         maximum_execution_frequency: how often the periodic evaluation runs. Default every 24 hours.
         reserved_concurrency: the function's reserved concurrent executions (1-1000). Default 10.
         memory_size: the function's memory in MiB (128-10240). Default 512.
@@ -144,6 +147,7 @@ class SecureFargateConfigRule(Construct):
         *,
         standards: Sequence[str] = DEFAULT_STANDARDS,
         fail_on: str = DEFAULT_FAIL_ON.value,
+        periodic: bool = True,
         maximum_execution_frequency: config.MaximumExecutionFrequency = DEFAULT_FREQUENCY,
         reserved_concurrency: int = DEFAULT_RESERVED_CONCURRENCY,
         memory_size: int = MEMORY_MIB,
@@ -176,10 +180,11 @@ class SecureFargateConfigRule(Construct):
         self._create_function(environment, reserved_concurrency, memory_size, timeout)
         self.rule: config.CustomRule | None = None
         self.organization_rule: config.CfnOrganizationConfigRule | None = None
+        frequency = maximum_execution_frequency if periodic else None
         if organization:
-            self._create_organization_rule(config_rule_name, maximum_execution_frequency, excluded_accounts)
+            self._create_organization_rule(config_rule_name, frequency, excluded_accounts)
         else:
-            self._create_rule(config_rule_name, maximum_execution_frequency)
+            self._create_rule(config_rule_name, frequency)
         self._acknowledge_nag()
 
     @classmethod
@@ -195,6 +200,7 @@ class SecureFargateConfigRule(Construct):
         config_rule_name: str = DEFAULT_ORGANIZATION_RULE_NAME,
         standards: Sequence[str] = DEFAULT_STANDARDS,
         fail_on: str = DEFAULT_FAIL_ON.value,
+        periodic: bool = True,
         maximum_execution_frequency: config.MaximumExecutionFrequency = DEFAULT_FREQUENCY,
         reserved_concurrency: int = DEFAULT_RESERVED_CONCURRENCY,
         memory_size: int = MEMORY_MIB,
@@ -215,6 +221,7 @@ class SecureFargateConfigRule(Construct):
             config_rule_name=config_rule_name,
             standards=standards,
             fail_on=fail_on,
+            periodic=periodic,
             maximum_execution_frequency=maximum_execution_frequency,
             reserved_concurrency=reserved_concurrency,
             memory_size=memory_size,
@@ -288,7 +295,7 @@ class SecureFargateConfigRule(Construct):
         )
         self.function.node.add_dependency(self.function_role)
 
-    def _create_rule(self, name: str | None, frequency: config.MaximumExecutionFrequency) -> None:
+    def _create_rule(self, name: str | None, frequency: config.MaximumExecutionFrequency | None) -> None:
         # CustomRule attaches AWSConfigRulesExecutionRole to the role of the function it is given. It is given the
         # same function, imported (no role), so the role keeps exactly the actions the handler needs; CustomRule
         # still adds the config.amazonaws.com invoke permission (this account only) to the real function.
@@ -300,7 +307,7 @@ class SecureFargateConfigRule(Construct):
             "Rule",
             lambda_function=target,
             configuration_changes=True,
-            periodic=True,
+            periodic=frequency is not None,
             maximum_execution_frequency=frequency,
             rule_scope=config.RuleScope.from_resources(list(_CDK_RESOURCE_TYPES)),
             config_rule_name=name,
@@ -309,7 +316,7 @@ class SecureFargateConfigRule(Construct):
         self.rule.node.add_dependency(self.function)
 
     def _create_organization_rule(
-        self, name: str | None, frequency: config.MaximumExecutionFrequency, excluded: Sequence[str]
+        self, name: str | None, frequency: config.MaximumExecutionFrequency | None, excluded: Sequence[str]
     ) -> None:
         # Config in each member account invokes the function. Lambda's resource policy cannot name an organisation
         # for a service principal (PrincipalOrgID applies to IAM principals, and there is no SourceOrgID
@@ -330,9 +337,11 @@ class SecureFargateConfigRule(Construct):
             excluded_accounts=list(excluded) or None,
             organization_custom_rule_metadata=config.CfnOrganizationConfigRule.OrganizationCustomRuleMetadataProperty(
                 lambda_function_arn=self.function.function_arn,
-                organization_config_rule_trigger_types=list(ORGANIZATION_TRIGGER_TYPES),
+                organization_config_rule_trigger_types=[
+                    t for t in ORGANIZATION_TRIGGER_TYPES if frequency is not None or t != "ScheduledNotification"
+                ],
                 resource_types_scope=list(RESOURCE_TYPES),
-                maximum_execution_frequency=FREQUENCIES[frequency],
+                maximum_execution_frequency=FREQUENCIES[frequency] if frequency is not None else None,
                 description="secure-fargate: the guardrail pack's verdict (secure-fargate check) on ECS and ECR",
             ),
         )

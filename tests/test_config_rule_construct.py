@@ -264,6 +264,21 @@ def test_custom_names_flow_to_both_sides() -> None:
     assert (rule.rule, rule.member_role_name) == (None, "sf-member") and rule.organization_rule is not None
 
 
+def test_periodic_runs_can_be_turned_off_for_cost() -> None:
+    app = cdk.App()
+    single = SecureFargateConfigRule(cdk.Stack(app, "S"), "Rule", periodic=False)
+    org = SecureFargateConfigRule.for_organization(cdk.Stack(app, "O"), "Rule", organization_id=ORG, periodic=False)
+    rule = only(cdk.assertions.Template.from_stack(cdk.Stack.of(single)).to_json(), "AWS::Config::ConfigRule")
+    assert "MaximumExecutionFrequency" not in rule
+    assert [d["MessageType"] for d in rule["Source"]["SourceDetails"]] == [
+        "ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"]  # fmt: skip
+    metadata = only(cdk.assertions.Template.from_stack(cdk.Stack.of(org)).to_json(),
+                    "AWS::Config::OrganizationConfigRule")["OrganizationCustomRuleMetadata"]  # fmt: skip
+    assert "MaximumExecutionFrequency" not in metadata
+    assert metadata["OrganizationConfigRuleTriggerTypes"] == [
+        "ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"]  # fmt: skip
+
+
 def test_an_excluded_account_from_a_parameter_is_taken_at_deploy_time() -> None:
     stack = cdk.Stack(cdk.App(), "Param")
     accounts = cdk.CfnParameter(stack, "Excluded", type="CommaDelimitedList").value_as_list
