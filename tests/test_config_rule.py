@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -533,3 +534,25 @@ def test_the_config_verdict_is_checks(case: Any) -> None:
         assert got != check, f"{case.id} now agrees: drop it from KNOWN_DIVERGENCES"
         return
     assert got == check, f"check only: {sorted(check - got)}; Config only: {sorted(got - check)}"
+
+
+# ------------------------------------------------------------------------------------------------- docs
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "config-rule.md"
+
+
+def test_the_documented_annotation_is_what_the_handler_writes() -> None:
+    shown = DOCS.read_text(encoding="utf-8").split("```text\n", 1)[1].split("\n```", 1)[0]
+    body = baseline()
+    c0(body)["Privileged"] = True
+    del c0(body)["ReadonlyRootFilesystem"]
+    c0(body)["User"] = "0"
+    form = LiveForm(body)
+    item = config_item("Task", form.resources["Task"])
+    item["ARN"] = item["ARN"].replace("Task:1", "payments-api:42")
+    cr.handle(change_event(item), form, NO_SETTINGS)
+    assert only(form.put_batches[0])["Annotation"] == shown
+
+
+def test_the_page_names_every_action_the_handler_needs() -> None:
+    page = DOCS.read_text(encoding="utf-8")
+    assert [a for a in cr.REQUIRED_ACTIONS if a.split(":")[1] not in page] == []

@@ -44,6 +44,7 @@ import datetime
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -110,16 +111,17 @@ CHANGE, OVERSIZED, SCHEDULED = (
     "OversizedConfigurationItemChangeNotification",
     "ScheduledNotification",
 )
+#: Concurrent GetResourceConfigHistory reads of a periodic run (botocore's adaptive retries absorb throttling).
+HISTORY_WORKERS = 4
 #: The result token Config's test tooling (the RDK) sends: PutEvaluations then runs with ``TestMode``.
 TEST_MODE_TOKEN = "TESTMODE"
 
 #: Config's spellings (CloudFormation's and its own) whose API name is not the name with a lower-case initial.
+#: Config's own ``EfsVolumeConfiguration``/``FileSystemId``/``Iam`` need no entry: their lower-case initial is
+#: the API name, which scan's ``RENAMES`` then spell as CloudFormation does.
 API_NAMES: Mapping[str, str] = {
     **{cfn: api for api, cfn in RENAMES.items()},
-    "EfsVolumeConfiguration": "efsVolumeConfiguration",
-    "FsxWindowsFileServerVolumeConfiguration": "fsxWindowsFileServerVolumeConfiguration",
-    "AwsVpcConfiguration": "awsvpcConfiguration",
-    "AwsvpcConfiguration": "awsvpcConfiguration",
+    "AwsVpcConfiguration": "awsvpcConfiguration",  # a task set's (and Config's TaskSet item's) spelling
 }
 #: Top-level configuration names, per type, that the API spells differently (the rest: lower-case initial).
 TOP_LEVEL_NAMES: Mapping[str, Mapping[str, str]] = {
@@ -251,11 +253,10 @@ class AwsReader:
         """The latest item of every recorded resource of ``resource_type``. Read one by one with the history
         (not BatchGetResourceConfig: its items carry no tags, and tags decide ECS.13-15 and acknowledgements)."""
         pages = self.config.get_paginator("list_discovered_resources").paginate(resourceType=resource_type)
-        for page in pages:
-            for identifier in page.get("resourceIdentifiers") or []:
-                found = self.item(resource_type, identifier["resourceId"], None)
-                if found is not None:
-                    yield found
+        with ThreadPoolExecutor(max_workers=HISTORY_WORKERS) as pool:
+            for page in pages:
+                ids = [i["resourceId"] for i in page.get("resourceIdentifiers") or []]
+                yield from (f for f in pool.map(lambda i: self.item(resource_type, i, None), ids) if f is not None)
 
     def put(self, evaluations: Sequence[Evaluation], token: str) -> list[Any]:
         failed: list[Any] = []
