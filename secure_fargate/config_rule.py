@@ -9,10 +9,24 @@ to the account's roles and policies, plus writing its own log group. docs/organi
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import (
+    Acknowledgment,
+    App,
+    CfnParameter,
+    DefaultStackSynthesizer,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Token,
+    Validations,
+)
+from aws_cdk import aws_cloudformation as cfn
 from aws_cdk import aws_config as config
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -76,6 +90,7 @@ DEFAULT_ORGANIZATION_RULE_NAME = "secure-fargate"
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _ORGANIZATION = re.compile(r"o-[a-z0-9]{10,32}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+_ORGANIZATIONAL_UNIT = re.compile(r"ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}")
 _RULE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # OrganizationConfigRuleName: 1-64 of \S, kept to a safe set
 #: AWS Config allows at most this many excluded accounts on an organisation rule.
 MAX_EXCLUDED_ACCOUNTS = 1000
@@ -172,6 +187,7 @@ class SecureFargateConfigRule(Construct):
         problems.raise_if_any()
         self.organization_id = organization_id
         self.member_role_name = member_role_name if organization else None
+        self.function_role_name = function_role_name
         self._create_logs(log_retention, removal_policy)
         self._create_role(function_role_name if organization else None)
         if organization:
@@ -348,6 +364,72 @@ class SecureFargateConfigRule(Construct):
         self.organization_rule.node.add_dependency(self.invoke_permission)
         self.organization_rule.node.add_dependency(self.function)
 
+    def deploy_member_roles(
+        self, organizational_unit_ids: Sequence[str], *, region: str | None = None, call_as: str = "DELEGATED_ADMIN"
+    ) -> cfn.CfnStackSet:
+        """Deploy ``SecureFargateConfigMemberRole`` to every account of ``organizational_unit_ids`` (and accounts
+        that join them later) with a service-managed StackSet, from this stack's account.
+
+        Args:
+            organizational_unit_ids: the root (``r-...``) or organisational units (``ou-...``) to deploy to. A
+                service-managed StackSet never deploys to the management account: deploy the member stack there
+                yourself, or exclude it from the rule.
+            region: the one Region the StackSet deploys the role in (IAM is global: a second Region would fail on
+                the role's name). Default this stack's Region.
+            call_as: ``DELEGATED_ADMIN`` (default: this stack is in the delegated administrator account) or
+                ``SELF`` (the management account).
+
+        Returns:
+            The ``CfnStackSet``; its template is the member stack, taking the administrator account and the
+            organisation as parameters.
+        """
+        problems = Problems(self.node.path)
+        if self.organization_id is None:
+            problems.add("deploy_member_roles", "one account", "a rule made by for_organization(...)")
+        if isinstance(organizational_unit_ids, str) or not organizational_unit_ids:
+            problems.add("organizational_unit_ids", organizational_unit_ids, "a non-empty list of r-... or ou-... IDs")
+        else:
+            bad = [o for o in organizational_unit_ids if not isinstance(o, str) or (
+                _resolved(o) and not _ORGANIZATIONAL_UNIT.fullmatch(o))]  # fmt: skip
+            if bad:
+                problems.add("organizational_unit_ids", bad, "root IDs r-... or organisational unit IDs ou-...-...")
+        if call_as not in ("DELEGATED_ADMIN", "SELF"):
+            problems.add("call_as", call_as, "DELEGATED_ADMIN or SELF")
+        problems.raise_if_any()
+        stack = Stack.of(self)
+        body = member_role_template(role_name=str(self.member_role_name), function_role_name=self.function_role_name)
+        return cfn.CfnStackSet(
+            self,
+            "MemberRoles",
+            stack_set_name=f"{self.member_role_name}",
+            description="secure-fargate: the role the organisation Config rule assumes in each member account",
+            permission_model="SERVICE_MANAGED",
+            call_as=call_as,
+            auto_deployment=cfn.CfnStackSet.AutoDeploymentProperty(
+                enabled=True, retain_stacks_on_account_removal=False
+            ),
+            capabilities=["CAPABILITY_NAMED_IAM"],
+            managed_execution={"Active": True},
+            operation_preferences=cfn.CfnStackSet.OperationPreferencesProperty(
+                failure_tolerance_percentage=10, max_concurrent_percentage=25, region_concurrency_type="PARALLEL"
+            ),
+            template_body=json.dumps(body, sort_keys=True),
+            parameters=[
+                cfn.CfnStackSet.ParameterProperty(parameter_key="AdminAccountId", parameter_value=stack.account),
+                cfn.CfnStackSet.ParameterProperty(
+                    parameter_key="OrganizationId", parameter_value=str(self.organization_id)
+                ),
+            ],
+            stack_instances_group=[
+                cfn.CfnStackSet.StackInstancesProperty(
+                    deployment_targets=cfn.CfnStackSet.DeploymentTargetsProperty(
+                        organizational_unit_ids=list(organizational_unit_ids)
+                    ),
+                    regions=[region or stack.region],
+                )
+            ],
+        )
+
     def _acknowledge_nag(self) -> None:
         reasons = dict(_NAG_REASONS)
         if self.member_role_name:
@@ -390,6 +472,35 @@ def _validate_accounts(problems: Problems, prop: str, accounts: Sequence[str]) -
         problems.add(prop, twice, "each account once")
     if len(accounts) > MAX_EXCLUDED_ACCOUNTS:
         problems.add(prop, f"{len(accounts)} accounts", f"at most {MAX_EXCLUDED_ACCOUNTS} (AWS Config's limit)")
+
+
+def member_role_template(
+    *, role_name: str = DEFAULT_MEMBER_ROLE_NAME, function_role_name: str = DEFAULT_FUNCTION_ROLE_NAME
+) -> dict[str, Any]:
+    """The member stack's template, with the administrator account and the organisation as parameters
+    (``AdminAccountId``, ``OrganizationId``): what a StackSet deploys, built in an app of its own."""
+    app = App(outdir=tempfile.mkdtemp(prefix="secure-fargate-member-"))
+    stack = Stack(
+        app,
+        "SecureFargateConfigMember",
+        synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
+        analytics_reporting=False,
+        description="secure-fargate: the role the organisation Config rule assumes in this account",
+    )
+    admin = CfnParameter(stack, "AdminAccountId", allowed_pattern=_ACCOUNT.pattern,
+                         description="the delegated administrator account that runs the rule's function")  # fmt: skip
+    organization = CfnParameter(stack, "OrganizationId", allowed_pattern=_ORGANIZATION.pattern,
+                                description="the organisation whose principals may assume the role")  # fmt: skip
+    SecureFargateConfigMemberRole(
+        stack,
+        "Member",
+        admin_account_id=admin.value_as_string,
+        organization_id=organization.value_as_string,
+        role_name=role_name,
+        function_role_name=function_role_name,
+    )
+    template: dict[str, Any] = app.synth().get_stack_by_name(stack.stack_name).template
+    return template
 
 
 class SecureFargateConfigMemberRole(Construct):

@@ -38,9 +38,10 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dic
     outdir = tmp_path_factory.mktemp("config-rule-out")
     app = cdk.App(outdir=str(outdir))
     SecureFargateConfigRule(cdk.Stack(app, "Single"), "Rule")
-    SecureFargateConfigRule.for_organization(
+    org_rule = SecureFargateConfigRule.for_organization(
         cdk.Stack(app, "Organization"), "Rule", organization_id=ORG, excluded_accounts=EXCLUDED, fail_on="HIGH"
     )
+    org_rule.deploy_member_roles(["r-abcd"])  # under cdk-nag and the pack too
     SecureFargateConfigMemberRole(cdk.Stack(app, "Member"), "Member", admin_account_id=ADMIN, organization_id=ORG)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), SecureFargateChecks())
     app.synth()  # raises on any unacknowledged cdk-nag or secure-fargate finding
@@ -369,3 +370,70 @@ def test_the_function_code_carries_the_config_handler_and_tag_acknowledgements(
         assert (root / "secure_fargate" / "pack" / module).is_file()
     imports = re.compile(r"^\s*(from|import)\s+(aws_cdk|constructs|jsii)\b", re.MULTILINE)
     assert [p.name for p in (root / "secure_fargate").rglob("*.py") if imports.search(p.read_text())] == []
+
+
+# ------------------------------------------------------------------------------------------------ StackSet
+@pytest.fixture(scope="module")
+def stack_set() -> dict[str, Any]:
+    stack = cdk.Stack(cdk.App(), "WithMembers")
+    rule = SecureFargateConfigRule.for_organization(stack, "Rule", organization_id=ORG)
+    rule.deploy_member_roles(["r-abcd", "ou-abcd-12345678"], region="eu-west-1")
+    template = cdk.assertions.Template.from_stack(stack).to_json()
+    return only(template, "AWS::CloudFormation::StackSet")
+
+
+def test_member_roles_deploy_by_a_service_managed_stack_set(stack_set: dict[str, Any]) -> None:
+    assert (stack_set["PermissionModel"], stack_set["CallAs"]) == ("SERVICE_MANAGED", "DELEGATED_ADMIN")
+    assert stack_set["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    assert stack_set["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
+    assert stack_set["StackInstancesGroup"] == [{
+        "DeploymentTargets": {"OrganizationalUnitIds": ["r-abcd", "ou-abcd-12345678"]},
+        "Regions": ["eu-west-1"],  # one Region: IAM is global
+    }]  # fmt: skip
+    assert stack_set["Parameters"] == [
+        {"ParameterKey": "AdminAccountId", "ParameterValue": {"Ref": "AWS::AccountId"}},
+        {"ParameterKey": "OrganizationId", "ParameterValue": ORG},
+    ]
+
+
+def test_the_stack_sets_template_is_the_member_role(stack_set: dict[str, Any], tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    body = json.loads(stack_set["TemplateBody"])
+    assert set(body["Parameters"]) == {"AdminAccountId", "OrganizationId"}
+    assert "Rules" not in body  # no bootstrap-version rule: member accounts need no CDK bootstrap
+    assert sorted(r["Type"] for r in body["Resources"].values()) == ["AWS::IAM::Policy", "AWS::IAM::Role"]
+    role = only(body, "AWS::IAM::Role")
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    admin = ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AdminAccountId"}, ":role/secure-fargate-config-rule"]
+    assert trust["Principal"] == {"AWS": {"Fn::Join": ["", admin]}}
+    assert trust["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"},
+                                                   "sts:RoleSessionName": SESSION_NAME}}  # fmt: skip
+    assert _actions(only(body, "AWS::IAM::Policy")["PolicyDocument"]["Statement"]) == set(REQUIRED_ACTIONS)
+    # the pack passes on what the StackSet deploys
+    path = tmp_path / "member.template.json"
+    path.write_text(json.dumps(body))
+    assert cli.main(["check", str(path), "--standard", "all"]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("targets", "kwargs", "prop"),
+    [
+        ([], {}, "organizational_unit_ids"),
+        ("r-abcd", {}, "organizational_unit_ids"),
+        (["123456789012"], {}, "organizational_unit_ids"),
+        (["ou-abcd"], {}, "organizational_unit_ids"),
+        (["r-abcd"], {"call_as": "ADMIN"}, "call_as"),
+    ],
+)
+def test_bad_stack_set_input_is_refused(targets: Any, kwargs: dict[str, Any], prop: str) -> None:
+    rule = SecureFargateConfigRule.for_organization(cdk.Stack(cdk.App(), "Bad"), "Rule", organization_id=ORG)
+    with pytest.raises(SecureFargateError) as raised:
+        rule.deploy_member_roles(targets, **kwargs)
+    assert [(p.path, p.prop) for p in raised.value.problems] == [("Bad/Rule", prop)]
+
+
+def test_a_single_account_rule_has_no_member_roles() -> None:
+    rule = SecureFargateConfigRule(cdk.Stack(cdk.App(), "Bad"), "Rule")
+    with pytest.raises(SecureFargateError, match="a rule made by for_organization"):
+        rule.deploy_member_roles(["r-abcd"])
