@@ -210,3 +210,13 @@ def test_resources_without_properties_or_tags_are_left_alone() -> None:
     before = copy.deepcopy(resources)
     assert apply_tag_acknowledgements(resources, TODAY) == []
     assert resources == before
+
+
+def test_a_tag_on_a_service_does_not_acknowledge_its_task_definition() -> None:
+    """A tag acknowledges findings on the resource it is on: a service tagged for ECS.5 leaves the task definition
+    it runs open (scan and Config judge both)."""
+    resources = _live("ECS.5", [])
+    resources["svc"] = {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": {"Ref": ARN}, "Tags": [
+        {"Key": "secure-fargate:ack:ECS.5:app", "Value": REASON}]}}  # fmt: skip
+    assert _apply(resources) == []
+    assert _judge(resources, "ECS.5")[0].is_open
