@@ -555,6 +555,19 @@ def test_an_aws_error_while_putting_fails_the_invocation() -> None:
         cr.handle(change_event(config_item("Task", form.resources["Task"])), form, NO_SETTINGS)
 
 
+def test_evaluations_config_refuses_are_logged_and_counted(capsys: pytest.CaptureFixture[str]) -> None:
+    class Refusing(LiveForm):
+        def put(self, evaluations: Any, token: str) -> list[Any]:
+            return [{"ComplianceResourceId": evaluations[0].resource_id}]
+
+    form = Refusing(baseline())
+    summary = cr.handle(change_event(config_item("Task", form.resources["Task"])), form, NO_SETTINGS)
+    assert summary["failedEvaluations"] == 1
+    assert json.loads(capsys.readouterr().out)["secure-fargate-config"]["failedEvaluations"] == [
+        {"ComplianceResourceId": ARN_TASK}
+    ]
+
+
 # ----------------------------------------------------------------------------------- parity with check
 #: Cases whose Config verdict differs from check's, each with why (the parity test fails if this list is stale).
 KNOWN_DIVERGENCES = {

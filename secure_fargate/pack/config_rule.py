@@ -175,7 +175,7 @@ class Evaluation:
             "OrderingTimestamp": self.ordering_timestamp,
         }
         if self.annotation:
-            entry["Annotation"] = self.annotation[:ANNOTATION_LIMIT]
+            entry["Annotation"] = _cut(self.annotation)
         return entry
 
 
@@ -740,6 +740,8 @@ def handle(event: Any, reader: Reader, environ: Mapping[str, str] | None = None)
     controls, fail_on = settings(environ)
     found = evaluations(parsed, Judge(controls, fail_on, reader))
     failed = reader.put(found, parsed.token) if found else []
+    if failed:  # Config refused some (a resource out of scope, a bad value): said, not hidden
+        _log({"failedEvaluations": failed})
     counts = {
         kind: sum(1 for e in found if e.compliance == kind) for kind in (COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE)
     }
