@@ -184,6 +184,31 @@ def test_a_periodic_run_judges_every_recorded_item_and_puts_at_most_100_a_call()
     assert summary["evaluations"]["NON_COMPLIANT"] == 1
 
 
+def test_an_item_that_raises_in_a_periodic_run_withholds_no_other_verdict() -> None:
+    """GIVEN a periodic run where reading one revision's roles fails unexpectedly, THEN every other item's
+    evaluation is delivered, and the invocation still fails, naming the item."""
+    body = baseline()
+    body["Resources"]["Broken"] = copy.deepcopy(body["Resources"]["Task"])
+
+    class OneBroken(LiveForm):
+        def roles(self, arns: Any) -> dict[str, Any]:
+            if self._current == "Broken":
+                raise RuntimeError("an unexpected answer")
+            return super().roles(arns)
+
+        def items(self, resource_type: str) -> Any:
+            for item in super().items(resource_type):
+                self._current = item["arn"].rsplit("/", 1)[-1].split(":")[0]
+                yield item
+
+    form = OneBroken(body)
+    event = change_event(None, message_type="ScheduledNotification", awsAccountId=LIVE_ACCOUNT)
+    with pytest.raises(cr.ItemErrors, match=r"1 item\(s\) not judged, 4 evaluation\(s\) delivered; first: .*Broken:1"):
+        cr.handle(event, form, NO_SETTINGS)
+    put = [e["ComplianceResourceId"] for batch in form.put_batches for e in batch]
+    assert len(put) == 4 and ARN_TASK in put and not any("Broken" in p for p in put)
+
+
 # ------------------------------------------------------------------------------------------ applicability
 @pytest.mark.parametrize(
     ("compatibilities", "judged"),

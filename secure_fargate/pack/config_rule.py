@@ -718,30 +718,44 @@ def _change_item(parsed: Event, reader: Reader) -> dict[str, Any]:
     return found
 
 
-def evaluations(parsed: Event, judge: Judge) -> list[Evaluation]:
-    """Every evaluation one invocation makes."""
-    if parsed.message_type == SCHEDULED:
-        when = _timestamp(parsed.invoking.get("notificationCreationTime"))
-        found = []
-        for resource_type in RESOURCE_TYPES:
-            for item in judge.reader.items(resource_type):
+class ItemErrors(Exception):
+    """Items of a periodic run that raised while being judged (the others' evaluations were delivered)."""
+
+
+def evaluations(parsed: Event, judge: Judge, errors: list[str]) -> list[Evaluation]:
+    """Every evaluation one invocation makes. In a periodic run an item that raises is logged and added to
+    ``errors``, and the run goes on: one bad item does not withhold every other verdict."""
+    if parsed.message_type != SCHEDULED:
+        return [judge.evaluate(_change_item(parsed, judge.reader), parsed.left_scope)]
+    when = _timestamp(parsed.invoking.get("notificationCreationTime"))
+    found = []
+    for resource_type in RESOURCE_TYPES:
+        for item in judge.reader.items(resource_type):
+            try:
                 evaluation = judge.evaluate(item)
-                found.append(
-                    Evaluation(evaluation.resource_type, evaluation.resource_id, evaluation.compliance,
-                               evaluation.annotation, when)
-                )  # fmt: skip
-        return found
-    return [judge.evaluate(_change_item(parsed, judge.reader), parsed.left_scope)]
+            except Exception as error:  # an AWS error or a bug on this item: said, and raised after the put
+                errors.append(f"{item.get('resourceId')}: {type(error).__name__}: {error}")
+                _log({"error": errors[-1]})
+                continue
+            found.append(
+                Evaluation(evaluation.resource_type, evaluation.resource_id, evaluation.compliance,
+                           evaluation.annotation, when)
+            )  # fmt: skip
+    return found
 
 
 def handle(event: Any, reader: Reader, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Judge the event's items, deliver the evaluations through ``reader`` and return a summary."""
+    """Judge the event's items, deliver the evaluations through ``reader`` and return a summary; ItemErrors after
+    the delivery when items of a periodic run could not be judged."""
     parsed = parse_event(event)
     controls, fail_on = settings(environ)
-    found = evaluations(parsed, Judge(controls, fail_on, reader))
+    errors: list[str] = []
+    found = evaluations(parsed, Judge(controls, fail_on, reader), errors)
     failed = reader.put(found, parsed.token) if found else []
     if failed:  # Config refused some (a resource out of scope, a bad value): said, not hidden
         _log({"failedEvaluations": failed})
+    if errors:
+        raise ItemErrors(f"{len(errors)} item(s) not judged, {len(found)} evaluation(s) delivered; first: {errors[0]}")
     counts = {
         kind: sum(1 for e in found if e.compliance == kind) for kind in (COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE)
     }
