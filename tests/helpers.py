@@ -217,25 +217,53 @@ def _live_att(logical: str, rtype: str, attribute: str) -> str:
     return f"{logical}.{attribute}"
 
 
+_NO_VALUE = object()
+_SUB = re.compile(r"\$\{([^}!]+)\}")
+
+
 def liven(value: Any, types: dict[str, str]) -> Any:
-    """``value`` with every reference to a resource or pseudo parameter replaced by what AWS resolves it to;
-    any other intrinsic is left (the caller then finds the case has no live form)."""
+    """``value`` with every reference to a resource or pseudo parameter replaced by what AWS resolves it to, and
+    ``Fn::Join``/``Fn::Sub`` over those resolved; any other intrinsic is left (the caller then finds the case has
+    no live form). ``AWS::NoValue`` removes its key or item, as CloudFormation does."""
+    found = _liven(value, types)
+    return None if found is _NO_VALUE else found
+
+
+def _liven(value: Any, types: dict[str, str]) -> Any:
     if isinstance(value, dict):
-        if list(value) == ["Ref"] and isinstance(value["Ref"], str):
-            ref = value["Ref"]
-            if ref in _PSEUDO:
-                return _PSEUDO[ref]
-            if ref in types:
-                return _live_ref(ref, types[ref])
-        att = value.get("Fn::GetAtt") if list(value) == ["Fn::GetAtt"] else None
-        if isinstance(att, str):
-            att = att.split(".", 1)
-        if isinstance(att, list) and len(att) == 2 and att[0] in types and isinstance(att[1], str):
-            return _live_att(att[0], types[att[0]], att[1])
-        return {k: liven(v, types) for k, v in value.items()}
+        resolved = _resolved(value, types)
+        if resolved is not None:
+            return resolved
+        items = {k: _liven(v, types) for k, v in value.items()}
+        return {k: v for k, v in items.items() if v is not _NO_VALUE}
     if isinstance(value, list):
-        return [liven(v, types) for v in value]
+        return [v for v in (_liven(v, types) for v in value) if v is not _NO_VALUE]
     return value
+
+
+def _resolved(value: dict[str, Any], types: dict[str, str]) -> Any:
+    """What one reference, join or substitution resolves to; None when it is not one this knows."""
+    if list(value) == ["Ref"] and isinstance(value["Ref"], str):
+        ref = value["Ref"]
+        if ref == "AWS::NoValue":
+            return _NO_VALUE
+        return _PSEUDO.get(ref) or (_live_ref(ref, types[ref]) if ref in types else None)
+    att = value.get("Fn::GetAtt") if list(value) == ["Fn::GetAtt"] else None
+    if isinstance(att, str):
+        att = att.split(".", 1)
+    if isinstance(att, list) and len(att) == 2 and att[0] in types and isinstance(att[1], str):
+        return _live_att(att[0], types[att[0]], att[1])
+    join = value.get("Fn::Join") if list(value) == ["Fn::Join"] else None
+    if isinstance(join, list) and len(join) == 2 and isinstance(join[0], str) and isinstance(join[1], list):
+        parts = [_liven(p, types) for p in join[1]]
+        return join[0].join(parts) if all(isinstance(p, str) for p in parts) else None
+    sub = value.get("Fn::Sub") if list(value) == ["Fn::Sub"] else None
+    if isinstance(sub, str):
+        names = _SUB.findall(sub)
+        known = {n: _resolved({"Fn::GetAtt": n} if "." in n else {"Ref": n}, types) for n in names}
+        if all(isinstance(v, str) for v in known.values()):
+            return _SUB.sub(lambda m: known[m.group(1)], sub)
+    return None
 
 
 def has_intrinsic(value: Any) -> bool:
