@@ -314,7 +314,7 @@ def _api_tags(item: Mapping[str, Any], configuration: Mapping[str, Any]) -> list
 
 
 def configuration_of(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The item's ``configuration`` as an object (BatchGetResourceConfig and the history give it as text)."""
+    """The item's ``configuration`` as an object (GetResourceConfigHistory gives it as JSON text)."""
     configuration = item.get("configuration")
     if isinstance(configuration, str):
         if len(configuration) > MAX_TEXT_CHARS:
