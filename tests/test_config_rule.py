@@ -674,7 +674,7 @@ def test_the_packaged_pack_runs_the_handler_alone() -> None:
     event = change_event(config_item("Task", LiveForm(body).resources["Task"]))
     staged = stage_pack_code()
     run = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", ISOLATED, staged, json.dumps(event)],
+        [sys.executable, "-I", "-S", "-B", "-c", ISOLATED, staged, json.dumps(event)],
         capture_output=True,
         text=True,
         check=True,
