@@ -9,8 +9,10 @@ to the account's roles and policies, plus writing its own log group. docs/organi
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -479,7 +481,9 @@ def member_role_template(
 ) -> dict[str, Any]:
     """The member stack's template, with the administrator account and the organisation as parameters
     (``AdminAccountId``, ``OrganizationId``): what a StackSet deploys, built in an app of its own."""
-    app = App(outdir=tempfile.mkdtemp(prefix="secure-fargate-member-"))
+    outdir = tempfile.mkdtemp(prefix="secure-fargate-member-")
+    atexit.register(shutil.rmtree, outdir, True)
+    app = App(outdir=outdir)
     stack = Stack(
         app,
         "SecureFargateConfigMember",
