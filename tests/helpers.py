@@ -442,7 +442,7 @@ class LiveForm:
             found[arn] = role_resources(role, inline, managed)
         return found
 
-    def task_definition(self, arn: str) -> tuple[str, dict[str, Any]] | None:
+    def task_definition(self, arn: str) -> tuple[str, dict[str, Any], str] | None:
         from secure_fargate.pack.config_rule import TASK_DEFINITION, _api_object, _api_tags
         from secure_fargate.pack.scan import task_definition_resource
 
@@ -451,7 +451,8 @@ class LiveForm:
             return None
         item = config_item(logical, self.resources[logical])
         api = _api_object(TASK_DEFINITION, item["configuration"])
-        return arn, task_definition_resource(api, _api_tags(item, item["configuration"]))
+        status = str(item["configuration"].get("Status") or "ACTIVE")
+        return arn, task_definition_resource(api, _api_tags(item, item["configuration"])), status
 
     def security_groups(self, ids: set[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}

@@ -247,6 +247,19 @@ def test_a_service_is_judged_with_its_task_definition_but_answers_only_for_itsel
     assert "ECS.4" not in failing_ids(evaluation["Annotation"])
 
 
+def test_a_service_running_a_deregistered_revision_answers_for_it() -> None:
+    """GIVEN an insecure revision a service runs, deregistered after the service started (its own evaluation is
+    then NOT_APPLICABLE), THEN the service's evaluation carries its findings: deregistering is no way out."""
+    body = baseline()
+    c0(body)["Privileged"] = True
+    task(body)["Status"] = "INACTIVE"
+    assert only(judge(body)[1])["ComplianceType"] == "NOT_APPLICABLE"
+    evaluation = only(judge(body, "Service")[1])
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert "ECS.4" in failing_ids(evaluation["Annotation"])
+    assert evaluation["Annotation"].startswith("runs Task:1, which is INACTIVE: judged with it: fails")
+
+
 def test_a_service_whose_task_definition_cannot_be_read_says_so() -> None:
     body = baseline()
     svc(body)["TaskDefinition"] = "arn:aws:ecs:us-east-1:123456789012:task-definition/elsewhere:3"
@@ -317,6 +330,54 @@ def test_a_tag_on_another_resource_acknowledges_nothing_here() -> None:
     body = baseline()
     del c0(body)["ReadonlyRootFilesystem"]
     svc(body).setdefault("Tags", []).append({"Key": "secure-fargate:ack:ECS.5:app", "Value": "set on the service"})
+    assert only(judge(body)[1])["ComplianceType"] == "NON_COMPLIANT"
+
+
+# ------------------------------------------------------------------------------------------ attack routes
+def _camel(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        if key in ("DockerLabels", "Options"):
+            return value
+        return {k[:1].lower() + k[1:]: _camel(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v, key) for v in value]
+    return value
+
+
+def test_an_item_spelled_in_the_apis_camel_case_is_judged_the_same() -> None:
+    body = baseline()
+    c0(body)["Privileged"] = True
+    del c0(body)["ReadonlyRootFilesystem"]
+    form = LiveForm(body)
+    item = config_item("Task", form.resources["Task"])
+    cr.handle(change_event(item), form, NO_SETTINGS)
+    item["configuration"] = _camel(item["configuration"])
+    assert "containerDefinitions" in item["configuration"]
+    cr.handle(change_event(item), form, NO_SETTINGS)
+    pascal, camel = (batch[0] for batch in form.put_batches)
+    assert pascal["ComplianceType"] == camel["ComplianceType"] == "NON_COMPLIANT"
+    assert pascal["Annotation"] == camel["Annotation"]
+
+
+def test_metadata_inside_a_configuration_acknowledges_nothing() -> None:
+    """Acknowledgements reach the model only through tags: a ``Metadata`` key in a (hostile) item is data."""
+    body = baseline()
+    del c0(body)["ReadonlyRootFilesystem"]
+    form = LiveForm(body)
+    item = config_item("Task", form.resources["Task"])
+    ack = {"control": "ECS.5", "container": "app", "reason": "slipped in through the configuration"}
+    item["configuration"]["Metadata"] = {"secure-fargate": {"acknowledgements": [ack]}}
+    cr.handle(change_event(item), form, NO_SETTINGS)
+    assert only(form.put_batches[0])["ComplianceType"] == "NON_COMPLIANT"
+
+
+@pytest.mark.parametrize(
+    "key", ["Secure-Fargate:Ack:ECS.5:app", "secure-fargate:ack:ecs.5:app", "secure-fargate:ack:ECS.5:APP"]
+)
+def test_a_tag_spelled_otherwise_acknowledges_nothing(key: str) -> None:
+    body = baseline()
+    del c0(body)["ReadonlyRootFilesystem"]
+    task(body)["Tags"].append({"Key": key, "Value": "vendor image writes to /var/cache"})
     assert only(judge(body)[1])["ComplianceType"] == "NON_COMPLIANT"
 
 
@@ -534,6 +595,56 @@ def test_the_config_verdict_is_checks(case: Any) -> None:
         assert got != check, f"{case.id} now agrees: drop it from KNOWN_DIVERGENCES"
         return
     assert got == check, f"check only: {sorted(check - got)}; Config only: {sorted(got - check)}"
+
+
+# ------------------------------------------------------------------------------------- the Lambda asset
+ISOLATED = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from secure_fargate.pack import config_rule as cr
+
+class Reader:
+    warnings = []
+    put_ = []
+    def roles(self, arns): return {}
+    def task_definition(self, arn): return None
+    def security_groups(self, ids): return {}
+    def aws_managed_key(self, key): return False
+    def registry_scanning(self): return {}
+    def item(self, resource_type, resource_id, later_time): return None
+    def items(self, resource_type): return iter(())
+    def put(self, evaluations, token):
+        self.put_ += [e.to_api() for e in evaluations]
+        return []
+
+reader = Reader()
+cr.handle(json.loads(sys.argv[2]), reader, {})
+print(json.dumps({"put": reader.put_, "modules": sorted(sys.modules)}, default=str))
+"""
+
+
+def test_the_packaged_pack_runs_the_handler_alone() -> None:
+    """What the Lambda carries (the staged pack, a stub package) judges an item with no aws_cdk and no boto3
+    importable (-I -S: no site-packages); boto3 is the Lambda runtime's and only the AWS reader needs it."""
+    import subprocess
+    import sys
+
+    from secure_fargate.hook import stage_pack_code
+
+    body = baseline()
+    c0(body)["Privileged"] = True
+    event = change_event(config_item("Task", LiveForm(body).resources["Task"]))
+    staged = stage_pack_code()
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", ISOLATED, staged, json.dumps(event)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert [e["ComplianceType"] for e in result["put"]] == ["NON_COMPLIANT"]
+    assert "ECS.4" in result["put"][0]["Annotation"]
+    assert not any(m.split(".")[0] in ("aws_cdk", "constructs", "jsii", "boto3", "tests") for m in result["modules"])
 
 
 # ------------------------------------------------------------------------------------------------- docs

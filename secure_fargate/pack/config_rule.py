@@ -56,6 +56,7 @@ from .scan import (
     OPAQUE_MAPS,
     RENAMES,
     Scanner,
+    cfn_key,
     cluster_resource,
     repository_resource,
     service_resource,
@@ -112,7 +113,7 @@ CHANGE, OVERSIZED, SCHEDULED = (
     "ScheduledNotification",
 )
 #: Concurrent GetResourceConfigHistory reads of a periodic run (botocore's adaptive retries absorb throttling).
-HISTORY_WORKERS = 4
+HISTORY_WORKERS = 8
 #: The result token Config's test tooling (the RDK) sends: PutEvaluations then runs with ``TestMode``.
 TEST_MODE_TOKEN = "TESTMODE"
 
@@ -123,6 +124,8 @@ API_NAMES: Mapping[str, str] = {
     **{cfn: api for api, cfn in RENAMES.items()},
     "AwsVpcConfiguration": "awsvpcConfiguration",  # a task set's (and Config's TaskSet item's) spelling
 }
+#: Values kept as they are: scan's user-data maps, and a repository's policy (an IAM document, not ECR's shape).
+VERBATIM = OPAQUE_MAPS | {"repositoryPolicyText"}
 #: Top-level configuration names, per type, that the API spells differently (the rest: lower-case initial).
 TOP_LEVEL_NAMES: Mapping[str, Mapping[str, str]] = {
     SERVICE: {"Cluster": "clusterArn", "Role": "roleArn", "PlacementStrategies": "placementStrategy",
@@ -183,7 +186,7 @@ class Reader(Protocol):
     warnings: list[str]
 
     def roles(self, arns: Sequence[str]) -> dict[str, Any]: ...
-    def task_definition(self, arn: str) -> tuple[str, dict[str, Any]] | None: ...
+    def task_definition(self, arn: str) -> tuple[str, dict[str, Any], str] | None: ...
     def security_groups(self, ids: set[str]) -> dict[str, Any]: ...
     def aws_managed_key(self, key: str) -> bool: ...
     def registry_scanning(self) -> dict[str, Any]: ...
@@ -224,7 +227,7 @@ class AwsReader:
         self._roles.update(self._scanner.read_roles(missing))
         return {arn: self._roles.get(arn) or {} for arn in arns}
 
-    def task_definition(self, arn: str) -> tuple[str, dict[str, Any]] | None:
+    def task_definition(self, arn: str) -> tuple[str, dict[str, Any], str] | None:
         if arn not in self._definitions:
             self._definitions[arn] = self._scanner.read_task_definition(arn)
         return self._definitions[arn]  # type: ignore[no-any-return]
@@ -278,7 +281,7 @@ def api_key(key: str) -> str:
 def to_api(value: Any, key: str = "") -> Any:
     """A configuration value in the ECS/ECR API's spelling, what scan's builders take (user-data maps verbatim)."""
     if isinstance(value, dict):
-        if key in OPAQUE_MAPS:
+        if key in VERBATIM:
             return dict(value)
         return {api_key(str(k)): to_api(v, api_key(str(k))) for k, v in value.items()}
     if isinstance(value, list):
@@ -290,7 +293,7 @@ def _api_object(resource_type: str, configuration: Mapping[str, Any]) -> dict[st
     names = TOP_LEVEL_NAMES[resource_type]
     api: dict[str, Any] = {}
     for key, value in configuration.items():
-        name = names.get(key) or api_key(key)
+        name = names.get(key) or names.get(key[:1].upper() + key[1:]) or api_key(key)
         api.setdefault(name, to_api(value, name))
     return api
 
@@ -300,7 +303,7 @@ def _api_tags(item: Mapping[str, Any], configuration: Mapping[str, Any]) -> list
     tags = item.get("tags")
     if isinstance(tags, Mapping) and tags:
         return [{"key": str(k), "value": str(v)} for k, v in tags.items()]
-    listed = configuration.get("Tags")
+    listed = configuration.get("Tags", configuration.get("tags"))
     if isinstance(listed, list):
         return [
             {"key": str(t.get("Key", t.get("key"))), "value": str(t.get("Value", t.get("value", "")))}
@@ -337,7 +340,8 @@ class Model:
 
 
 def _arn(item: Mapping[str, Any], configuration: Mapping[str, Any], *keys: str) -> str:
-    for value in (item.get("ARN"), item.get("arn"), *(configuration.get(k) for k in keys), item.get("resourceId")):
+    named = [configuration.get(k, configuration.get(api_key(k))) for k in keys]
+    for value in (item.get("ARN"), item.get("arn"), *named, item.get("resourceId")):
         if isinstance(value, str) and value:
             return value
     raise UnreadableItem("the item names no ARN or resource ID")
@@ -357,12 +361,12 @@ def _add_roles(model: Model, definition: Mapping[str, Any], reader: Reader, own:
             model.subjects.update(resources)
 
 
-def _revision(arn: str, configuration: Mapping[str, Any]) -> str:
-    family = configuration.get("Family")
+def _revision(arn: str, api: Mapping[str, Any]) -> str:
+    family = api.get("family")
     tail = arn.rsplit("/", 1)[-1]
     if ":" in tail:
         return tail
-    revision = configuration.get("Revision")
+    revision = api.get("revision")
     return f"{family}:{revision}" if family and revision is not None else tail
 
 
@@ -374,56 +378,56 @@ def _fargate_compatible(api: Mapping[str, Any]) -> bool:
     return not isinstance(compat, list) or not compat or "FARGATE" in compat
 
 
-#: Container fields RegisterTaskDefinition only accepts as lists of objects, or as objects.
-_CONTAINER_LISTS = ("Environment", "Secrets", "MountPoints", "PortMappings", "VolumesFrom", "Ulimits", "DependsOn",
-                    "EnvironmentFiles", "ResourceRequirements", "SystemControls", "ExtraHosts")  # fmt: skip
-_CONTAINER_OBJECTS = ("LinuxParameters", "LogConfiguration", "HealthCheck", "RepositoryCredentials",
-                      "FirelensConfiguration")  # fmt: skip
+#: Container fields RegisterTaskDefinition only accepts as lists of objects, or as objects (API names).
+_CONTAINER_LISTS = ("environment", "secrets", "mountPoints", "portMappings", "volumesFrom", "ulimits", "dependsOn",
+                    "environmentFiles", "resourceRequirements", "systemControls", "extraHosts")  # fmt: skip
+_CONTAINER_OBJECTS = ("linuxParameters", "logConfiguration", "healthCheck", "repositoryCredentials",
+                      "firelensConfiguration")  # fmt: skip
 
 
 def _list_of_objects(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, dict) for v in value)
 
 
-def task_definition_problem(configuration: Mapping[str, Any]) -> str | None:
-    """What makes a task definition's configuration one ECS never produces (ECS accepts none without a
-    container, a container without a name, or these fields in another type), or None. Such an item is not
-    judged: the rules would read the missing containers as nothing to fault."""
-    containers = configuration.get("ContainerDefinitions")
+def task_definition_problem(api: Mapping[str, Any]) -> str | None:
+    """What makes a task definition (API form) one ECS never produces (ECS accepts none without a container, a
+    container without a name, or these fields in another type), or None. Such an item is not judged: the rules
+    would read the missing containers as nothing to fault."""
+    containers = api.get("containerDefinitions")
     if not _list_of_objects(containers) or not containers:
         return "ContainerDefinitions is not a non-empty list of containers"
     for index, container in enumerate(containers):
         where = f"ContainerDefinitions[{index}]"
-        if not isinstance(container.get("Name"), str):
+        if not isinstance(container.get("name"), str):
             return f"{where} has no Name"
         bad = [k for k in _CONTAINER_LISTS if container.get(k) is not None and not _list_of_objects(container[k])]
         bad += [k for k in _CONTAINER_OBJECTS if container.get(k) is not None and not isinstance(container[k], dict)]
         if bad:
-            return f"{where}.{bad[0]} is a {type(container[bad[0]]).__name__}, not what ECS returns"
-    for key in ("Volumes", "PlacementConstraints", "InferenceAccelerators"):
-        if configuration.get(key) is not None and not _list_of_objects(configuration[key]):
-            return f"{key} is not a list of objects"
-    compat = configuration.get("RequiresCompatibilities")
+            return f"{where}.{cfn_key(bad[0])} is a {type(container[bad[0]]).__name__}, not what ECS returns"
+    for key in ("volumes", "placementConstraints", "inferenceAccelerators"):
+        if api.get(key) is not None and not _list_of_objects(api[key]):
+            return f"{cfn_key(key)} is not a list of objects"
+    compat = api.get("requiresCompatibilities")
     if compat is not None and not (isinstance(compat, list) and all(isinstance(c, str) for c in compat)):
         return "RequiresCompatibilities is not a list of strings"
     return None
 
 
 def task_definition_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:
-    problem = task_definition_problem(configuration)
+    api = _api_object(TASK_DEFINITION, configuration)
+    problem = task_definition_problem(api)
     if problem is not None:
         raise UnreadableItem(problem)
-    arn = _arn(item, configuration, "TaskDefinitionArn")
-    revision = _revision(arn, configuration)
-    api = _api_object(TASK_DEFINITION, configuration)
+    arn = _arn(item, api, "taskDefinitionArn")
+    revision = _revision(arn, api)
     model = Model(note=f"revision {revision}")
-    status = str(configuration.get("Status") or "ACTIVE").upper()
+    status = str(api.get("status") or "ACTIVE").upper()
     if status != "ACTIVE":
         model.not_applicable = f"revision {revision} is {status}: only ACTIVE revisions are judged"
     elif not _fargate_compatible(api):
         model.not_applicable = f"revision {revision} is not compatible with FARGATE"
     else:
-        resource = task_definition_resource(api, _api_tags(item, configuration))
+        resource = task_definition_resource(api, _api_tags(item, api))
         _own(model, arn, resource)
         _add_roles(model, resource, reader, own=True)
     return model
@@ -440,16 +444,26 @@ def _launch_problem(api: Mapping[str, Any]) -> str | None:
 
 
 def _with_task_definition(model: Model, arn: Any, reader: Reader) -> None:
-    """Add the task definition a service or task set runs (context: its findings are its own item's)."""
+    """Add the task definition a service or task set runs. Its findings are its own evaluation's while it is
+    ACTIVE; a service that keeps running a deregistered revision answers for them itself, since nothing else
+    does (an INACTIVE revision is NOT_APPLICABLE, yet its tasks run on)."""
     if not isinstance(arn, str) or not arn:
         return
     found = reader.task_definition(arn)
     if found is None:
-        model.note = (model.note + "; " if model.note else "") + "its task definition was not read"
+        model.note = _joined(model.note, "its task definition was not read")
         return
-    key, resource = found
+    key, resource, status = found
     model.resources[key] = resource
-    _add_roles(model, resource, reader, own=False)
+    inactive = status.upper() != "ACTIVE"
+    if inactive:
+        model.subjects.add(key)
+        model.note = _joined(model.note, f"runs {key.rsplit('/', 1)[-1]}, which is {status}: judged with it")
+    _add_roles(model, resource, reader, own=inactive)
+
+
+def _joined(note: str, more: str) -> str:
+    return f"{note}; {more}" if note else more
 
 
 def _with_groups(model: Model, api: Mapping[str, Any], reader: Reader) -> None:
@@ -495,7 +509,7 @@ def cluster_model(item: Mapping[str, Any], configuration: Mapping[str, Any], rea
 def repository_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:
     api = _api_object(REPOSITORY, configuration)
     lifecycle = (api.get("lifecyclePolicy") or {}).get("lifecyclePolicyText")
-    policy = configuration.get("RepositoryPolicyText")
+    policy = api.get("repositoryPolicyText")
     key = (api.get("encryptionConfiguration") or {}).get("kmsKey")
     managed = bool(key) and isinstance(key, str) and reader.aws_managed_key(key)
     resource = repository_resource(api, lifecycle, policy, managed, tags=_api_tags(item, configuration))

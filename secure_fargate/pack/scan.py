@@ -644,11 +644,17 @@ class Scanner:
 
     def _task_definition(self, ecs: Any, arn: str) -> tuple[str, dict[str, Any]] | None:
         """(revision ARN, resource) of a revision ARN or a family (its latest ACTIVE revision)."""
+        found = self._described_task_definition(ecs, arn)
+        return None if found is None else (found[0], found[1])
 
-        def read() -> tuple[str, dict[str, Any]]:
+    def _described_task_definition(self, ecs: Any, arn: str) -> tuple[str, dict[str, Any], str] | None:
+        """(revision ARN, resource, status) of a revision ARN or a family; None and a warning when not read."""
+
+        def read() -> tuple[str, dict[str, Any], str]:
             answer = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
             definition = answer["taskDefinition"]
-            return definition["taskDefinitionArn"], task_definition_resource(definition, answer.get("tags") or [])
+            resource = task_definition_resource(definition, answer.get("tags") or [])
+            return definition["taskDefinitionArn"], resource, str(definition.get("status") or "ACTIVE")
 
         return self._guarded(arn, read)  # type: ignore[no-any-return]
 
@@ -703,9 +709,10 @@ class Scanner:
         """Role ARN -> the role's resources (``role_resources``); {} and a warning for a role not read."""
         return self._roles(list(arns))
 
-    def read_task_definition(self, arn: str, region: str | None = None) -> tuple[str, dict[str, Any]] | None:
-        """(revision ARN, resource) of a revision ARN; None and a warning when it cannot be read."""
-        return self._task_definition(self.client("ecs", region), arn)
+    def read_task_definition(self, arn: str, region: str | None = None) -> tuple[str, dict[str, Any], str] | None:
+        """(revision ARN, resource, status: ACTIVE, INACTIVE...) of a revision ARN; None and a warning when it
+        cannot be read."""
+        return self._described_task_definition(self.client("ecs", region), arn)
 
     def read_registry_scanning(self, region: str | None = None) -> dict[str, Any]:
         """The registry's scanning configuration (keyed as ``scan`` keys it), which ECR.1 reads; {} and a
