@@ -38,7 +38,7 @@ from constructs import Construct
 from . import defaults
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problems
-from .hook import run_settings, stage_pack_code
+from .hook import PACKAGE_EXCLUDES, run_settings, stage_pack_code
 from .keys import encryption_key
 from .pack.config_rule import MEMBER_ROLE_VARIABLE, REQUIRED_ACTIONS, SESSION_NAME
 from .pack.control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS
@@ -79,7 +79,7 @@ FREQUENCIES = {
 #: docs/organisation.md).
 DEFAULT_FREQUENCY = config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS
 #: Memory and time per invocation: a change judges one item in well under a second; a periodic run judges every
-#: recorded item of the account (docs/organisation.md, "Sizing": about 1,100 items per CPU-second).
+#: recorded item of the account (docs/organisation.md, "Sizing": about 900 items per CPU-second).
 MEMORY_MIB = 512
 TIMEOUT = Duration.minutes(5)
 #: Config invokes the function asynchronously; throttled invocations wait in Lambda's queue (up to 6 hours) rather
@@ -302,7 +302,7 @@ class SecureFargateConfigRule(Construct):
             "Function",
             runtime=lambda_.Runtime.PYTHON_3_12,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(stage_pack_code()),
+            code=lambda_.Code.from_asset(stage_pack_code(), exclude=list(PACKAGE_EXCLUDES)),
             role=self.function_role,
             log_group=self.log_group,
             timeout=timeout,
