@@ -128,10 +128,12 @@ class SecureFargateConfigRule(Construct):
 
     One account: ``SecureFargateConfigRule(stack, "Rule")``. An organisation, from its delegated administrator
     account: ``SecureFargateConfigRule.for_organization(stack, "Rule", organization_id=..., excluded_accounts=...)``
-    together with ``SecureFargateConfigMemberRole`` in every member account (a service-managed StackSet).
+    together with ``SecureFargateConfigMemberRole`` in every member account (``deploy_member_roles(...)`` adds the
+    service-managed StackSet that deploys it).
 
     Exposes ``function``, ``function_role``, ``log_group``, ``log_key``, and ``rule`` (the ``CustomRule``) or
-    ``organization_rule`` (the ``CfnOrganizationConfigRule``), whichever applies (the other is None).
+    ``organization_rule`` (the ``CfnOrganizationConfigRule``) and ``invoke_permission``, whichever applies (the
+    rule that does not is None).
 
     Args:
         standards: the standards whose controls the rule runs (``fsbp``, ``tagging``, ``secure-fargate`` or
