@@ -9,8 +9,10 @@ to the account's roles and policies, plus writing its own log group. docs/organi
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -36,7 +38,7 @@ from constructs import Construct
 from . import defaults
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problems
-from .hook import run_settings, stage_pack_code
+from .hook import PACKAGE_EXCLUDES, run_settings, stage_pack_code
 from .keys import encryption_key
 from .pack.config_rule import MEMBER_ROLE_VARIABLE, REQUIRED_ACTIONS, SESSION_NAME
 from .pack.control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS
@@ -77,7 +79,7 @@ FREQUENCIES = {
 #: docs/organisation.md).
 DEFAULT_FREQUENCY = config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS
 #: Memory and time per invocation: a change judges one item in well under a second; a periodic run judges every
-#: recorded item of the account (docs/organisation.md, "Sizing": about 1,100 items per CPU-second).
+#: recorded item of the account (docs/organisation.md, "Sizing": about 900 items per CPU-second).
 MEMORY_MIB = 512
 TIMEOUT = Duration.minutes(5)
 #: Config invokes the function asynchronously; throttled invocations wait in Lambda's queue (up to 6 hours) rather
@@ -126,10 +128,12 @@ class SecureFargateConfigRule(Construct):
 
     One account: ``SecureFargateConfigRule(stack, "Rule")``. An organisation, from its delegated administrator
     account: ``SecureFargateConfigRule.for_organization(stack, "Rule", organization_id=..., excluded_accounts=...)``
-    together with ``SecureFargateConfigMemberRole`` in every member account (a service-managed StackSet).
+    together with ``SecureFargateConfigMemberRole`` in every member account (``deploy_member_roles(...)`` adds the
+    service-managed StackSet that deploys it).
 
     Exposes ``function``, ``function_role``, ``log_group``, ``log_key``, and ``rule`` (the ``CustomRule``) or
-    ``organization_rule`` (the ``CfnOrganizationConfigRule``), whichever applies (the other is None).
+    ``organization_rule`` (the ``CfnOrganizationConfigRule``) and ``invoke_permission``, whichever applies (the
+    rule that does not is None).
 
     Args:
         standards: the standards whose controls the rule runs (``fsbp``, ``tagging``, ``secure-fargate`` or
@@ -300,7 +304,7 @@ class SecureFargateConfigRule(Construct):
             "Function",
             runtime=lambda_.Runtime.PYTHON_3_12,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(stage_pack_code()),
+            code=lambda_.Code.from_asset(stage_pack_code(), exclude=list(PACKAGE_EXCLUDES)),
             role=self.function_role,
             log_group=self.log_group,
             timeout=timeout,
@@ -479,7 +483,9 @@ def member_role_template(
 ) -> dict[str, Any]:
     """The member stack's template, with the administrator account and the organisation as parameters
     (``AdminAccountId``, ``OrganizationId``): what a StackSet deploys, built in an app of its own."""
-    app = App(outdir=tempfile.mkdtemp(prefix="secure-fargate-member-"))
+    outdir = tempfile.mkdtemp(prefix="secure-fargate-member-")
+    atexit.register(shutil.rmtree, outdir, True)
+    app = App(outdir=outdir)
     stack = Stack(
         app,
         "SecureFargateConfigMember",

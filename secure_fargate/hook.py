@@ -47,6 +47,9 @@ HANDLER = "secure_fargate.pack.hook_handler.handler"
 TIMEOUT = Duration.seconds(25)
 MEMORY_MIB = 512
 _PACK_DIR = Path(__file__).resolve().parent / "pack"
+#: Never in the function's code: bytecode a process wrote while importing from the staged directory (a test that
+#: runs the staged handler) would otherwise change the asset and ship interpreter-specific files.
+PACKAGE_EXCLUDES: tuple[str, ...] = ("**/__pycache__", "**/*.pyc")
 _STUB_INIT = (
     '"""secure_fargate packaged for the CloudFormation hook: the pure guardrail pack only, no CDK constructs."""\n'
 )
@@ -211,7 +214,7 @@ class SecureFargateHook(Construct):
             "Function",
             runtime=lambda_.Runtime.PYTHON_3_12,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(stage_pack_code()),
+            code=lambda_.Code.from_asset(stage_pack_code(), exclude=list(PACKAGE_EXCLUDES)),
             role=self.function_role,
             log_group=self.log_group,
             timeout=TIMEOUT,

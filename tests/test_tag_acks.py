@@ -186,6 +186,15 @@ def test_a_malformed_expiry_is_refused(expires: str) -> None:
     assert _judge(resources, "ECS.5")[0].is_open
 
 
+def test_a_second_expiry_hidden_in_the_reason_is_refused() -> None:
+    """``... expires=2027-01-31 expires=2099-12-31``: a reviewer reads the first, the rule would take the last."""
+    value = f"{REASON} expires=2027-01-31 expires=2099-12-31"
+    resources = _live("ECS.5", [{"Key": "secure-fargate:ack:ECS.5:app", "Value": value}])
+    warnings = _apply(resources)
+    assert len(warnings) == 1 and "one expires=YYYY-MM-DD, at the end of the value" in warnings[0]
+    assert _judge(resources, "ECS.5")[0].is_open
+
+
 def test_split_value() -> None:
     assert split_value(f"{REASON} expires=2027-01-31") == (REASON, "2027-01-31")
     assert split_value(f"  {REASON}  ") == (REASON, None)

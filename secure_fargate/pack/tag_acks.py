@@ -94,6 +94,8 @@ def entry_from_tag(key: str, value: str, today: datetime.date | None = None) -> 
     problem = reason_problem(reason)
     if problem:
         return None, f"reason {reason!r}: {problem}"
+    if "expires=" in reason:  # two expiries: a reader would believe the first, the rule the last
+        return None, f"reason {reason!r}: one expires=YYYY-MM-DD, at the end of the value"
     entry = {"control": control.id, "reason": reason, **subject}
     if expires is None:
         return entry, ""
