@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -112,8 +113,9 @@ CHANGE, OVERSIZED, SCHEDULED = (
     "OversizedConfigurationItemChangeNotification",
     "ScheduledNotification",
 )
-#: Concurrent GetResourceConfigHistory reads of a periodic run (botocore's adaptive retries absorb throttling).
-HISTORY_WORKERS = 8
+#: Concurrent reads of a periodic run: item histories, then each page's context (botocore's adaptive retries
+#: absorb throttling).
+READ_WORKERS = 8
 #: The result token Config's test tooling (the RDK) sends: PutEvaluations then runs with ``TestMode``.
 TEST_MODE_TOKEN = "TESTMODE"
 
@@ -196,35 +198,57 @@ class Reader(Protocol):
 
 
 @dataclass
+class _ClientCache(Scanner):
+    """scan's reader with one client per service: a boto3 session must not create clients from several threads,
+    and a periodic run reads on several."""
+
+    _clients: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    _lock: Any = field(default_factory=threading.Lock)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        with self._lock:
+            if (service, region) not in self._clients:
+                self._clients[(service, region)] = super().client(service, region)
+            return self._clients[(service, region)]
+
+
+@dataclass
 class AwsReader:
-    """The account's AWS APIs through one boto3 session: IAM, ECS, EC2 and KMS through scan's read-only
+    """The account's AWS APIs through one boto3 session: IAM, ECS, EC2, ECR and KMS through scan's read-only
     :class:`~secure_fargate.pack.scan.Scanner` (its refusal of anything but a read applies), Config through a
-    client of its own (the one write is ``PutEvaluations``). Roles and task definitions are cached per
-    invocation: a periodic run reads a role shared by many task definitions once."""
+    client of its own (the one write is ``PutEvaluations``). Everything read is cached for the invocation, and a
+    periodic run reads each page's context concurrently before judging it (:meth:`prefetch`)."""
 
     session: Any
     warnings: list[str] = field(default_factory=list)
     _scanner: Scanner = field(init=False)
     _roles: dict[str, Any] = field(init=False, default_factory=dict)
     _definitions: dict[str, Any] = field(init=False, default_factory=dict)
+    _groups: dict[str, Any] = field(init=False, default_factory=dict)
+    _keys: dict[str, bool] = field(init=False, default_factory=dict)
     _config: Any = field(init=False, default=None)
     _registry: dict[str, Any] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self._scanner = Scanner(self.session, workers=4, warnings=self.warnings)
+        self._scanner = _ClientCache(self.session, workers=READ_WORKERS, warnings=self.warnings)
 
     @property
     def config(self) -> Any:
         if self._config is None:
             from botocore.config import Config
 
-            retries = Config(retries={"mode": "adaptive", "max_attempts": 10}, user_agent_extra="secure-fargate-config")
-            self._config = self.session.client("config", config=retries)
+            config = Config(
+                retries={"mode": "adaptive", "max_attempts": 10},
+                max_pool_connections=READ_WORKERS + 2,
+                user_agent_extra="secure-fargate-config",
+            )
+            self._config = self.session.client("config", config=config)
         return self._config
 
     def roles(self, arns: Sequence[str]) -> dict[str, Any]:
         missing = sorted({a for a in arns if a not in self._roles})
-        self._roles.update(self._scanner.read_roles(missing))
+        if missing:
+            self._roles.update(self._scanner.read_roles(missing))
         return {arn: self._roles.get(arn) or {} for arn in arns}
 
     def task_definition(self, arn: str) -> tuple[str, dict[str, Any], str] | None:
@@ -233,12 +257,16 @@ class AwsReader:
         return self._definitions[arn]  # type: ignore[no-any-return]
 
     def security_groups(self, ids: set[str]) -> dict[str, Any]:
-        if not ids:
-            return {}
-        return self._scanner.read_security_groups(ids)
+        missing = {i for i in ids if i not in self._groups}
+        if missing:
+            found = self._scanner.read_security_groups(missing)
+            self._groups.update({i: found.get(i) for i in missing})
+        return {i: self._groups[i] for i in sorted(ids) if self._groups.get(i) is not None}
 
     def aws_managed_key(self, key: str) -> bool:
-        return self._scanner.aws_managed_key(None, key)
+        if key not in self._keys:
+            self._keys[key] = self._scanner.aws_managed_key(None, key)
+        return self._keys[key]
 
     def registry_scanning(self) -> dict[str, Any]:
         if self._registry is None:
@@ -253,13 +281,28 @@ class AwsReader:
         return dict(found[0]) if found else None
 
     def items(self, resource_type: str) -> Iterator[dict[str, Any]]:
-        """The latest item of every recorded resource of ``resource_type``. Read one by one with the history
-        (not BatchGetResourceConfig: its items carry no tags, and tags decide ECS.13-15 and acknowledgements)."""
+        """The latest item of every recorded resource of ``resource_type``, a page (up to 100) at a time, each
+        page's context read ahead. Items are read with the history, not BatchGetResourceConfig: its items
+        carry no tags, and tags decide ECS.13-15 and acknowledgements."""
         pages = self.config.get_paginator("list_discovered_resources").paginate(resourceType=resource_type)
-        with ThreadPoolExecutor(max_workers=HISTORY_WORKERS) as pool:
+        with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
             for page in pages:
                 ids = [i["resourceId"] for i in page.get("resourceIdentifiers") or []]
-                yield from (f for f in pool.map(lambda i: self.item(resource_type, i, None), ids) if f is not None)
+                found = [f for f in pool.map(lambda i: self.item(resource_type, i, None), ids) if f is not None]
+                self.prefetch(found, pool)
+                yield from found
+
+    def prefetch(self, items: Sequence[Mapping[str, Any]], pool: ThreadPoolExecutor) -> None:
+        """Read concurrently what judging ``items`` one by one would read one call at a time: the task
+        definitions services and task sets run, security groups (one call), KMS keys, then every role."""
+        wanted = _context(items)
+        list(pool.map(self.task_definition, sorted(wanted.definitions)))
+        list(pool.map(self.aws_managed_key, sorted(wanted.keys)))
+        self.security_groups(wanted.groups)
+        for arn in wanted.definitions:
+            found = self.task_definition(arn)
+            wanted.roles.update(_role_arns(found[1]) if found else [])
+        self.roles(sorted(wanted.roles))
 
     def put(self, evaluations: Sequence[Evaluation], token: str) -> list[Any]:
         failed: list[Any] = []
@@ -270,6 +313,41 @@ class AwsReader:
             )
             failed += answer.get("FailedEvaluations") or []
         return failed
+
+
+@dataclass
+class _Wanted:
+    definitions: set[str] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+
+
+def _context(items: Sequence[Mapping[str, Any]]) -> _Wanted:
+    """What judging ``items`` will read besides them (an item that cannot be read is left to the judging)."""
+    wanted = _Wanted()
+    for item in items:
+        try:
+            api = _api_object(str(item.get("resourceType")), configuration_of(item))
+        except (UnreadableItem, KeyError):
+            continue
+        wanted.roles.update(v for k in ("taskRoleArn", "executionRoleArn") if isinstance(v := api.get(k), str))
+        if isinstance(api.get("taskDefinition"), str):
+            wanted.definitions.add(api["taskDefinition"])
+        network = api.get("networkConfiguration")
+        vpc = network.get("awsvpcConfiguration") if isinstance(network, dict) else None
+        groups = vpc.get("securityGroups") if isinstance(vpc, dict) else None
+        wanted.groups.update(g for g in groups or [] if isinstance(g, str))
+        encryption = api.get("encryptionConfiguration")
+        key = encryption.get("kmsKey") if isinstance(encryption, dict) else None
+        wanted.keys.update([key] if isinstance(key, str) and key else [])
+    return wanted
+
+
+def _role_arns(definition: Mapping[str, Any]) -> list[str]:
+    """The role ARNs a task definition resource (scan's form) names."""
+    props = definition.get("Properties") or {}
+    return [v["Fn::GetAtt"][0] for k in ("TaskRoleArn", "ExecutionRoleArn") if isinstance(v := props.get(k), dict)]
 
 
 # ------------------------------------------------------------------------------------ configuration -> model
@@ -353,9 +431,7 @@ def _own(model: Model, key: str, resource: dict[str, Any]) -> None:
 
 
 def _add_roles(model: Model, definition: Mapping[str, Any], reader: Reader, own: bool) -> None:
-    props = definition.get("Properties") or {}
-    arns = [v["Fn::GetAtt"][0] for k in ("TaskRoleArn", "ExecutionRoleArn") if isinstance(v := props.get(k), dict)]
-    for resources in reader.roles(arns).values():
+    for resources in reader.roles(_role_arns(definition)).values():
         model.resources.update(resources)
         if own:
             model.subjects.update(resources)

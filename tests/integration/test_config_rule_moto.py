@@ -336,3 +336,27 @@ def test_the_config_reads_are_the_documented_calls(moto_url: str) -> None:
     assert [i["arn"] for i in found] == [arn]
     assert found[0]["tags"] == {"team": "a"}
     stub.assert_no_pending_responses()
+
+
+def test_a_periodic_page_reads_its_context_ahead_and_judging_reads_nothing_more(account: Account) -> None:
+    """A periodic run prefetches each page's context concurrently (task definitions, security groups, roles):
+    judging the page afterwards makes no AWS call, and gives what judging without the prefetch gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from secure_fargate.pack import CONTROLS
+    from secure_fargate.pack.control import Severity
+
+    items = [task_definition_item(account.wide_task), task_definition_item(account.narrow_task)]
+    items += [service_item(account.cluster, arn) for arn in (account.public_service, account.closed_service)]
+    calls: list[str] = []
+    session = boto3.session.Session(region_name=REGION)
+    session.events.register("before-parameter-build", lambda model, **_: calls.append(model.name))
+    reader = cr.AwsReader(session)
+    with ThreadPoolExecutor(max_workers=cr.READ_WORKERS) as pool:
+        reader.prefetch(items, pool)
+    read_ahead = len(calls)
+    judged = [cr.Judge(CONTROLS, Severity.LOW, reader).evaluate(item) for item in items]
+    assert read_ahead > 0 and len(calls) == read_ahead, calls[read_ahead:]
+    fresh = cr.AwsReader(boto3.session.Session(region_name=REGION))
+    assert judged == [cr.Judge(CONTROLS, Severity.LOW, fresh).evaluate(item) for item in items]
+    assert [e.compliance for e in judged] == ["NON_COMPLIANT", "COMPLIANT", "NON_COMPLIANT", "COMPLIANT"]
