@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import types
 from pathlib import Path
 from typing import Any
 
@@ -705,3 +706,30 @@ def test_the_documented_annotation_is_what_the_handler_writes() -> None:
 def test_the_page_names_every_action_the_handler_needs() -> None:
     page = DOCS.read_text(encoding="utf-8")
     assert [a for a in cr.REQUIRED_ACTIONS if a.split(":")[1] not in page] == []
+
+
+class _FakeSts:
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def assume_role(self, **kwargs: str) -> dict:
+        self.calls.append(kwargs)
+        return {"Credentials": {"AccessKeyId": "a", "SecretAccessKey": "b", "SessionToken": "c"}}
+
+
+@pytest.mark.parametrize(
+    ("function_arn", "partition"),
+    [
+        ("arn:aws-cn:lambda:cn-north-1:111111111111:function:f", "aws-cn"),
+        ("arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:f", "aws-us-gov"),
+        ("arn:aws:lambda:eu-west-1:111111111111:function:f", "aws"),
+    ],
+)
+def test_member_role_arn_is_in_the_function_partition(monkeypatch, function_arn, partition):
+    import boto3
+
+    sts = _FakeSts()
+    monkeypatch.setattr(boto3.session.Session, "client", lambda self, name, *a, **k: sts)
+    context = types.SimpleNamespace(invoked_function_arn=function_arn)
+    cr.session_for("222222222222", context, {cr.MEMBER_ROLE_VARIABLE: "member"})
+    assert sts.calls[0]["RoleArn"] == f"arn:{partition}:iam::222222222222:role/member"

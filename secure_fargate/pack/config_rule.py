@@ -853,7 +853,7 @@ def session_for(account: str, context: object, environ: Mapping[str, str]) -> An
     if not role or not account or account == _own_account(context, session):
         return session
     credentials = session.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName=SESSION_NAME
+        RoleArn=f"arn:{_partition(context, session)}:iam::{account}:role/{role}", RoleSessionName=SESSION_NAME
     )["Credentials"]
     return boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
@@ -861,6 +861,15 @@ def session_for(account: str, context: object, environ: Mapping[str, str]) -> An
         aws_session_token=credentials["SessionToken"],
         region_name=session.region_name,
     )
+
+
+def _partition(context: object, session: Any) -> str:
+    """The function's partition (aws, aws-cn, aws-us-gov): from its ARN in the Lambda context, else its Region's."""
+    arn = getattr(context, "invoked_function_arn", "")
+    parts = arn.split(":") if isinstance(arn, str) else []
+    if len(parts) > 1 and parts[1].startswith("aws"):
+        return parts[1]
+    return str(session.get_partition_for_region(session.region_name or "us-east-1"))
 
 
 def _own_account(context: object, session: Any) -> str:
