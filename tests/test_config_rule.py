@@ -601,6 +601,10 @@ KNOWN_DIVERGENCES = {
     # scan's) does not read prefix lists, so the rule's CIDRs are unknown to both scan and the Config rule.
     "SF.EGRESS-declared-prefix-list-of-anywhere": "prefix list entries are not read live",
     "SF.INGRESS-declared-prefix-list-public": "prefix list entries are not read live",
+    # A service naming its cluster by a literal name or ARN: the live form's cluster ARN is built from its logical
+    # ID, not its ClusterName, so the named cluster is not found (live, a name is the cluster's ARN's last part).
+    "SF.EXEC_LOGGING-cluster-by-literal-name": "the live form's cluster ARN ignores ClusterName",
+    "SF.EXEC_LOGGING-cluster-by-literal-arn": "the live form's cluster ARN ignores ClusterName",
 }
 LIVE_CASES = [case for case in all_cases() if LiveForm(case.body()).has_live_form()]
 

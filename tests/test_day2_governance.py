@@ -756,3 +756,26 @@ def test_all_options_together_leave_no_open_finding(combined: dict[str, Any]) ->
 
 def test_all_options_together_pass_cfn_lint(combined: dict[str, Any]) -> None:
     assert cfn_lint(combined) == []
+
+
+def test_the_config_rule_judges_exec_logging_with_the_service_cluster() -> None:
+    """The AWS Config rule judges a service item with its cluster's item (read by the cluster's ARN)."""
+    from secure_fargate.pack import config_rule as cr
+    from secure_fargate.pack.catalog import CONTROLS
+    from secure_fargate.pack.control import Severity
+    from tests.helpers import LiveForm
+
+    body = {
+        "Resources": {
+            "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": "prod"}},
+            "Service": {
+                "Type": "AWS::ECS::Service",
+                "Properties": {"LaunchType": "FARGATE", "EnableExecuteCommand": True, "Cluster": {"Ref": "Cluster"}},
+            },
+        }
+    }
+    form = LiveForm(body)
+    (item,) = [i for i in form.config_items() if i["resourceType"] == "AWS::ECS::Service"]
+    model = cr.model_of(item, form)
+    found = {f.control for f in cr.Judge(CONTROLS, Severity.LOW, form).findings(model) if f.is_open}
+    assert "SF.EXEC_LOGGING" in found

@@ -559,7 +559,28 @@ def service_model(item: Mapping[str, Any], configuration: Mapping[str, Any], rea
         _own(model, arn, service_resource(api))
         _with_task_definition(model, api.get("taskDefinition"), reader)
         _with_groups(model, api, reader)
+        _with_cluster(model, api.get("clusterArn"), arn, reader)
     return model
+
+
+def _with_cluster(model: Model, cluster: Any, service_arn: str, reader: Reader) -> None:
+    """Add the cluster a service runs in, keyed as the service names it (its Ref), not as a subject: its session
+    logging (SF.EXEC_LOGGING) and default capacity provider (ECS.10) decide the service's findings. A name is
+    the cluster of the service's own account and region."""
+    if not isinstance(cluster, str) or not cluster:
+        return
+    arn = cluster
+    if not cluster.startswith("arn:"):
+        prefix = service_arn.split(":service/", 1)[0] if ":service/" in service_arn else ""
+        arn = f"{prefix}:cluster/{cluster}" if prefix else cluster
+    item = reader.item(CLUSTER, arn, None)
+    if item is None:
+        model.note = _joined(model.note, "its cluster was not read")
+        return
+    configuration = configuration_of(item)
+    api = _api_object(CLUSTER, configuration)
+    api.setdefault("tags", _api_tags(item, configuration))
+    model.resources[cluster] = cluster_resource(api)
 
 
 def task_set_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:

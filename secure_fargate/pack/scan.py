@@ -220,8 +220,10 @@ def service_resource(api: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _service_connect(api: Mapping[str, Any]) -> Any:
-    """DescribeServices has Service Connect per deployment only: the PRIMARY deployment's is the service's
-    configuration (the one SF.SERVICE_CONNECT_TLS judges); None when it has none."""
+    """The service's Service Connect (SF.SERVICE_CONNECT_TLS): a Config item carries it at the top;
+    DescribeServices per deployment only, where the PRIMARY deployment's is the service's; None when none."""
+    if api.get("serviceConnectConfiguration") is not None:
+        return api["serviceConnectConfiguration"]
     for deployment in api.get("deployments") or []:
         if isinstance(deployment, dict) and deployment.get("status") == "PRIMARY":
             return deployment.get("serviceConnectConfiguration")
