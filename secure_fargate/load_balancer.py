@@ -42,7 +42,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from . import defaults
-from ._deployment import ClosedTestPorts
+from ._deployment import ClosedTestPorts, anywhere
 from ._tokens import is_unresolved
 from .errors import Problems
 from .keys import encryption_key
@@ -499,13 +499,22 @@ class SecureLoadBalancer(Construct):
         if service.deployment.shifts_traffic and service.attached_to:
             allowed = "one load balancer: ECS shifts a BLUE_GREEN, LINEAR or CANARY service's traffic through one"
             problems.add("service", f"{service.node.path} (attached to {service.attached_to[0]})", allowed)
+        allowed = (
+            "named peers (ec2.IPeer: a security group, a CIDR narrower than anywhere): test traffic reaches a "
+            "revision that has not passed its checks"
+        )
+        cidrs: list[tuple[int, str | None]] = []
         for i, peer in enumerate(peers):
-            if getattr(peer, "unique_id", None) in ("0.0.0.0/0", "::/0"):
-                allowed = (
-                    "named peers (a security group, a CIDR narrower than anywhere): test traffic reaches a "
-                    "revision that has not passed its checks"
-                )
-                problems.add(f"test_traffic_from[{i}]", peer.unique_id, allowed)
+            config = getattr(peer, "to_ingress_rule_config", None)
+            if not callable(config):
+                problems.add(f"test_traffic_from[{i}]", str(peer), allowed)
+                continue
+            rendered = config()
+            cidrs += [(i, getattr(rendered, key, None)) for key in _SOURCE_KEYS]
+        wide = anywhere(c for _, c in cidrs)
+        for i, cidr in cidrs:
+            if cidr in wide:
+                problems.add(f"test_traffic_from[{i}]", cidr, allowed)
         problems.raise_if_any()
 
     def _test_listener(self, port: int | None, peers: Sequence[ec2.IPeer]) -> elbv2.ApplicationListener:
@@ -514,8 +523,8 @@ class SecureLoadBalancer(Construct):
         port = port or (defaults.TEST_LISTENER_PORT if https else defaults.TEST_LISTENER_PORT_HTTP)
         listener = self.test_listeners.get(port)
         if not self.test_listeners:
-            group = self.load_balancer.connections.security_groups[0]
-            self.node.add_validation(ClosedTestPorts(self.node.path, group, self.test_listeners))
+            connections = self.load_balancer.connections
+            self.node.add_validation(ClosedTestPorts(self.node.path, connections, self.test_listeners))
         if listener is None:
             listener = self.load_balancer.add_listener(
                 f"Test{port}",
