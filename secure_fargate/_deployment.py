@@ -197,7 +197,7 @@ def anywhere(cidrs: Iterable[object]) -> list[str]:
     return found
 
 
-def _ingress_rules(group: ec2.ISecurityGroup) -> list[dict[str, Any]]:
+def ingress_rules(group: ec2.ISecurityGroup) -> list[dict[str, Any]]:
     """The ingress rules of ``group`` (lower-cased keys): inline ones, and every ``CfnSecurityGroupIngress`` of the
     app (any stack) naming the group by its ``security_group_id``. Raw overrides (``add_property_override``) are
     not seen here: CDK's public API does not render them before synthesis."""
@@ -242,7 +242,7 @@ class ClosedTestPorts:
         self._ports = ports
 
     def validate(self) -> list[str]:
-        rules = [rule for group in self._connections.security_groups for rule in _ingress_rules(group)]
+        rules = [rule for group in self._connections.security_groups for rule in ingress_rules(group)]
         found: list[str] = []
         for port in self._ports:
             cidrs = [rule.get("cidrip") or rule.get("cidripv6") for rule in rules if _covers(rule, port)]

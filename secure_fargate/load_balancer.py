@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from ipaddress import ip_network
 
+import jsii
 from aws_cdk import (
     Acknowledgment,
     Annotations,
@@ -39,12 +40,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from . import defaults
-from ._deployment import ClosedTestPorts, anywhere
+from ._deployment import ClosedTestPorts, anywhere, ingress_rules
 from ._tokens import is_unresolved
-from .errors import Problems
+from .errors import Problem, Problems
 from .keys import encryption_key
 from .pack.ingress import is_public_cidr
 from .service import SecureFargateService
@@ -102,6 +103,32 @@ def peer_problem(peer: object) -> tuple[str | None, ec2.IPeer | None]:
         if isinstance(cidr, str) and not is_unresolved(cidr) and is_public_cidr(cidr) is not False:
             return f"{allowed} (an internal load balancer: {cidr} reaches beyond private networks)", None
     return None, peer  # type: ignore[return-value]
+
+
+_PRIVATE_ONLY = (
+    "private ranges, security groups or prefix lists (ingress_peers): an internal load balancer is for the network "
+    "behind it"
+)
+
+
+@jsii.implements(IValidation)
+class PrivateIngress:
+    """At synth: an internal load balancer's security groups admit no public range (as ``ingress_peers`` refuses
+    one), however the rule was added later: ``connections.allow_from``, a group added to the load balancer, or a
+    ``CfnSecurityGroupIngress`` in any stack."""
+
+    def __init__(self, path: str, connections: ec2.Connections) -> None:
+        self._path = path
+        self._connections = connections
+
+    def validate(self) -> list[str]:
+        found: list[str] = []
+        for group in self._connections.security_groups:
+            for rule in ingress_rules(group):
+                cidr = rule.get("cidrip") or rule.get("cidripv6")
+                if isinstance(cidr, str) and not is_unresolved(cidr) and is_public_cidr(cidr):
+                    found.append(str(Problem(self._path, "ingress rule", cidr, _PRIVATE_ONLY)))
+        return found
 
 
 class SecureLoadBalancer(Construct):
@@ -221,6 +248,7 @@ class SecureLoadBalancer(Construct):
                 Validations.of(self).acknowledge(Acknowledgment(id=f"NIST.800.53.R5::{rule}", reason=reason))
         if not internet_facing:
             self._admit(peers or [ec2.Peer.ipv4(vpc.vpc_cidr_block)], "the VPC" if not peers else None)
+            self.node.add_validation(PrivateIngress(self.node.path, self.load_balancer.connections))
         else:
             Validations.of(self.load_balancer).acknowledge(
                 Acknowledgment(
