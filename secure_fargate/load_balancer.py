@@ -115,18 +115,24 @@ _PRIVATE_ONLY = (
 class PrivateIngress:
     """At synth: an internal load balancer's security groups admit no public range (as ``ingress_peers`` refuses
     one), however the rule was added later: ``connections.allow_from``, a group added to the load balancer, or a
-    ``CfnSecurityGroupIngress`` in any stack."""
+    ``CfnSecurityGroupIngress`` in any stack. The VPC's own CIDR (the default peer) is the VPC, whatever its range."""
 
-    def __init__(self, path: str, connections: ec2.Connections) -> None:
+    def __init__(self, path: str, connections: ec2.Connections, vpc_cidr: str) -> None:
         self._path = path
         self._connections = connections
+        self._vpc_cidr = vpc_cidr
 
     def validate(self) -> list[str]:
         found: list[str] = []
         for group in self._connections.security_groups:
             for rule in ingress_rules(group):
                 cidr = rule.get("cidrip") or rule.get("cidripv6")
-                if isinstance(cidr, str) and not is_unresolved(cidr) and is_public_cidr(cidr):
+                if (
+                    isinstance(cidr, str)
+                    and cidr != self._vpc_cidr
+                    and not is_unresolved(cidr)
+                    and is_public_cidr(cidr)
+                ):
                     found.append(str(Problem(self._path, "ingress rule", cidr, _PRIVATE_ONLY)))
         return found
 
@@ -248,7 +254,7 @@ class SecureLoadBalancer(Construct):
                 Validations.of(self).acknowledge(Acknowledgment(id=f"NIST.800.53.R5::{rule}", reason=reason))
         if not internet_facing:
             self._admit(peers or [ec2.Peer.ipv4(vpc.vpc_cidr_block)], "the VPC" if not peers else None)
-            self.node.add_validation(PrivateIngress(self.node.path, self.load_balancer.connections))
+            self.node.add_validation(PrivateIngress(self.node.path, self.load_balancer.connections, vpc.vpc_cidr_block))
         else:
             Validations.of(self.load_balancer).acknowledge(
                 Acknowledgment(
