@@ -55,7 +55,7 @@ def hooked(statement: dict[str, Any], trust: Any = None, on_service: bool = True
     with ``statement``; ``trust`` replaces the role's principal (default: ecs-tasks, so only the hook names it)."""
     resources: dict[str, Any] = {}
     if on_service:
-        hook = {"HookTargetArn": HOOK_ARN, "RoleArn": {"Fn::GetAtt": ["HookRole", "Arn"]}}
+        hook: dict[str, Any] = {"HookTargetArn": HOOK_ARN, "RoleArn": {"Fn::GetAtt": ["HookRole", "Arn"]}}
         hook["LifecycleStages"] = ["POST_TEST_TRAFFIC_SHIFT"]
         resources.update(ex.service(DeploymentConfiguration={"Strategy": "BLUE_GREEN", "LifecycleHooks": [hook]}))
     role = ex.role("HookRole", statement)
@@ -167,7 +167,7 @@ def test_a_policy_in_another_stack_that_widens_the_hook_role_fails_on_the_role()
     # to that role through the export that allows invoking every function's every version
     a = hooked(allow(INVOKE, HOOK_ARN))
     a["Outputs"] = {"HookRoleName": {"Value": {"Ref": "HookRole"}, "Export": {"Name": "hook-role"}}}
-    widen = {"PolicyName": "wide", "Roles": [{"Fn::ImportValue": "hook-role"}]}
+    widen: dict[str, Any] = {"PolicyName": "wide", "Roles": [{"Fn::ImportValue": "hook-role"}]}
     widen["PolicyDocument"] = {"Statement": [allow("lambda:Invoke*", "arn:aws:lambda:*:*:function:*:*")]}
     b = {"Resources": {"Widen": {"Type": "AWS::IAM::Policy", "Properties": widen}}}
     # WHEN both are judged as one cloud assembly
@@ -276,7 +276,7 @@ def test_service_connect_with_tls_client_only_or_off_passes(configuration: Any) 
     assert open_findings(connected(configuration), "SF.SERVICE_CONNECT_TLS") == []
 
 
-LOGGED = {
+LOGGED: dict[str, Any] = {
     "ExecuteCommandConfiguration": {
         "KmsKeyId": {"Ref": "ExecKey"},
         "Logging": "OVERRIDE",
