@@ -268,6 +268,8 @@ PUBLIC_TYPES = [
     "SecureTaskDefinition",
     "SecureScheduledTask",
     "SecureOneOffTask",
+    "SecureFargateConfigRule",
+    "SecureFargateConfigMemberRole",
 ]
 
 
