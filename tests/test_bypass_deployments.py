@@ -895,3 +895,34 @@ def test_the_documented_recipe_hook_role_invokes_exactly_its_function(recipe: li
     resources_granted = json.dumps([s["Resource"] for s in grants])
     assert grants and all(s["Action"] == "lambda:InvokeFunction" for s in grants)
     assert function_id in resources_granted and '"*"' not in resources_granted
+
+
+def _connected_service(app: cdk.App, **service: Any) -> None:
+    stack = cdk.Stack(app, "S")
+    cluster = SecureCluster(stack, "Cluster", vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0))
+    cluster.cluster.add_default_cloud_map_namespace(name="internal")
+    container = ContainerOptions(
+        name="web", image=IMAGE, memory_limit_mib=256, container_port=8080,
+        port_mappings=[ecs.PortMapping(container_port=8080, name="web")],
+    )  # fmt: skip
+    SecureFargateService(stack, "Web", cluster=cluster.cluster, container=container, **service)
+
+
+def test_service_connect_serving_without_tls_through_the_construct_fails_at_synth(tmp_path: Path) -> None:
+    # a new user's Service Connect server without service_connect_tls: the pack names the control at synth
+    app = cdk.App(outdir=str(tmp_path))
+    server = ecs.ServiceConnectProps(services=[ecs.ServiceConnectService(port_mapping_name="web")])
+    _connected_service(app, service_connect_configuration=server)
+    assert "SF.SERVICE_CONNECT_TLS" in failed_controls(tmp_path, app)
+
+
+def test_a_service_connect_client_and_an_explicit_awslogs_mode_pass() -> None:
+    # near misses: a client-only Service Connect service serves nothing; an awslogs driver naming its mode
+    app = cdk.App()
+    logging = ecs.LogDrivers.aws_logs(stream_prefix="web", mode=ecs.AwsLogDriverMode.BLOCKING)
+    _connected_service(app, service_connect_configuration=ecs.ServiceConnectProps())
+    app.synth()
+    app_and_service(
+        strategy=ecs.DeploymentStrategy.ROLLING,
+        container=ContainerOptions(name="web", image=IMAGE, memory_limit_mib=256, container_port=8080, logging=logging),
+    )[0].synth()
