@@ -5,8 +5,9 @@ property), and the pieces ``SecureLoadBalancer`` wires for the traffic-shifting 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, collapse_addresses, ip_network
 from typing import Any
 
 import jsii
@@ -173,34 +174,80 @@ class NeedsLoadBalancer:
 
 
 _CLOSED = "named peers only (attach(test_traffic_from=...)): test traffic reaches a revision not yet checked"
-#: Addresses that mean "anyone" in a security group rule.
-ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+def anywhere(cidrs: Iterable[object]) -> list[str]:
+    """The CIDRs among ``cidrs`` that together admit every address of their IP version: ``0.0.0.0/0`` or ``::/0``
+    however spelled (``0::/0``, ``0.0.0.0/00``), or ranges that add up to it (``0.0.0.0/1`` and ``128.0.0.0/1``).
+    Unresolved tokens and non-CIDRs are skipped (not guessed)."""
+    parsed: dict[int, list[tuple[str, IPv4Network | IPv6Network]]] = {}
+    for cidr in cidrs:
+        if not isinstance(cidr, str) or is_unresolved(cidr):
+            continue
+        try:
+            network = ip_network(cidr.strip(), strict=False)
+        except ValueError:
+            continue
+        parsed.setdefault(network.version, []).append((cidr, network))
+    found: list[str] = []
+    for entries in parsed.values():
+        merged = collapse_addresses([n for _, n in entries])  # type: ignore[type-var]
+        if any(n.prefixlen == 0 for n in merged):
+            found.extend(dict.fromkeys(c for c, _ in entries))
+    return found
+
+
+def ingress_rules(group: ec2.ISecurityGroup) -> list[dict[str, Any]]:
+    """The ingress rules of ``group`` (lower-cased keys): inline ones, and every ``CfnSecurityGroupIngress`` of the
+    app (any stack) naming the group by its ``security_group_id``. Raw overrides (``add_property_override``) are
+    not seen here: CDK's public API does not render them before synthesis."""
+    rules: list[dict[str, Any]] = []
+    resource = group.node.default_child
+    if isinstance(resource, ec2.CfnSecurityGroup):
+        inline = Stack.of(resource).resolve(resource.security_group_ingress) or []
+        rules += [{k.lower(): v for k, v in r.items()} for r in inline if isinstance(r, dict)]
+    for node in group.node.root.node.find_all():
+        if isinstance(node, ec2.CfnSecurityGroupIngress) and node.group_id == group.security_group_id:
+            rules.append(
+                {
+                    key: Stack.of(node).resolve(getattr(node, attr))
+                    for key, attr in (
+                        ("cidrip", "cidr_ip"),
+                        ("cidripv6", "cidr_ipv6"),
+                        ("fromport", "from_port"),
+                        ("toport", "to_port"),
+                        ("ipprotocol", "ip_protocol"),
+                    )
+                }
+            )
+    return rules
+
+
+def _covers(rule: Mapping[str, Any], port: int) -> bool:
+    low, high = rule.get("fromport"), rule.get("toport")
+    all_traffic = str(rule.get("ipprotocol")).strip().lower() in ("-1", "all")
+    return all_traffic or (isinstance(low, int) and isinstance(high, int) and low <= port <= high)
 
 
 @jsii.implements(IValidation)
 class ClosedTestPorts:
-    """At synth: no rule of the load balancer's security group admits anyone on a test listener's port, however it
-    was added (``attach(test_traffic_from=...)`` refuses it at once; this catches ``connections.allow_from`` or a
-    rule added to the security group after). Reads the rules CDK renders inline, where CIDR rules go."""
+    """At synth: no rules of the load balancer's security groups admit anyone on a test listener's port, however
+    they were added (``attach(test_traffic_from=...)`` refuses it at once; this catches ``connections.allow_from``,
+    a group added to the load balancer, or a ``CfnSecurityGroupIngress`` in any stack), whether one rule says
+    anywhere or several add up to it."""
 
-    def __init__(self, path: str, security_group: ec2.ISecurityGroup, ports: Mapping[int, object]) -> None:
+    def __init__(self, path: str, connections: ec2.Connections, ports: Mapping[int, object]) -> None:
         self._path = path
-        self._security_group = security_group
+        self._connections = connections
         self._ports = ports
 
     def validate(self) -> list[str]:
-        resource = self._security_group.node.default_child
-        if not isinstance(resource, ec2.CfnSecurityGroup):
-            return []
-        rules = Stack.of(resource).resolve(resource.security_group_ingress) or []
+        rules = [rule for group in self._connections.security_groups for rule in ingress_rules(group)]
         found: list[str] = []
-        for rule in rules if isinstance(rules, list) else []:
-            field = {k.lower(): v for k, v in rule.items()} if isinstance(rule, dict) else {}
-            if (field.get("cidrip") or field.get("cidripv6")) not in ANYWHERE:
-                continue
-            low, high = field.get("fromport"), field.get("toport")
-            for port in self._ports:
-                covered = isinstance(low, int) and isinstance(high, int) and low <= port <= high
-                if covered or str(field.get("ipprotocol")) == "-1":
-                    found.append(str(Problem(self._path, f"test listener port {port}", "open to anyone", _CLOSED)))
+        for port in self._ports:
+            cidrs = [rule.get("cidrip") or rule.get("cidripv6") for rule in rules if _covers(rule, port)]
+            wide = anywhere(cidrs)
+            if wide:
+                value = f"open to anyone ({', '.join(wide)})"
+                found.append(str(Problem(self._path, f"test listener port {port}", value, _CLOSED)))
         return found

@@ -82,6 +82,9 @@ def _repository_credential_issues(image: Any) -> list[Issue]:
             "a secret imported by name is granted as 'name-??????', a wildcard"
         )
         issues.append((prop, secret.secret_arn, allowed))
+    elif not is_unresolved(secret.secret_full_arn) and any(c in secret.secret_full_arn for c in "*?"):
+        allowed = "a secret's full ARN without wildcards: the execution role may read exactly that secret"
+        issues.append((prop, secret.secret_full_arn, allowed))
     if image.in_private_registry:
         issues.append(
             (prop, image.reference, "credentials for a registry other than ECR (ECR uses the execution role)")

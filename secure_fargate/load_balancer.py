@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from ipaddress import ip_network
 
+import jsii
 from aws_cdk import (
     Acknowledgment,
     Annotations,
@@ -39,12 +40,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from . import defaults
-from ._deployment import ClosedTestPorts
+from ._deployment import ClosedTestPorts, anywhere, ingress_rules
 from ._tokens import is_unresolved
-from .errors import Problems
+from .errors import Problem, Problems
 from .keys import encryption_key
 from .pack.ingress import is_public_cidr
 from .service import SecureFargateService
@@ -102,6 +103,38 @@ def peer_problem(peer: object) -> tuple[str | None, ec2.IPeer | None]:
         if isinstance(cidr, str) and not is_unresolved(cidr) and is_public_cidr(cidr) is not False:
             return f"{allowed} (an internal load balancer: {cidr} reaches beyond private networks)", None
     return None, peer  # type: ignore[return-value]
+
+
+_PRIVATE_ONLY = (
+    "private ranges, security groups or prefix lists (ingress_peers): an internal load balancer is for the network "
+    "behind it"
+)
+
+
+@jsii.implements(IValidation)
+class PrivateIngress:
+    """At synth: an internal load balancer's security groups admit no public range (as ``ingress_peers`` refuses
+    one), however the rule was added later: ``connections.allow_from``, a group added to the load balancer, or a
+    ``CfnSecurityGroupIngress`` in any stack. The VPC's own CIDR (the default peer) is the VPC, whatever its range."""
+
+    def __init__(self, path: str, connections: ec2.Connections, vpc_cidr: str) -> None:
+        self._path = path
+        self._connections = connections
+        self._vpc_cidr = vpc_cidr
+
+    def validate(self) -> list[str]:
+        found: list[str] = []
+        for group in self._connections.security_groups:
+            for rule in ingress_rules(group):
+                cidr = rule.get("cidrip") or rule.get("cidripv6")
+                if (
+                    isinstance(cidr, str)
+                    and cidr != self._vpc_cidr
+                    and not is_unresolved(cidr)
+                    and is_public_cidr(cidr)
+                ):
+                    found.append(str(Problem(self._path, "ingress rule", cidr, _PRIVATE_ONLY)))
+        return found
 
 
 class SecureLoadBalancer(Construct):
@@ -221,6 +254,7 @@ class SecureLoadBalancer(Construct):
                 Validations.of(self).acknowledge(Acknowledgment(id=f"NIST.800.53.R5::{rule}", reason=reason))
         if not internet_facing:
             self._admit(peers or [ec2.Peer.ipv4(vpc.vpc_cidr_block)], "the VPC" if not peers else None)
+            self.node.add_validation(PrivateIngress(self.node.path, self.load_balancer.connections, vpc.vpc_cidr_block))
         else:
             Validations.of(self.load_balancer).acknowledge(
                 Acknowledgment(
@@ -499,13 +533,22 @@ class SecureLoadBalancer(Construct):
         if service.deployment.shifts_traffic and service.attached_to:
             allowed = "one load balancer: ECS shifts a BLUE_GREEN, LINEAR or CANARY service's traffic through one"
             problems.add("service", f"{service.node.path} (attached to {service.attached_to[0]})", allowed)
+        allowed = (
+            "named peers (ec2.IPeer: a security group, a CIDR narrower than anywhere): test traffic reaches a "
+            "revision that has not passed its checks"
+        )
+        cidrs: list[tuple[int, str | None]] = []
         for i, peer in enumerate(peers):
-            if getattr(peer, "unique_id", None) in ("0.0.0.0/0", "::/0"):
-                allowed = (
-                    "named peers (a security group, a CIDR narrower than anywhere): test traffic reaches a "
-                    "revision that has not passed its checks"
-                )
-                problems.add(f"test_traffic_from[{i}]", peer.unique_id, allowed)
+            config = getattr(peer, "to_ingress_rule_config", None)
+            if not callable(config):
+                problems.add(f"test_traffic_from[{i}]", str(peer), allowed)
+                continue
+            rendered = config()
+            cidrs += [(i, getattr(rendered, key, None)) for key in _SOURCE_KEYS]
+        wide = anywhere(c for _, c in cidrs)
+        for i, cidr in cidrs:
+            if cidr in wide:
+                problems.add(f"test_traffic_from[{i}]", cidr, allowed)
         problems.raise_if_any()
 
     def _test_listener(self, port: int | None, peers: Sequence[ec2.IPeer]) -> elbv2.ApplicationListener:
@@ -514,8 +557,8 @@ class SecureLoadBalancer(Construct):
         port = port or (defaults.TEST_LISTENER_PORT if https else defaults.TEST_LISTENER_PORT_HTTP)
         listener = self.test_listeners.get(port)
         if not self.test_listeners:
-            group = self.load_balancer.connections.security_groups[0]
-            self.node.add_validation(ClosedTestPorts(self.node.path, group, self.test_listeners))
+            connections = self.load_balancer.connections
+            self.node.add_validation(ClosedTestPorts(self.node.path, connections, self.test_listeners))
         if listener is None:
             listener = self.load_balancer.add_listener(
                 f"Test{port}",

@@ -448,6 +448,6 @@ def test_opening_the_test_port_to_anyone_afterwards_fails_at_synth() -> None:
     ingress.load_balancer.connections.allow_from(ec2.Peer.any_ipv4(), ec2.Port.tcp_range(8000, 8100))
     # WHEN the app synthesizes THEN the load balancer names the test port it opened
     with pytest.raises(
-        Exception, match=r"Test/Ingress: test listener port 8080='open to anyone' is not allowed: named"
+        Exception, match=r"Test/Ingress: test listener port 8080='open to anyone \(0\.0\.0\.0/0\)' is not allowed"
     ):
         app.synth()

@@ -302,8 +302,12 @@ def _branches(value: JSON) -> bool:
 
 
 def _rendered(template_set: TemplateSet, template: Template, value: JSON) -> tuple[str | None, ...]:
-    """A statement's Action/Resource (a string, an intrinsic, or a list of them, through Fn::If) rendered."""
-    values = [v for alt in alternatives(value) for v in (alt if isinstance(alt, list) else [alt])]
+    """A statement's Action/Resource (a string, an intrinsic, a list of them or an ``Fn::Split`` of a known string,
+    through Fn::If) rendered."""
+    values: list[JSON] = []
+    for alt in alternatives(value):
+        split = template_set.render_list(template, alt, 0) if isinstance(alt, dict) else None
+        values.extend(split if split is not None else alt if isinstance(alt, list) else [alt])
     return tuple(text for item in values for v in alternatives(item) for text in _texts(template_set, template, v))
 
 
@@ -1007,8 +1011,9 @@ def _trusts_ecs(template_set: TemplateSet, template: Template, role: Mapping[str
             for principal in alternatives(statement.get("Principal")):
                 services = principal.get("Service") if isinstance(principal, dict) else None
                 for value in items_of(_as_items(services)):
-                    text = template_set.render(template, value)
-                    if text is not None and _ECS_SERVICE.fullmatch(text.lower()):
+                    # every value a parameter (its default or allowed values) or a mapping can give, not one rendering
+                    texts = _texts(template_set, template, value)
+                    if any(text is not None and _ECS_SERVICE.fullmatch(text.lower()) for text in texts):
                         return True
     return False
 

@@ -221,8 +221,14 @@ def _label(template_set: TemplateSet, identity: str) -> str:
 
 # ------------------------------------------------------------------------------------------------ egress
 
-#: Address ranges that are every address: egress to them reaches the whole internet.
-_ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
+def is_anywhere(cidr: str) -> bool:
+    """True for a range that is every address of its IP version (egress to it reaches the whole internet), however
+    spelled: ``0.0.0.0/0``, ``::/0``, ``0::/0``, ``0:0:0:0:0:0:0:0/0``."""
+    try:
+        return ip_network(cidr.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
 #: CDK's "no egress" placeholder rule (``allow_all_outbound=False``): ICMP type 252 code 86 to one address.
 _ALL_PROTOCOLS = frozenset({"-1", "all"})
 
@@ -313,7 +319,7 @@ def _egress_findings(template_set: TemplateSet, identity: str, label: str) -> It
         if not _all_ports(template, rule):
             continue
         for cidr in _destinations(template_set, template, rule):
-            if cidr in _ANYWHERE:
+            if is_anywhere(cidr):
                 yield f"security group {label} allows egress on all ports to {cidr}{where}"
 
 
