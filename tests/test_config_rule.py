@@ -596,12 +596,7 @@ def test_evaluations_config_refuses_are_logged_and_counted(capsys: pytest.Captur
 
 # ----------------------------------------------------------------------------------- parity with check
 #: Cases whose Config verdict differs from check's, each with why (the parity test fails if this list is stale).
-KNOWN_DIVERGENCES = {
-    # A security group rule naming a prefix list: the template declares the list's entries, the live reader (as
-    # scan's) does not read prefix lists, so the rule's CIDRs are unknown to both scan and the Config rule.
-    "SF.EGRESS-declared-prefix-list-of-anywhere": "prefix list entries are not read live",
-    "SF.INGRESS-declared-prefix-list-public": "prefix list entries are not read live",
-}
+KNOWN_DIVERGENCES: dict[str, str] = {}
 LIVE_CASES = [case for case in all_cases() if LiveForm(case.body()).has_live_form()]
 
 

@@ -59,6 +59,7 @@ from .scan import (
     Scanner,
     cfn_key,
     cluster_resource,
+    linked_prefix_lists,
     repository_resource,
     service_resource,
     task_definition_resource,
@@ -81,6 +82,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "config:ListDiscoveredResources",
     "ecs:DescribeTaskDefinition",
     "ec2:DescribeSecurityGroups",
+    "ec2:DescribeManagedPrefixLists",
+    "ec2:GetManagedPrefixListEntries",
     "kms:DescribeKey",
     "ecr:GetRegistryScanningConfiguration",
     "iam:GetRole",
@@ -260,8 +263,10 @@ class AwsReader:
         missing = {i for i in ids if i not in self._groups}
         if missing:
             found = self._scanner.read_security_groups(missing)
-            self._groups.update({i: found.get(i) for i in missing})
-        return {i: self._groups[i] for i in sorted(ids) if self._groups.get(i) is not None}
+            self._groups.update({**found, **{i: found.get(i) for i in missing}})  # the lists they name, too
+        groups = {i: self._groups[i] for i in sorted(ids) if self._groups.get(i) is not None}
+        lists = {p for g in groups.values() for p in linked_prefix_lists(g)}
+        return {**groups, **{p: self._groups[p] for p in sorted(lists) if self._groups.get(p) is not None}}
 
     def aws_managed_key(self, key: str) -> bool:
         if key not in self._keys:
@@ -545,9 +550,9 @@ def _joined(note: str, more: str) -> str:
 def _with_groups(model: Model, api: Mapping[str, Any], reader: Reader) -> None:
     network = (api.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
     ids = {g for g in network.get("securityGroups") or [] if isinstance(g, str)}
-    groups = reader.security_groups(ids)
+    groups = reader.security_groups(ids)  # and the customer-managed prefix lists their rules name
     model.resources.update(groups)
-    model.subjects.update(groups)
+    model.subjects.update(k for k, g in groups.items() if g.get("Type") == "AWS::EC2::SecurityGroup")
 
 
 def service_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:
