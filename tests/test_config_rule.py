@@ -605,7 +605,11 @@ def config_controls(form: LiveForm) -> set[str]:
     judge_ = cr.Judge(CONTROLS, Severity.LOW, form)
     found: set[str] = set()
     for item in form.config_items():
-        model = cr.model_of(item, form)
+        try:
+            model = cr.model_of(item, form)
+        except cr.UnreadableItem:  # "cannot judge this item": check's verdict on an impossible shape is SF.UNJUDGED
+            found.add("SF.UNJUDGED")
+            continue
         if model.not_applicable is None:
             found |= {f.control for f in judge_.findings(model) if f.is_open}
     return found
