@@ -526,8 +526,9 @@ def _launch_problem(api: Mapping[str, Any]) -> str | None:
 
 def _with_task_definition(model: Model, arn: Any, reader: Reader) -> None:
     """Add the task definition a service or task set runs. Its findings are its own evaluation's while it is
-    ACTIVE; a service that keeps running a deregistered revision answers for them itself, since nothing else
-    does (an INACTIVE revision is NOT_APPLICABLE, yet its tasks run on)."""
+    ACTIVE and Fargate-compatible; a service that keeps running a deregistered revision, or runs one whose
+    ``RequiresCompatibilities`` leaves out FARGATE, answers for them itself, since nothing else does (such a
+    revision's own item is NOT_APPLICABLE, yet its tasks run on)."""
     if not isinstance(arn, str) or not arn:
         return
     found = reader.task_definition(arn)
@@ -537,10 +538,17 @@ def _with_task_definition(model: Model, arn: Any, reader: Reader) -> None:
     key, resource, status = found
     model.resources[key] = resource
     inactive = status.upper() != "ACTIVE"
+    compat = (resource.get("Properties") or {}).get("RequiresCompatibilities")
+    off_fargate = not _fargate_compatible({"requiresCompatibilities": compat})
     if inactive:
-        model.subjects.add(key)
         model.note = _joined(model.note, f"runs {key.rsplit('/', 1)[-1]}, which is {status}: judged with it")
-    _add_roles(model, resource, reader, own=inactive)
+    elif off_fargate:  # its own item is NOT_APPLICABLE: the service that runs it on Fargate answers for it
+        model.note = _joined(
+            model.note, f"runs {key.rsplit('/', 1)[-1]}, which is not Fargate-compatible: judged with it"
+        )
+    if inactive or off_fargate:
+        model.subjects.add(key)
+    _add_roles(model, resource, reader, own=inactive or off_fargate)
 
 
 def _joined(note: str, more: str) -> str:
