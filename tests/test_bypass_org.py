@@ -348,3 +348,65 @@ def test_a_scheduled_run_over_thousands_of_items_evaluates_each_once_in_batches(
     assert len({e["ComplianceResourceId"] for e in evaluations}) == count
     assert {e["ComplianceType"] for e in evaluations} == {"NON_COMPLIANT"}
     assert all(len(e.get("Annotation", "")) <= cr.ANNOTATION_LIMIT for e in evaluations)
+
+
+# ------------------------------------------------------------------------------------------- the member role
+ADMIN, ORG = "111111111111", "o-abcdefghij"
+
+
+def _member() -> tuple[Any, Any]:
+    import aws_cdk as cdk
+
+    from secure_fargate import SecureFargateConfigMemberRole
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "Member", env=cdk.Environment(account="222222222222", region="us-east-1"))
+    return app, SecureFargateConfigMemberRole(stack, "Member", admin_account_id=ADMIN, organization_id=ORG)
+
+
+def _widened_by_statement(role: Any) -> None:
+    from aws_cdk import aws_iam as iam
+
+    statement = iam.PolicyStatement(actions=["sts:AssumeRole"], principals=[iam.AnyPrincipal()])
+    role.assume_role_policy.add_statements(statement)
+
+
+def _widened_without_conditions(role: Any) -> None:
+    """The same function role again, without the organisation and session-name conditions."""
+    from aws_cdk import aws_iam as iam
+
+    function_role = f"arn:aws:iam::{ADMIN}:role/secure-fargate-config-rule"
+    statement = iam.PolicyStatement(actions=["sts:AssumeRole"], principals=[iam.ArnPrincipal(function_role)])
+    role.assume_role_policy.add_statements(statement)
+
+
+@pytest.mark.parametrize("widen", [_widened_by_statement, _widened_without_conditions])
+def test_a_widened_member_role_trust_is_refused_at_synth(widen: Any) -> None:
+    app, member = _member()
+    widen(member.role)
+    with pytest.raises(Exception, match=r"Member/Member: role.assume_role_policy=.* the function role only") as info:
+        app.synth()
+    assert "Traceback" not in str(info.value)
+
+
+def test_near_miss_the_member_role_as_built_synthesizes() -> None:
+    app, member = _member()
+    trust = app.synth().get_stack_by_name("Member").template["Resources"]
+    (role,) = [r for r in trust.values() if r["Type"] == "AWS::IAM::Role"]
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"] == ORG
+    assert member.role is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an L1 property override (add_property_override('AssumeRolePolicyDocument', ...)) is written at "
+    "synth after validation reads the L2 document; catching it needs a check over the synthesized template "
+    "(a pack control on the member role), not local to the construct",
+)
+def test_a_member_role_trust_widened_by_an_l1_override_is_refused() -> None:
+    app, member = _member()
+    wide = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}}]}
+    member.role.node.default_child.add_property_override("AssumeRolePolicyDocument", wide)
+    with pytest.raises(Exception, match="assume_role_policy"):
+        app.synth()
