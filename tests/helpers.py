@@ -376,6 +376,14 @@ class LiveForm:
             k: {**r, "Properties": liven(r.get("Properties") or {}, declared)} for k, r in resources.items()
         }
         self.types = types
+        for k, t in types.items():  # an association sets the cluster's own strategy, as Config then records it
+            if t == "AWS::ECS::ClusterCapacityProviderAssociations":
+                assoc = self.resources[k]["Properties"]
+                for c, ct in types.items():
+                    if ct == "AWS::ECS::Cluster" and assoc.get("Cluster") in (_live_ref(c, ct), live_arn(c, ct)):
+                        props = self.resources[c]["Properties"]
+                        props.update({n: assoc[n] for n in ("CapacityProviders", "DefaultCapacityProviderStrategy")
+                                      if n in assoc})  # fmt: skip
         self.warnings: list[str] = []
         self.put_batches: list[list[Any]] = []
         self.subjects = self._subjects()

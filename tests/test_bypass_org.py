@@ -17,7 +17,7 @@ from secure_fargate.pack._template import Template
 from secure_fargate.pack.asff import report as asff_report
 from secure_fargate.pack.engine import Finding, evaluate
 from secure_fargate.pack.tag_acks import apply_tag_acknowledgements
-from tests.controls.casebook import baseline, c0, task
+from tests.controls.casebook import baseline, c0, svc, task
 from tests.helpers import LiveForm, change_event, config_item
 
 TODAY = datetime.date(2026, 12, 3)
@@ -410,3 +410,35 @@ def test_a_member_role_trust_widened_by_an_l1_override_is_refused() -> None:
     member.role.node.default_child.add_property_override("AssumeRolePolicyDocument", wide)
     with pytest.raises(Exception, match="assume_role_policy"):
         app.synth()
+
+
+# --------------------------------------------------------------- a service on its cluster's default strategy
+def _on_cluster_default(provider: str) -> dict[str, Any]:
+    body = baseline()
+    del svc(body)["LaunchType"]
+    svc(body)["Cluster"], svc(body)["PlatformVersion"] = {"Ref": "Cluster"}, "1.3.0"
+    strategy = [{"CapacityProvider": provider, "Weight": 1}]
+    body["Resources"]["Cluster"]["Properties"]["DefaultCapacityProviderStrategy"] = strategy
+    return body
+
+
+def test_a_service_on_a_fargate_cluster_default_is_judged_as_fargate() -> None:
+    form = LiveForm(_on_cluster_default("FARGATE"))
+    evaluation = _evaluate(config_item("Service", form.resources["Service"]), form)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT" and "ECS.10" in evaluation["Annotation"], evaluation
+
+
+def test_near_miss_a_service_on_an_ec2_cluster_default_is_not_faulted_for_fargate_platform() -> None:
+    form = LiveForm(_on_cluster_default("my-ec2-provider"))
+    evaluation = _evaluate(config_item("Service", form.resources["Service"]), form)
+    assert "ECS.10" not in evaluation.get("Annotation", "")
+
+
+def test_a_service_whose_cluster_item_is_not_recorded_says_so() -> None:
+    class NoCluster(LiveForm):
+        def item(self, resource_type: str, resource_id: str, later_time: Any) -> dict[str, Any] | None:
+            return None if resource_type == cr.CLUSTER else super().item(resource_type, resource_id, later_time)
+
+    form = NoCluster(_on_cluster_default("FARGATE"))
+    evaluation = _evaluate(config_item("Service", form.resources["Service"]), form)
+    assert "default capacity provider strategy was not read" in evaluation["Annotation"]

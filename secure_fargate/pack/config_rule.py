@@ -572,7 +572,29 @@ def service_model(item: Mapping[str, Any], configuration: Mapping[str, Any], rea
         _own(model, arn, service_resource(api))
         _with_task_definition(model, api.get("taskDefinition"), reader)
         _with_groups(model, api, reader)
+        _with_default_strategy(model, api, reader)
     return model
+
+
+def _with_default_strategy(model: Model, api: Mapping[str, Any], reader: Reader) -> None:
+    """A service with neither a launch type nor a capacity provider strategy runs on its cluster's default
+    strategy (``services.runs_on_fargate``): add the cluster's recorded item (not a subject: its findings are its
+    own evaluation's), so the service is judged as Fargate when that default is, as ``check`` judges it."""
+    cluster = api.get("clusterArn")
+    if api.get("launchType") or api.get("capacityProviderStrategy") or not isinstance(cluster, str) or not cluster:
+        return
+    name = cluster.rsplit("/", 1)[-1]
+    service = str(api.get("serviceArn") or "")
+    ids = [cluster, f"{service.split(':service/')[0]}:cluster/{name}" if ":service/" in service else "", name]
+    found = next((f for f in (reader.item(CLUSTER, i, None) for i in dict.fromkeys(ids) if i) if f), None)
+    try:
+        resource = cluster_resource(_api_object(CLUSTER, configuration_of(found))) if found else None
+    except UnreadableItem:
+        resource = None
+    if resource is None:
+        model.note = _joined(model.note, "its cluster's default capacity provider strategy was not read")
+        return
+    model.resources.setdefault(cluster, resource)
 
 
 def task_set_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:
