@@ -128,3 +128,16 @@ def test_the_reader_models_customer_lists_and_leaves_aws_lists_by_id(lists: List
 
 def test_prefix_list_reads_are_read_only_actions() -> None:
     assert {"DescribeManagedPrefixLists", "GetManagedPrefixListEntries"} <= READ_ONLY_ACTIONS["ec2"]
+
+
+def test_the_config_rule_reader_returns_the_lists_its_groups_name_cached(lists: Lists) -> None:
+    from secure_fargate.pack.config_rule import AwsReader
+
+    reader = AwsReader(session())
+    public, aws = lists.groups["public_in"], lists.groups["aws_in"]
+    first = reader.security_groups({public, aws})
+    assert first[lists.public_list]["Type"] == "AWS::EC2::PrefixList"
+    assert lists.aws_list not in first
+    again = reader.security_groups({public})  # from the cache: the list comes with its group again
+    assert set(again) == {public, lists.public_list}
+    assert reader.warnings == []
