@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import jsii
 from aws_cdk import (
     Acknowledgment,
     App,
@@ -33,11 +34,11 @@ from aws_cdk import aws_config as config
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from . import defaults
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
-from .errors import Problems
+from .errors import Problem, Problems
 from .hook import PACKAGE_EXCLUDES, run_settings, stage_pack_code
 from .keys import encryption_key
 from .pack.config_rule import MEMBER_ROLE_VARIABLE, REQUIRED_ACTIONS, SESSION_NAME
@@ -555,9 +556,31 @@ class SecureFargateConfigMemberRole(Construct):
         )
         for statement in read_statements(stack.account, stack.partition):
             self.role.add_to_policy(statement)
+        self.node.add_validation(_OnlyFunctionRoleTrust(self.node.path, self.role))
         for rule, reason in _MEMBER_NAG_REASONS.items():
             Validations.of(self).acknowledge(Acknowledgment(id=rule, reason=reason))
         Validations.of(self).acknowledge(IAM_POLICY_ACKNOWLEDGEMENT)
+
+
+@jsii.implements(IValidation)
+class _OnlyFunctionRoleTrust:
+    """At synth: the member role's trust is still its one statement (the function role, from the organisation,
+    with the handler's session name), however a statement was added after (``role.assume_role_policy
+    .add_statements``, ``grant_assume_role``): a wider trust would let another principal read and record
+    evaluations in every member account."""
+
+    def __init__(self, path: str, role: iam.Role) -> None:
+        self._path = path
+        self._role = role
+
+    def validate(self) -> list[str]:
+        document = self._role.assume_role_policy
+        statements = Stack.of(self._role).resolve(document.to_json()).get("Statement") if document else None
+        if isinstance(statements, list) and len(statements) == 1:
+            return []
+        extra = [s for s in statements or [] if isinstance(s, dict)][1:]
+        allowed = "the function role only (its one statement): add no trust to the member role"
+        return [str(Problem(self._path, "role.assume_role_policy", extra, allowed))]
 
 
 _CONFIG_STAR = (

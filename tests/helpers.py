@@ -12,6 +12,7 @@ from typing import Any
 
 from secure_fargate.pack import cli
 from secure_fargate.pack.hook_handler import handle
+from secure_fargate.pack.scan import link_prefix_lists
 
 _ASSET_HASH = re.compile(r"\b[0-9a-f]{64}(?=\.(zip|json|tar)\b)")
 
@@ -212,7 +213,7 @@ def _live_ref(logical: str, rtype: str) -> str:
 def _live_att(logical: str, rtype: str, attribute: str) -> str:
     if attribute == "Arn":
         return live_arn(logical, rtype)
-    if attribute == "GroupId":
+    if attribute in ("GroupId", "PrefixListId"):
         return _live_ref(logical, rtype)
     return f"{logical}.{attribute}"
 
@@ -375,6 +376,14 @@ class LiveForm:
             k: {**r, "Properties": liven(r.get("Properties") or {}, declared)} for k, r in resources.items()
         }
         self.types = types
+        for k, t in types.items():  # an association sets the cluster's own strategy, as Config then records it
+            if t == "AWS::ECS::ClusterCapacityProviderAssociations":
+                assoc = self.resources[k]["Properties"]
+                for c, ct in types.items():
+                    if ct == "AWS::ECS::Cluster" and assoc.get("Cluster") in (_live_ref(c, ct), live_arn(c, ct)):
+                        props = self.resources[c]["Properties"]
+                        props.update({n: assoc[n] for n in ("CapacityProviders", "DefaultCapacityProviderStrategy")
+                                      if n in assoc})  # fmt: skip
         self.warnings: list[str] = []
         self.put_batches: list[list[Any]] = []
         self.subjects = self._subjects()
@@ -497,7 +506,9 @@ class LiveForm:
                     key = "SecurityGroupIngress" if t.endswith("Ingress") else "SecurityGroupEgress"
                     props.setdefault(key, []).append({n: v for n, v in self.props(k).items() if n != "GroupId"})
             found[group] = {"Type": "AWS::EC2::SecurityGroup", "Properties": props}
-        return found
+        # the customer-managed prefix lists the rules name, linked as scan's reader links them
+        lists = {_live_ref(k, t): self.resources[k] for k, t in self.types.items() if t == "AWS::EC2::PrefixList"}
+        return link_prefix_lists(found, lists)
 
     def aws_managed_key(self, key: str) -> bool:
         return False

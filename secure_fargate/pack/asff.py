@@ -86,9 +86,12 @@ def _account(finding: Finding) -> str | None:
     return tail if finding.resource.startswith("registry-scanning:") and len(tail) == 12 and tail.isdigit() else None
 
 
-def finding_id(finding: Finding, region: str) -> str:
-    """A stable ``Id``: what the finding is about, hashed (a message or a date never changes it)."""
-    subject = json.dumps([region, finding.resource, finding.control, finding.container, finding.item])
+def finding_id(finding: Finding, region: str, distinct: bool = False) -> str:
+    """A stable ``Id``: what the finding is about, hashed (a message or a date never changes it). ``distinct``:
+    the finding shares that subject with another of the report (one control, two messages on one resource), so
+    its message is hashed too; Security Hub keeps one finding per Id, and the other would vanish."""
+    parts = [region, finding.resource, finding.control, finding.container, finding.item]
+    subject = json.dumps([*parts, finding.message] if distinct else parts)
     return f"secure-fargate/{finding.control}/{hashlib.sha256(subject.encode()).hexdigest()[:40]}"
 
 
@@ -116,8 +119,11 @@ def _product_fields(finding: Finding) -> dict[str, str]:
     return {k: _clip(v, LIMITS["ProductFieldValue"]) for k, v in fields.items() if v and v.strip()}
 
 
-def to_asff(finding: Finding, account: str, now: datetime, control: Control | None = None) -> dict[str, Any]:
-    """One finding in ASFF. ``account`` is used when the resource's ARN names none (a security group ID)."""
+def to_asff(
+    finding: Finding, account: str, now: datetime, control: Control | None = None, distinct: bool = False
+) -> dict[str, Any]:
+    """One finding in ASFF. ``account`` is used when the resource's ARN names none (a security group ID);
+    ``distinct``: see :func:`finding_id`."""
     control = control or CONTROLS_BY_ID.get(finding.control)
     region = _region(finding)
     parts = _arn_parts(finding.resource)
@@ -136,7 +142,7 @@ def to_asff(finding: Finding, account: str, now: datetime, control: Control | No
                                 "Partition": partition, "Region": region}  # fmt: skip
     return {
         "SchemaVersion": SCHEMA_VERSION,
-        "Id": finding_id(finding, region),
+        "Id": finding_id(finding, region, distinct),
         "ProductArn": f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default",
         "GeneratorId": finding.control,
         "AwsAccountId": account,
@@ -181,4 +187,7 @@ def report(
     default = accounts.most_common(1)[0][0] if accounts else None
     if default is None and findings:
         raise AsffError(f"no account to attribute the findings to (resources: {findings[0].resource}, ...)")
-    return [to_asff(f, default or "", now, known.get(f.control)) for f in findings]
+    shared = Counter(finding_id(f, _region(f)) for f in findings)
+    return [
+        to_asff(f, default or "", now, known.get(f.control), shared[finding_id(f, _region(f))] > 1) for f in findings
+    ]

@@ -59,6 +59,7 @@ from .scan import (
     Scanner,
     cfn_key,
     cluster_resource,
+    linked_prefix_lists,
     repository_resource,
     service_resource,
     task_definition_resource,
@@ -81,6 +82,8 @@ REQUIRED_ACTIONS: tuple[str, ...] = (
     "config:ListDiscoveredResources",
     "ecs:DescribeTaskDefinition",
     "ec2:DescribeSecurityGroups",
+    "ec2:DescribeManagedPrefixLists",
+    "ec2:GetManagedPrefixListEntries",
     "kms:DescribeKey",
     "ecr:GetRegistryScanningConfiguration",
     "iam:GetRole",
@@ -260,8 +263,10 @@ class AwsReader:
         missing = {i for i in ids if i not in self._groups}
         if missing:
             found = self._scanner.read_security_groups(missing)
-            self._groups.update({i: found.get(i) for i in missing})
-        return {i: self._groups[i] for i in sorted(ids) if self._groups.get(i) is not None}
+            self._groups.update({**found, **{i: found.get(i) for i in missing}})  # the lists they name, too
+        groups = {i: self._groups[i] for i in sorted(ids) if self._groups.get(i) is not None}
+        lists = {p for g in groups.values() for p in linked_prefix_lists(g)}
+        return {**groups, **{p: self._groups[p] for p in sorted(lists) if self._groups.get(p) is not None}}
 
     def aws_managed_key(self, key: str) -> bool:
         if key not in self._keys:
@@ -521,8 +526,9 @@ def _launch_problem(api: Mapping[str, Any]) -> str | None:
 
 def _with_task_definition(model: Model, arn: Any, reader: Reader) -> None:
     """Add the task definition a service or task set runs. Its findings are its own evaluation's while it is
-    ACTIVE; a service that keeps running a deregistered revision answers for them itself, since nothing else
-    does (an INACTIVE revision is NOT_APPLICABLE, yet its tasks run on)."""
+    ACTIVE and Fargate-compatible; a service that keeps running a deregistered revision, or runs one whose
+    ``RequiresCompatibilities`` leaves out FARGATE, answers for them itself, since nothing else does (such a
+    revision's own item is NOT_APPLICABLE, yet its tasks run on)."""
     if not isinstance(arn, str) or not arn:
         return
     found = reader.task_definition(arn)
@@ -532,10 +538,17 @@ def _with_task_definition(model: Model, arn: Any, reader: Reader) -> None:
     key, resource, status = found
     model.resources[key] = resource
     inactive = status.upper() != "ACTIVE"
+    compat = (resource.get("Properties") or {}).get("RequiresCompatibilities")
+    off_fargate = not _fargate_compatible({"requiresCompatibilities": compat})
     if inactive:
-        model.subjects.add(key)
         model.note = _joined(model.note, f"runs {key.rsplit('/', 1)[-1]}, which is {status}: judged with it")
-    _add_roles(model, resource, reader, own=inactive)
+    elif off_fargate:  # its own item is NOT_APPLICABLE: the service that runs it on Fargate answers for it
+        model.note = _joined(
+            model.note, f"runs {key.rsplit('/', 1)[-1]}, which is not Fargate-compatible: judged with it"
+        )
+    if inactive or off_fargate:
+        model.subjects.add(key)
+    _add_roles(model, resource, reader, own=inactive or off_fargate)
 
 
 def _joined(note: str, more: str) -> str:
@@ -545,9 +558,9 @@ def _joined(note: str, more: str) -> str:
 def _with_groups(model: Model, api: Mapping[str, Any], reader: Reader) -> None:
     network = (api.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
     ids = {g for g in network.get("securityGroups") or [] if isinstance(g, str)}
-    groups = reader.security_groups(ids)
+    groups = reader.security_groups(ids)  # and the customer-managed prefix lists their rules name
     model.resources.update(groups)
-    model.subjects.update(groups)
+    model.subjects.update(k for k, g in groups.items() if g.get("Type") == "AWS::EC2::SecurityGroup")
 
 
 def service_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:
@@ -559,28 +572,32 @@ def service_model(item: Mapping[str, Any], configuration: Mapping[str, Any], rea
         _own(model, arn, service_resource(api))
         _with_task_definition(model, api.get("taskDefinition"), reader)
         _with_groups(model, api, reader)
-        _with_cluster(model, api.get("clusterArn"), arn, reader)
+        _with_cluster(model, api.get("clusterArn"), str(api.get("serviceArn") or arn), reader)
     return model
 
 
 def _with_cluster(model: Model, cluster: Any, service_arn: str, reader: Reader) -> None:
-    """Add the cluster a service runs in, keyed as the service names it (its Ref), not as a subject: its session
-    logging (SF.EXEC_LOGGING) and default capacity provider (ECS.10) decide the service's findings. A name is
-    the cluster of the service's own account and region."""
+    """Add the cluster a service runs in, keyed as the service names it (its Ref), not as a subject (its findings
+    are its own evaluation's): its session logging (SF.EXEC_LOGGING) and default capacity provider strategy
+    (ECS.10, ``services.runs_on_fargate``) decide the service's findings. Read by the ARN the service names, then
+    by the ARN of that name in the service's own account and Region, then by the name."""
     if not isinstance(cluster, str) or not cluster:
         return
-    arn = cluster
-    if not cluster.startswith("arn:"):
-        prefix = service_arn.split(":service/", 1)[0] if ":service/" in service_arn else ""
-        arn = f"{prefix}:cluster/{cluster}" if prefix else cluster
-    item = reader.item(CLUSTER, arn, None)
-    if item is None:
+    name = cluster.rsplit("/", 1)[-1]
+    prefix = service_arn.split(":service/", 1)[0] if ":service/" in service_arn else ""
+    ids = [cluster, f"{prefix}:cluster/{name}" if prefix else "", name]
+    found = next((f for f in (reader.item(CLUSTER, i, None) for i in dict.fromkeys(ids) if i) if f), None)
+    try:
+        if found is None:
+            raise UnreadableItem("not recorded")
+        configuration = configuration_of(found)
+        api = _api_object(CLUSTER, configuration)
+        api.setdefault("tags", _api_tags(found, configuration))
+        resource = cluster_resource(api)
+    except UnreadableItem:
         model.note = _joined(model.note, "its cluster was not read")
         return
-    configuration = configuration_of(item)
-    api = _api_object(CLUSTER, configuration)
-    api.setdefault("tags", _api_tags(item, configuration))
-    model.resources[cluster] = cluster_resource(api)
+    model.resources.setdefault(cluster, resource)
 
 
 def task_set_model(item: Mapping[str, Any], configuration: Mapping[str, Any], reader: Reader) -> Model:

@@ -239,7 +239,9 @@ def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
                     f"{control.id} cannot judge every value: {hit}, and only those within the bound were judged"
                 ] = None
             findings.extend(_judged(template, control, logical_id, resource, results, seen))
-    for logical_id in unjudged:
+    # Every resource with a recorded bound, and every resource SF.UNJUDGED judges by its own shape (a task
+    # definition whose containers no rule can read).
+    for logical_id in dict.fromkeys([*unjudged, *(k for k, _ in subjects(template, UNJUDGED.subject_types))]):
         resource = template.resources[logical_id]
         findings.extend(
             _judged(template, UNJUDGED, logical_id, resource, _run(UNJUDGED, logical_id, resource, template), seen)

@@ -64,7 +64,14 @@ READ_ONLY_ACTIONS: Mapping[str, frozenset[str]] = {
             "ListRoles",
         }
     ),
-    "ec2": frozenset({"DescribeSecurityGroups", "DescribeNetworkInterfaces"}),
+    "ec2": frozenset(
+        {
+            "DescribeSecurityGroups",
+            "DescribeNetworkInterfaces",
+            "DescribeManagedPrefixLists",
+            "GetManagedPrefixListEntries",
+        }
+    ),
     "ecr": frozenset(
         {
             "DescribeRepositories",
@@ -368,6 +375,59 @@ def security_group_resource(api: Mapping[str, Any]) -> dict[str, Any]:
         "SecurityGroupEgress": egress,
     }
     return {"Type": "AWS::EC2::SecurityGroup", "Properties": {**props, "SecurityGroupIngress": ingress}}
+
+
+#: The owner of AWS-managed prefix lists (service ranges such as S3's or CloudFront's): not internet ranges, and
+#: not read.
+AWS_OWNER = "AWS"
+#: The rule keys that name a prefix list.
+PREFIX_LIST_KEYS = ("SourcePrefixListId", "DestinationPrefixListId")
+
+
+def prefix_list_resource(api: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A customer-managed prefix list (``DescribeManagedPrefixLists`` + ``GetManagedPrefixListEntries``) in
+    CloudFormation's form (``AWS::EC2::PrefixList``), which SF.INGRESS/SF.EGRESS judge by its entries."""
+    props = {
+        "PrefixListName": api.get("PrefixListName"),
+        "AddressFamily": api.get("AddressFamily"),
+        "MaxEntries": api.get("MaxEntries"),
+        "Entries": [{k: e[k] for k in ("Cidr", "Description") if k in e} for e in entries],
+    }
+    return {"Type": "AWS::EC2::PrefixList", "Properties": props}
+
+
+def prefix_list_ids(group: Mapping[str, Any]) -> set[str]:
+    """The prefix lists a security group resource's rules name by their ID (not yet linked to a resource)."""
+    props = group.get("Properties") or {}
+    rules = [*(props.get("SecurityGroupIngress") or []), *(props.get("SecurityGroupEgress") or [])]
+    return {r[k] for r in rules if isinstance(r, dict) for k in PREFIX_LIST_KEYS if isinstance(r.get(k), str)}
+
+
+def linked_prefix_lists(group: Mapping[str, Any]) -> set[str]:
+    """The prefix lists a security group resource's rules name by ``{"Ref": id}`` (linked by link_prefix_lists)."""
+    props = group.get("Properties") or {}
+    rules = [*(props.get("SecurityGroupIngress") or []), *(props.get("SecurityGroupEgress") or [])]
+    refs = [r.get(k) for r in rules if isinstance(r, dict) for k in PREFIX_LIST_KEYS]
+    return {str(v["Ref"]) for v in refs if isinstance(v, dict) and isinstance(v.get("Ref"), str)}
+
+
+def link_prefix_lists(groups: Mapping[str, Any], lists: Mapping[str, Any]) -> dict[str, Any]:
+    """``groups`` with each rule naming a list of ``lists`` (prefix list ID -> ``AWS::EC2::PrefixList``) rewritten
+    as ``{"Ref": id}``, as a template names a list it declares, plus those lists: the same rules then judge the
+    list's entries. A list not in ``lists`` (AWS-managed, or unread) stays a plain ID."""
+    linked: dict[str, Any] = {}
+    for key, group in groups.items():
+        props = dict(group.get("Properties") or {})
+        for side in ("SecurityGroupIngress", "SecurityGroupEgress"):
+            if isinstance(props.get(side), list):
+                props[side] = [
+                    {k: {"Ref": v} if k in PREFIX_LIST_KEYS and isinstance(v, str) and v in lists else v
+                     for k, v in r.items()} if isinstance(r, dict) else r
+                    for r in props[side]
+                ]  # fmt: skip
+        linked[key] = {**group, "Properties": props}
+        linked.update({i: lists[i] for i in prefix_list_ids(group) if i in lists})
+    return linked
 
 
 def role_resources(
@@ -725,11 +785,31 @@ class Scanner:
         return self._guarded(arn, read)  # type: ignore[no-any-return]
 
     def _security_groups(self, ec2: Any, ids: set[str]) -> dict[str, Any]:
+        """Group ID -> group resource, plus the customer-managed prefix lists their rules name (by list ID)."""
         resources: dict[str, Any] = {}
         for batch in _batches(sorted(ids), 200):
             for page in ec2.get_paginator("describe_security_groups").paginate(GroupIds=batch):
                 resources.update({g["GroupId"]: security_group_resource(g) for g in page["SecurityGroups"]})
-        return resources
+        named = {i for group in resources.values() for i in prefix_list_ids(group)}
+        lists = self._guarded(f"prefix lists {sorted(named)}", lambda: self._prefix_lists(ec2, named), {})
+        return link_prefix_lists(resources, lists if isinstance(lists, dict) else {})
+
+    @staticmethod
+    def _prefix_lists(ec2: Any, ids: set[str]) -> dict[str, Any]:
+        """Prefix list ID -> ``AWS::EC2::PrefixList`` for the customer-managed lists among ``ids`` (the account's
+        own or shared with it); AWS-managed lists (owner ``AWS``) are service ranges, neither read nor judged."""
+        found: dict[str, Any] = {}
+        for batch in _batches(sorted(ids), 100):
+            pages = ec2.get_paginator("describe_managed_prefix_lists").paginate(PrefixListIds=batch)
+            for api in [p for page in pages for p in page.get("PrefixLists") or []]:
+                if api.get("OwnerId") == AWS_OWNER:
+                    continue
+                entries_pages = ec2.get_paginator("get_managed_prefix_list_entries").paginate(
+                    PrefixListId=api["PrefixListId"]
+                )
+                entries = [e for page in entries_pages for e in page.get("Entries") or []]
+                found[api["PrefixListId"]] = prefix_list_resource(api, entries)
+        return found
 
     def _registry(self, region: str) -> dict[str, Any]:
         """The region's ECR repositories and the registry's scanning configuration."""

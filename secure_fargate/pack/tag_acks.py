@@ -35,6 +35,9 @@ from .reasons import reason_problem
 TAG_PREFIX = "secure-fargate:ack:"
 #: The optional expiry at the end of a tag's value: `` expires=YYYY-MM-DD``.
 _EXPIRES = re.compile(r"\s+expires=(?P<date>\S*)\s*$")
+#: An expiry in another spelling (``Expires=``, ``expires:``, ``expiry=``, ``expires 2027-01-31``): refused, or
+#: the tag would acknowledge for ever what its author meant to expire.
+_OTHER_EXPIRY = re.compile(r"(?i)\bexpir(?:es|ed|y|ation|e)?\b\s*(?:[:=]|(?=\d{1,4}[-/.]\d))")
 
 
 def tag_pairs(tags: Any) -> Iterator[tuple[str, str]]:
@@ -94,7 +97,7 @@ def entry_from_tag(key: str, value: str, today: datetime.date | None = None) -> 
     problem = reason_problem(reason)
     if problem:
         return None, f"reason {reason!r}: {problem}"
-    if "expires=" in reason:  # two expiries: a reader would believe the first, the rule the last
+    if "expires=" in reason or _OTHER_EXPIRY.search(reason):  # two expiries, or one the rule would not read
         return None, f"reason {reason!r}: one expires=YYYY-MM-DD, at the end of the value"
     entry = {"control": control.id, "reason": reason, **subject}
     if expires is None:

@@ -563,7 +563,9 @@ UNJUDGED_KEY = "unjudged"
     title="Every value the pack judges stays within its evaluation bounds",
     requirement="no expression a control reads has more than 256 possible values (an `Fn::If` inside a `Join`, "
     "`Sub`, list or mapping multiplies them), and no IAM or ingress value more than 64 lifted `Fn::If` "
-    "alternatives; beyond a bound the rest cannot be judged, so the resource being judged fails",
+    "alternatives; beyond a bound the rest cannot be judged, so the resource being judged fails; and a task "
+    "definition's `ContainerDefinitions` is a list of container objects (a string, an object, an empty list or "
+    "a non-object item leaves every container control nothing to read, so it fails)",
     severity=HIGH,
     severity_reason="what the pack did not see may be any violation (a root user, a privileged container)",
     acknowledgeable=False,
@@ -580,4 +582,28 @@ def check_unjudged(logical_id: str, resource: Mapping[str, JSON], template: Temp
     first, watching the evaluation's bounds (``_template.watching_bounds``), records each hit under
     ``UNJUDGED_KEY`` in the template's context, and then runs this rule over the resources it recorded."""
     recorded = template.context.get(UNJUDGED_KEY, {})
-    return [Violation(None, message) for message in recorded.get(logical_id, ())]
+    shape = container_shape_problems(resource) if str(resource.get("Type", "")) == TASK else []
+    return [Violation(None, message) for message in [*recorded.get(logical_id, ()), *shape]]
+
+
+def container_shape_problems(task: Mapping[str, JSON]) -> list[str]:
+    """What makes a task definition's ``ContainerDefinitions`` a shape no container rule can judge, in any branch:
+    a literal that is not a list (a string, a number, an object), an empty list, or an item that is not an object.
+    Every container control reads such a task as having nothing to fault; ECS refuses it at deploy time. Absent
+    (or ``AWS::NoValue``) and deploy-time values are not guessed."""
+    found: list[str] = []
+    for option in shallow_values(properties(task).get("ContainerDefinitions")):
+        if option is ABSENT or isinstance(option, _Unknown):
+            continue
+        if isinstance(option, list):
+            if not option:
+                found.append("ContainerDefinitions is an empty list: there is no container to judge")
+            for index, item in enumerate(option):
+                for value in shallow_values(item):
+                    if value is not None and value is not ABSENT and not isinstance(value, (dict, _Unknown)):
+                        shown = f"{type(value).__name__} ({str(value)[:40]!r})"
+                        found.append(f"ContainerDefinitions[{index}] is a {shown}, not a container definition")
+        elif option is not None and not is_intrinsic(option):
+            found.append(f"ContainerDefinitions is a {type(option).__name__} ({str(option)[:40]!r}), not a list of "
+                         "container definitions")  # fmt: skip
+    return list(dict.fromkeys(found))
