@@ -47,6 +47,7 @@ typecheck: setup
 	$(VENV)/bin/mypy examples/hook/app.py  # a second app.py: its own run, or mypy sees two modules named app
 	$(VENV)/bin/mypy examples/day2
 	$(VENV)/bin/mypy examples/jobs
+	$(VENV)/bin/mypy examples/deployments
 
 unit: setup
 	$(VENV)/bin/pytest

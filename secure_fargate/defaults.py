@@ -62,6 +62,28 @@ FARGATE_CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 MIN_HEALTHY_PERCENT = 100
 MAX_HEALTHY_PERCENT = 200
 
+#: Rolling deployments unless the caller asks for ECS's blue/green, linear or canary strategy: a rolling update needs
+#: nothing but the service (no second target group, no test listener) and keeps every existing stack unchanged.
+DEPLOYMENT_STRATEGY = ecs.DeploymentStrategy.ROLLING
+
+#: ECS's own bounds on a bake time (deployment or traffic-shift step), in whole minutes: 0 to 24 hours.
+MAX_BAKE_TIME_MINUTES = 1440
+
+#: ECS's bounds on a traffic-shift step, in percent (multiples of 0.1): linear 3-100, canary 0.1-100.
+LINEAR_STEP_PERCENT_RANGE = (3.0, 100.0)
+CANARY_STEP_PERCENT_RANGE = (0.1, 100.0)
+
+#: The test listener of a blue/green, linear or canary service: its own port, HTTPS with the production listener's
+#: certificate and TLS policy (HTTP when the production listener is HTTP), and closed to everyone until the caller
+#: names who may send test traffic (``SecureLoadBalancer.attach(test_traffic_from=...)``): the revision it reaches
+#: has not passed its checks yet.
+TEST_LISTENER_PORT = 8443
+TEST_LISTENER_PORT_HTTP = 8080
+
+#: The production and test listener rules of a service attached as the listener's default route: they match every
+#: path at the lowest priority, so routed services (lower numbers) still win.
+CATCH_ALL_PRIORITY = 50000
+
 #: Tasks never get a public IP (Security Hub ECS.2); they run in private subnets behind a load balancer.
 ASSIGN_PUBLIC_IP = False
 

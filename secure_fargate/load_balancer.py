@@ -40,6 +40,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from . import defaults
+from ._deployment import ClosedTestPorts
 from ._tokens import is_unresolved
 from .errors import Problems
 from .keys import encryption_key
@@ -89,6 +90,9 @@ class SecureLoadBalancer(Construct):
         self._attached: set[str] = set()
         self._key = key
         self._removal_policy = removal_policy
+        self._vpc = vpc
+        #: The test listeners of blue/green, linear and canary services, by port (see ``attach``).
+        self.test_listeners: dict[int, elbv2.ApplicationListener] = {}
         self.access_log_bucket = s3.Bucket(
             self,
             "AccessLogs",
@@ -117,6 +121,7 @@ class SecureLoadBalancer(Construct):
         self._log_access(prefix="alb")
         if certificate_arn and certificate is None:
             certificate = acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
+        self._certificate = certificate
         if certificate is not None:
             self.listener = self.load_balancer.add_listener(
                 "Https", port=443, certificates=[certificate], ssl_policy=defaults.SSL_POLICY, open=internet_facing
@@ -303,6 +308,8 @@ class SecureLoadBalancer(Construct):
         health_check_path: str = "/",
         priority: int | None = None,
         conditions: Sequence[elbv2.ListenerCondition] | None = None,
+        test_port: int | None = None,
+        test_traffic_from: Sequence[ec2.IPeer] = (),
     ) -> elbv2.ApplicationTargetGroup:
         """Route the listener to ``service``'s main container; its SG then admits this ALB on that port only.
 
@@ -315,11 +322,25 @@ class SecureLoadBalancer(Construct):
             health_check_path: the target group's health check path. Default ``/``.
             priority: the listener rule's priority, for every service after the first.
             conditions: the listener rule's conditions, with ``priority``.
+            test_port: for a BLUE_GREEN, LINEAR or CANARY service: the port of the test listener ECS sends test
+                traffic through to the new revision (HTTPS with the production listener's certificate and TLS
+                policy; HTTP only when production is HTTP). Default 8443 (8080 for HTTP).
+            test_traffic_from: who may reach the test listener (e.g. the lifecycle hook's security group, your CI's
+                CIDR). The test listener admits nobody else, and never anyone (``0.0.0.0/0``, ``::/0``): the
+                revision behind it has not passed its checks yet. Default: nobody.
+
+        A BLUE_GREEN, LINEAR or CANARY service gets two target groups (blue, and ECS's alternate green one, both
+        with the same health check and port), a production rule and a test rule forwarding to both (ECS shifts
+        their weights), and ECS's infrastructure role that switches them; the returned group is the blue one.
 
         Returns:
             the target group (e.g. for ``scale_on_request_count``).
         """
         self._check_attach(service, priority, conditions)
+        self._check_test_traffic(service, test_port, test_traffic_from)
+        service.attached_to.append(self.node.path)
+        if service.deployment.shifts_traffic:
+            return self._attach_shifting(service, health_check_path, priority, conditions, test_port, test_traffic_from)
         port = service.container_port
         target_group = self.listener.add_targets(
             service.node.id,
@@ -347,3 +368,102 @@ class SecureLoadBalancer(Construct):
         if service.node.path in self._attached:
             problems.add("service", service.node.path, "a service not attached to this load balancer yet")
         problems.raise_if_any()
+
+    # ----------------------------------------------------------------------- blue/green, linear and canary
+
+    def _check_test_traffic(self, service: SecureFargateService, port: object, peers: Sequence[ec2.IPeer]) -> None:
+        problems = Problems(self.node.path)
+        if not service.deployment.shifts_traffic and (port is not None or peers):
+            allowed = "none: only a BLUE_GREEN, LINEAR or CANARY service has a test listener"
+            problems.add("test_port/test_traffic_from", (port, [str(p) for p in peers]), allowed)
+        if port is not None and (
+            not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535 or port in (80, 443)
+        ):
+            problems.add("test_port", port, "a port 1-65535 other than the production ports 80 and 443")
+        if service.deployment.shifts_traffic and service.attached_to:
+            allowed = "one load balancer: ECS shifts a BLUE_GREEN, LINEAR or CANARY service's traffic through one"
+            problems.add("service", f"{service.node.path} (attached to {service.attached_to[0]})", allowed)
+        for i, peer in enumerate(peers):
+            if getattr(peer, "unique_id", None) in ("0.0.0.0/0", "::/0"):
+                allowed = (
+                    "named peers (a security group, a CIDR narrower than anywhere): test traffic reaches a "
+                    "revision that has not passed its checks"
+                )
+                problems.add(f"test_traffic_from[{i}]", peer.unique_id, allowed)
+        problems.raise_if_any()
+
+    def _test_listener(self, port: int | None, peers: Sequence[ec2.IPeer]) -> elbv2.ApplicationListener:
+        """The test listener on ``port``: as hardened as the production one, closed but to ``peers``."""
+        https = self._certificate is not None
+        port = port or (defaults.TEST_LISTENER_PORT if https else defaults.TEST_LISTENER_PORT_HTTP)
+        listener = self.test_listeners.get(port)
+        if not self.test_listeners:
+            group = self.load_balancer.connections.security_groups[0]
+            self.node.add_validation(ClosedTestPorts(self.node.path, group, self.test_listeners))
+        if listener is None:
+            listener = self.load_balancer.add_listener(
+                f"Test{port}",
+                port=port,
+                protocol=elbv2.ApplicationProtocol.HTTPS if https else elbv2.ApplicationProtocol.HTTP,
+                certificates=[self._certificate] if self._certificate is not None else None,
+                ssl_policy=defaults.SSL_POLICY if https else None,
+                open=False,
+                default_action=elbv2.ListenerAction.fixed_response(404),
+            )
+            self.test_listeners[port] = listener
+        for peer in peers:
+            self.load_balancer.connections.allow_from(peer, ec2.Port.tcp(port), "test traffic (deployments)")
+        return listener
+
+    def _attach_shifting(
+        self,
+        service: SecureFargateService,
+        health_check_path: str,
+        priority: int | None,
+        conditions: Sequence[elbv2.ListenerCondition] | None,
+        test_port: int | None,
+        test_traffic_from: Sequence[ec2.IPeer],
+    ) -> elbv2.ApplicationTargetGroup:
+        """Blue and green target groups, production and test rules over both, wired to ECS's alternate target."""
+        name = service.node.id
+        blue, green = (
+            elbv2.ApplicationTargetGroup(
+                self,
+                f"{name}{colour}",
+                vpc=self._vpc,
+                port=service.container_port,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                target_type=elbv2.TargetType.IP,
+                health_check=elbv2.HealthCheck(path=health_check_path, interval=defaults.HEALTH_CHECK_INTERVAL),
+                deregistration_delay=defaults.DEREGISTRATION_DELAY,
+            )
+            for colour in ("Blue", "Green")
+        )
+        if priority is None:
+            # The listener's default answers 404; the catch-all production rule carries the service, because ECS
+            # shifts traffic by rewriting a rule's weights, never a listener's default action.
+            self.listener.add_action(f"{name}Default", action=elbv2.ListenerAction.fixed_response(404))
+        rules = [
+            elbv2.ApplicationListenerRule(
+                self,
+                f"{name}{kind}Rule",
+                listener=listener,
+                priority=priority if priority is not None else defaults.CATCH_ALL_PRIORITY,
+                conditions=list(conditions) if conditions else [elbv2.ListenerCondition.path_patterns(["/*"])],
+                action=elbv2.ListenerAction.weighted_forward(
+                    [
+                        elbv2.WeightedTargetGroup(target_group=blue, weight=100),
+                        elbv2.WeightedTargetGroup(target_group=green, weight=0),
+                    ]
+                ),
+            )
+            for kind, listener in (
+                ("Production", self.listener),
+                ("Test", self._test_listener(test_port, test_traffic_from)),
+            )
+        ]
+        production, test = rules
+        service.attach_blue_green(blue, green, production, test)
+        self._attached.add(service.node.path)
+        self._default_route_taken = self._default_route_taken or priority is None
+        return blue

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Tags, Validations
+from aws_cdk import Annotations, Duration, RemovalPolicy, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from . import defaults
+from ._deployment import DeploymentOptions, NeedsLoadBalancer
 from ._launch import environment_issues, no_private_subnets, private_subnets
 from ._plan import TaskPlan
 from ._validation import (
@@ -117,6 +119,22 @@ class SecureFargateService(Construct):
             ``defaults.TAGS``; tasks inherit the service's tags (ECS.13, ECS.15). Default: only ``defaults.TAGS``.
         log_router: a ``LogRouter`` (FireLens) sidecar; the other containers then log through it
             (``awsfirelens``) and start after it. Default: none (every container logs with ``awslogs``).
+        deployment_strategy: ``ecs.DeploymentStrategy``: ROLLING, or ECS's native BLUE_GREEN, LINEAR or CANARY,
+            which run the new revision beside the old one and shift traffic through a ``SecureLoadBalancer``
+            (``attach`` builds the second target group, a closed test listener and the rules ECS switches). The
+            circuit breaker with rollback stays on whatever the strategy. Default ROLLING (nothing else to build).
+        bake_time: how long both revisions keep running after all traffic has shifted, so a rollback is instant;
+            whole minutes, 0-1440; not with ROLLING. Default: none (ECS's).
+        linear_configuration: ``ecs.TrafficShiftConfig`` for LINEAR: ``step_percent`` 3-100 (steps of 0.1) and
+            ``step_bake_time`` 0-1440 minutes. Default: none (ECS's: 10 % every 6 minutes).
+        canary_configuration: ``ecs.TrafficShiftConfig`` for CANARY: ``step_percent`` 0.1-100 and
+            ``step_bake_time`` 0-1440 minutes. Default: none (ECS's: 5 % for 10 minutes).
+        deployment_alarms: ``ecs.DeploymentAlarmConfig(alarm_names=[...])``: CloudWatch alarms that roll a
+            deployment back (during the rollout and the bake time); ``FAIL_ON_ALARM`` is refused. Recommended with
+            every traffic-shifting strategy (a warning says so when missing). Default: none.
+        lifecycle_hooks: ``ecs.DeploymentLifecycleLambdaTarget`` hooks run at deployment stages (not with
+            ROLLING). Without ``role=``, CDK gives each its own role that may invoke exactly that function; a role of
+            your own that may invoke ``function:*`` fails SF.DEPLOY_HOOK_INVOKE at synth. Default: none.
     """
 
     def __init__(
@@ -154,6 +172,12 @@ class SecureFargateService(Construct):
         ephemeral_storage_gib: int | None = None,
         volumes: Sequence[ecs.Volume] = (),
         log_router: LogRouter | None = None,
+        deployment_strategy: ecs.DeploymentStrategy = defaults.DEPLOYMENT_STRATEGY,
+        bake_time: Duration | None = None,
+        linear_configuration: ecs.TrafficShiftConfig | None = None,
+        canary_configuration: ecs.TrafficShiftConfig | None = None,
+        deployment_alarms: ecs.DeploymentAlarmConfig | None = None,
+        lifecycle_hooks: Sequence[ecs.IDeploymentLifecycleHookTarget] = (),
     ) -> None:
         """Build it: every parameter is documented in the class docstring (``Args:``)."""
         super().__init__(scope, construct_id)
@@ -171,6 +195,17 @@ class SecureFargateService(Construct):
             cloud_map_options,
             service_connect_configuration,
         )
+        #: How the service deploys (strategy, bake time, alarms, hooks), validated.
+        self.deployment = DeploymentOptions(
+            deployment_strategy,
+            bake_time,
+            linear_configuration,
+            canary_configuration,
+            deployment_alarms,
+            tuple(lifecycle_hooks),
+        )
+        #: The load balancers routing to the service (``SecureLoadBalancer.attach`` records itself here).
+        self.attached_to: list[str] = []
         spec = TaskSpec(
             container=container,
             sidecars=sidecars,
@@ -199,6 +234,7 @@ class SecureFargateService(Construct):
         self._create_task(spec)
         self._create_security_group(cluster, ingress, egress)
         self._create_service(cluster, subnets, service_name)
+        self._configure_deployment()
         self._record_opt_outs()
         Validations.of(self).acknowledge(IAM_POLICY_ACKNOWLEDGEMENT)
         self._apply_tags(self._tags)
@@ -236,6 +272,7 @@ class SecureFargateService(Construct):
         issues += check_traffic_rules(self._traffic_rules)
         issues += reason_issues("", self._opt_outs)
         issues += self._ecs_options.issues(cluster)
+        issues += self.deployment.issues()
         issues += environment_issues(self, cluster)
         issues += self._service_connect_issues(cluster, plan)
         raise_issues(self.node.path, issues)
@@ -301,8 +338,47 @@ class SecureFargateService(Construct):
                 defaults.ENABLE_EXECUTE_COMMAND if "enable_execute_command" not in self._opt_outs else True
             ),
             service_name=service_name,
+            **self.deployment.service_props(),
         )
         self.connections = self.service.connections
+
+    def _configure_deployment(self) -> None:
+        """Lifecycle hooks, the check that a traffic-shifting strategy got its load balancer, and a warning when
+        nothing but the circuit breaker watches a traffic shift."""
+        for hook in self.deployment.lifecycle_hooks:
+            self.service.add_lifecycle_hook(hook)
+        self.node.add_validation(NeedsLoadBalancer(self.node.path, self.deployment, self.attached_to))
+        if self.deployment.shifts_traffic and self.deployment.deployment_alarms is None:
+            Annotations.of(self).add_warning_v2(
+                "secure-fargate:deployment-without-alarms",
+                f"{self.deployment.deployment_strategy.name} without deployment_alarms: the circuit breaker sees "
+                "tasks that fail to start, not a revision that starts and then serves errors; give "
+                "deployment_alarms=ecs.DeploymentAlarmConfig(alarm_names=[...]) so ECS rolls such a shift back",
+            )
+
+    def attach_blue_green(
+        self,
+        blue: elbv2.ApplicationTargetGroup,
+        green: elbv2.ApplicationTargetGroup,
+        production_rule: elbv2.ApplicationListenerRule,
+        test_rule: elbv2.ApplicationListenerRule,
+    ) -> None:
+        """Register the main container in ``blue`` with ``green`` as ECS's alternate target group, switched through
+        ``production_rule`` and ``test_rule`` (``SecureLoadBalancer.attach`` calls it for BLUE_GREEN, LINEAR and
+        CANARY; call it yourself only with your own load balancer). ``ecs.AlternateTarget`` creates the role ECS
+        switches them with (AWS managed ``AmazonECSInfrastructureRolePolicyForLoadBalancers``)."""
+        rules = ecs.ListenerRuleConfiguration
+        target = self.service.load_balancer_target(
+            container_name=self.container.container_name,
+            container_port=self.container_port,
+            alternate_target=ecs.AlternateTarget(
+                "AlternateTarget",
+                alternate_target_group=green,
+                production_listener=rules.application_listener_rule(production_rule),
+                test_listener=rules.application_listener_rule(test_rule),
+            ),
+        )
+        blue.add_target(target)
 
     def _service_connect(self) -> ecs.ServiceConnectProps | None:
         """The caller's Service Connect, with its proxy logging to the service's log group unless told otherwise."""

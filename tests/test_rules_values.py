@@ -193,6 +193,7 @@ def test_every_control_has_a_fix_and_the_invariants_match_the_contract() -> None
     invariants = {c.id for c in CONTROLS if not c.acknowledgeable}
     expected = {"ECS.3", "ECS.4", "ECS.17", "SF.CAPABILITIES", "SF.PTRACE", "SF.SECRETS", "SF.ROLES"}
     expected |= {"SF.EXECUTION_ROLE", "SF.TASK_SIZE", "SF.AGENT", "SF.VOLUMES", "SF.LAUNCH_ROLES"}
+    expected |= {"SF.DEPLOY_HOOK_INVOKE"}
     assert invariants == expected
 
 

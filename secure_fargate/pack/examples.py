@@ -82,6 +82,15 @@ def role(logical_id: str, *statements: dict[str, JSON]) -> dict[str, JSON]:
     return {logical_id: {"Type": "AWS::IAM::Role", "Properties": properties}}
 
 
+def service_role(logical_id: str, *statements: dict[str, JSON]) -> dict[str, JSON]:
+    """``Resources`` with an IAM role assumable by ECS itself (``ecs.amazonaws.com``: deployments' lifecycle hooks
+    and load balancer switches) and, if given, an inline policy of ``statements``."""
+    body = role(logical_id, *statements)
+    trust = body[logical_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    trust["Principal"] = {"Service": "ecs.amazonaws.com"}
+    return body
+
+
 def roles_task(
     task_statements: tuple[dict[str, JSON], ...] = (), execution: tuple[dict[str, JSON], ...] = ()
 ) -> dict[str, JSON]:

@@ -1,4 +1,5 @@
-"""IAM controls on the two task roles, judged on each role's *effective* permissions.
+"""IAM controls on the two task roles and on the roles ECS deploys with, judged on each role's *effective*
+permissions.
 
 :func:`permissions` gathers, once, every statement that reaches a role from anywhere in the template set:
 the role's inline ``Policies``; ``AWS::IAM::Policy`` and ``AWS::IAM::ManagedPolicy`` resources whose ``Roles``
@@ -25,7 +26,7 @@ from typing import Any, TypeVar
 from . import examples as ex
 from . import managed_policies
 from ._template import JSON, Template, evaluating, possible_values, properties
-from .control import HIGH, MEDIUM, TASK, Violation, resource_control
+from .control import HIGH, MEDIUM, SERVICE, TASK, Violation, resource_control
 from .template_set import (
     ResourceKey,
     TemplateSet,
@@ -909,3 +910,128 @@ def _task_role_findings(task_role: Role, execution_role: Role | None, perms: Per
     messages.update(dict.fromkeys(_iam_writes(perms)))
     found = _broad_managed(task_role, perms)
     return found + [Violation(None, f"task role {task_role.label} allows {m}") for m in messages]
+
+
+# --- the role ECS invokes deployment lifecycle hooks with ---------------------------------------------------
+
+#: The principal ECS itself acts as (deployments: lifecycle hooks, load balancer switches), not its tasks.
+ECS_PRINCIPAL = "ecs.amazonaws.com"
+INVOKE_ACTION = "lambda:InvokeFunction"
+#: ``ecs.amazonaws.com`` as trust policies spell it: literal, in China (``.com.cn``), or ``ecs.${AWS::URLSuffix}``.
+_ECS_SERVICE = re.compile(r"ecs\.(amazonaws\.com(\.cn)?|" + re.escape(placeholder("pseudo", "urlsuffix")) + ")")
+_FUNCTION_ARN = re.compile(r"arn:[^:]*:lambda:[^:]*:[^:]*:function:([^:]*)", re.DOTALL)
+
+
+def _hook_roles(template_set: TemplateSet) -> dict[str, list[str]]:
+    """Role name -> the services whose ``DeploymentConfiguration.LifecycleHooks[].RoleArn`` name it (any branch)."""
+    cache = template_set.cache.get("hook_roles")
+    if cache is not None:
+        return cache
+    found: dict[str, list[str]] = {}
+    for index, logical_id, resource in template_set.of_type(SERVICE):
+        template = template_set.templates[index]
+        for config in alternatives(properties(resource).get("DeploymentConfiguration")):
+            hooks = config.get("LifecycleHooks") if isinstance(config, dict) else None
+            for hook in items_of(hooks):
+                for value in alternatives(hook.get("RoleArn")) if isinstance(hook, dict) else ():
+                    role = role_of(template, value, template_set)
+                    for name in role.names if role else ():
+                        found.setdefault(name, []).append(template_set.describe((index, logical_id)))
+    template_set.cache["hook_roles"] = found
+    return found
+
+
+def _trusts_ecs(template_set: TemplateSet, template: Template, role: Mapping[str, JSON]) -> bool:
+    """True when the role's trust policy admits ECS itself (``ecs.amazonaws.com``) in some branch."""
+    for doc in alternatives(properties(role).get("AssumeRolePolicyDocument")):
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for statement in items_of(statements if isinstance(statements, list) else [statements]):
+            if not isinstance(statement, dict):
+                continue
+            for principal in alternatives(statement.get("Principal")):
+                services = principal.get("Service") if isinstance(principal, dict) else None
+                for value in items_of(_as_items(services)):
+                    text = template_set.render(template, value)
+                    if text is not None and _ECS_SERVICE.fullmatch(text.lower()):
+                        return True
+    return False
+
+
+def any_function(resource: str | None) -> bool:
+    """True for a Resource that covers every Lambda function (or whatever function is named): ``*``,
+    ``arn:aws:lambda:*:*:function:*``, ``...:function*``, a function name that starts with a wildcard
+    (``function:*-hook``). One named function, its versions (``function:name:*``) or a named prefix
+    (``function:deploy-hooks-*``) is not; an ARN known only at deploy time (None) cannot be judged."""
+    if resource is None:
+        return False
+    if whole_service_resource(resource):
+        return True
+    match = _FUNCTION_ARN.match(resource)
+    return bool(match) and (match.group(1)[:1] in ("*", "?") or match.group(1) == "")  # type: ignore[union-attr]
+
+
+@resource_control(
+    "SF.DEPLOY_HOOK_INVOKE",
+    resource_types=("AWS::IAM::Role", SERVICE, *_POLICY_TYPES, "AWS::IAM::RolePolicy"),
+    title="The role ECS invokes deployment lifecycle hooks with may invoke only named functions",
+    requirement="a role that is the `RoleArn` of a service's `DeploymentConfiguration.LifecycleHooks` (any stack of "
+    "the set, any branch), or that trusts `ecs.amazonaws.com`, is allowed `lambda:InvokeFunction` (also through "
+    "`lambda:*`, `lambda:Invoke*`, `*`, `NotAction`) on no resource that covers every function: `*`, "
+    "`arn:aws:lambda:*:*:function:*`, `function:*`, `function*`, a function name that starts with a wildcard, or "
+    "`NotResource`. Named functions, their versions (`function:name:*`) and a named prefix "
+    "(`function:deploy-hooks-*`) pass; an ARN known only at deploy time is not judged (not acknowledgeable)",
+    severity=MEDIUM,
+    severity_reason="whoever may point a service's hook at a function (ecs:UpdateService and iam:PassRole) makes "
+    "ECS invoke any function of the account as this role, functions they cannot invoke themselves",
+    acknowledgeable=False,
+    rationale="ECS invokes a lifecycle hook's function with the role named beside it. AWS's example policy for that "
+    "role allows lambda:InvokeFunction on function:*, which turns ECS into a deputy that calls any function in the "
+    "account for whoever can update the service. The hooks are fixed at deploy time, so their ARNs are known: "
+    "nothing needs the wildcard (hence no acknowledgement).",
+    remediation="grant the role lambda:InvokeFunction on the hook functions' ARNs only: "
+    "ecs.DeploymentLifecycleLambdaTarget(function, id, lifecycle_stages=[...]) without role= does exactly that "
+    "(function.grant_invoke(role)); SecureFargateService(lifecycle_hooks=[...]) uses it",
+    source="Least privilege for service roles; ECS deployment lifecycle hooks (2025)",
+    failing={
+        **ex.service(
+            DeploymentConfiguration={
+                "Strategy": "BLUE_GREEN",
+                "LifecycleHooks": [
+                    {
+                        "HookTargetArn": {"Fn::GetAtt": ["Hook", "Arn"]},
+                        "RoleArn": {"Fn::GetAtt": ["HookRole", "Arn"]},
+                        "LifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                    }
+                ],
+            }
+        ),
+        **ex.service_role(
+            "HookRole",
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:*:*:function:*"},
+        ),
+    },
+    passing=ex.service_role(
+        "HookRole", {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::GetAtt": ["Hook", "Arn"]}}
+    ),
+)
+def check_deploy_hook_invoke(logical_id: str, role: Mapping[str, JSON], template: Template) -> Found:
+    """SF.DEPLOY_HOOK_INVOKE: a lifecycle-hook role may invoke named functions only, never ``function:*``."""
+    template_set = template_set_of(template)
+    found = role_of(template, {"Ref": logical_id}, template_set)
+    if found is None:
+        return []
+    services = sorted({s for name in found.names for s in _hook_roles(template_set).get(name, [])})
+    if not services and not _trusts_ecs(template_set, template, role):
+        return []
+    why = f"the lifecycle hook role of {', '.join(services)}" if services else f"trusted by {ECS_PRINCIPAL}"
+    violations: list[Violation] = []
+    for statement in permissions(found, template_set).allowing(INVOKE_ACTION):
+        wide = [r for r in statement.resources if any_function(r)]
+        if statement.not_resource or wide:
+            what = "NotResource" if statement.not_resource else ", ".join(str(r) for r in wide)
+            message = (
+                f"role {found.label} ({why}) may invoke any Lambda function: {INVOKE_ACTION} on {what} "
+                f"({statement.source})"
+            )
+            violations.append(Violation(None, message))
+    return list(dict.fromkeys(violations))
