@@ -38,6 +38,8 @@ _EXPORTS = {
     "keep_logical_id": "migration",
     "SecureFargateChecks": "plugin",
     "SecureFargateHook": "hook",
+    "SecureFargateConfigRule": "config_rule",
+    "SecureFargateConfigMemberRole": "config_rule",
     "CONTROLS": "pack",
     "Finding": "pack",
     "evaluate": "pack",
@@ -57,6 +59,8 @@ __all__ = [
     "RotationRedeploy",
     "SecureCluster",
     "SecureFargateChecks",
+    "SecureFargateConfigMemberRole",
+    "SecureFargateConfigRule",
     "SecureFargateError",
     "SecureFargateHook",
     "SecureFargateService",
@@ -80,6 +84,7 @@ assert sorted(__all__) == sorted(_EXPORTS)
 if TYPE_CHECKING:
     from .acknowledgements import acknowledge
     from .cluster import SecureCluster
+    from .config_rule import SecureFargateConfigMemberRole, SecureFargateConfigRule
     from .errors import Problem, SecureFargateError
     from .hook import SecureFargateHook
     from .images import ImageSource

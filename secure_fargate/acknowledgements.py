@@ -24,6 +24,11 @@ from constructs import IConstruct
 from .errors import Problems
 from .pack import CONTROLS, CONTROLS_BY_ID, METADATA_KEY, clock
 from .pack.control import Scope
+from .pack.tasks import AGENT_TAG, agent_tag_value
+
+#: Above ``Tags.of(...).add``'s default (100), so that an app-wide tag of the same key does not replace the record by
+#: accident (a deliberate one is caught: the pack compares the tag with the Metadata record).
+AGENT_TAG_PRIORITY = 1000
 
 #: Plugin name of the guardrail pack; CDK namespaces rule IDs with it (``secure-fargate::ECS.5``).
 PLUGIN_NAME = "secure-fargate"
@@ -160,8 +165,11 @@ def _add_entry(resource: CfnResource, entry: dict[str, str]) -> None:
     resource.add_metadata(METADATA_KEY, {**current, "acknowledgements": entries})
 
 
-def declare_agent(resource: CfnResource, container: str) -> None:
-    """Record on a task definition which container the library declared as its security agent (the pack's
-    SF.PTRACE and SF.AGENT then refuse any other container that acts as one)."""
+def declare_agent(resource: ecs.CfnTaskDefinition, container: str) -> None:
+    """Record on a task definition which container the library declared as its security agent (``""``: none), so
+    that the pack's SF.PTRACE and SF.AGENT refuse any other container that acts as one: as the tag
+    ``secure-fargate:agent``, which ``check`` reads in the template and ``scan`` on the live task definition, and in
+    the template's Metadata, against which ``check`` compares the tag (a removed or changed tag is a finding)."""
     current = resource.get_metadata(METADATA_KEY) or {}
     resource.add_metadata(METADATA_KEY, {**current, "agent": container})
+    resource.tags.set_tag(AGENT_TAG, agent_tag_value(container), AGENT_TAG_PRIORITY)

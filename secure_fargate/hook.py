@@ -47,6 +47,9 @@ HANDLER = "secure_fargate.pack.hook_handler.handler"
 TIMEOUT = Duration.seconds(25)
 MEMORY_MIB = 512
 _PACK_DIR = Path(__file__).resolve().parent / "pack"
+#: Never in the function's code: bytecode a process wrote while importing from the staged directory (a test that
+#: runs the staged handler) would otherwise change the asset and ship interpreter-specific files.
+PACKAGE_EXCLUDES: tuple[str, ...] = ("**/__pycache__", "**/*.pyc")
 _STUB_INIT = (
     '"""secure_fargate packaged for the CloudFormation hook: the pure guardrail pack only, no CDK constructs."""\n'
 )
@@ -76,6 +79,30 @@ def _stage_yaml(root: Path) -> None:
     (root / "yaml").mkdir()
     for module in sorted(source.glob("*.py")):  # the pure-Python implementation; the C extension is left out
         shutil.copyfile(module, root / "yaml" / module.name)
+
+
+def run_settings(problems: Problems, standards: Sequence[str], fail_on: str) -> dict[str, str]:
+    """The pack function's environment for ``standards`` and ``fail_on`` (empty for the defaults), shared by the
+    hook and the AWS Config rule; a value ``check`` does not take is added to ``problems``, the property named."""
+    chosen: list[str] = []
+    if isinstance(standards, str):
+        problems.add("standards", standards, "a list of standards, e.g. ['fsbp', 'tagging']")
+    else:
+        try:
+            chosen = sorted(parse_standards(list(standards)))
+        except ValueError as error:
+            problems.add("standards", list(standards), str(error))
+    try:
+        level = parse_fail_on(fail_on)
+    except ValueError as error:
+        problems.add("fail_on", fail_on, str(error))
+        level = DEFAULT_FAIL_ON
+    environment = {}
+    if chosen != sorted(DEFAULT_STANDARDS):
+        environment[STANDARDS_VARIABLE] = ",".join(chosen)
+    if level is not DEFAULT_FAIL_ON:
+        environment[FAIL_ON_VARIABLE] = level.value
+    return environment
 
 
 class SecureFargateHook(Construct):
@@ -153,28 +180,10 @@ class SecureFargateHook(Construct):
         problems.raise_if_any()
 
     def _run_settings(self, standards: Sequence[str], fail_on: str) -> dict[str, str]:
-        """The function's environment for ``standards`` and ``fail_on`` (empty for the defaults); refused with the
-        property named when a value is not one ``check`` takes."""
+        """The function's environment for ``standards`` and ``fail_on`` (see :func:`run_settings`)."""
         problems = Problems(self.node.path)
-        chosen: list[str] = []
-        if isinstance(standards, str):
-            problems.add("standards", standards, "a list of standards, e.g. ['fsbp', 'tagging']")
-        else:
-            try:
-                chosen = sorted(parse_standards(list(standards)))
-            except ValueError as error:
-                problems.add("standards", list(standards), str(error))
-        try:
-            level = parse_fail_on(fail_on)
-        except ValueError as error:
-            problems.add("fail_on", fail_on, str(error))
-            level = DEFAULT_FAIL_ON
+        environment = run_settings(problems, standards, fail_on)
         problems.raise_if_any()
-        environment = {}
-        if chosen != sorted(DEFAULT_STANDARDS):
-            environment[STANDARDS_VARIABLE] = ",".join(chosen)
-        if level is not DEFAULT_FAIL_ON:
-            environment[FAIL_ON_VARIABLE] = level.value
         return environment
 
     def _create_logs(self, retention: logs.RetentionDays, removal_policy: RemovalPolicy) -> None:
@@ -205,7 +214,7 @@ class SecureFargateHook(Construct):
             "Function",
             runtime=lambda_.Runtime.PYTHON_3_12,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(stage_pack_code()),
+            code=lambda_.Code.from_asset(stage_pack_code(), exclude=list(PACKAGE_EXCLUDES)),
             role=self.function_role,
             log_group=self.log_group,
             timeout=TIMEOUT,

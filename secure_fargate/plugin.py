@@ -174,7 +174,8 @@ class SecureFargateChecks:
         by_control: dict[str, list[Finding]] = defaultdict(list)
         for finding in failing:
             by_control[finding.control].append(finding)
-        declared = {c.id: c for c in self._controls}
+        # The pack's own controls besides the selection: SF.UNJUDGED reports what a selected control could not judge.
+        declared = {**CONTROLS_BY_ID, **{c.id: c for c in self._controls}}
         violations = [_violation(declared[c], found) for c, found in by_control.items()]
         acknowledged = [f"{f.control} {_where(f)}: {f.acknowledged}" for f in findings if f.acknowledged]
         below = [

@@ -267,6 +267,8 @@ PUBLIC_TYPES = [
     "SecureTaskDefinition",
     "SecureScheduledTask",
     "SecureOneOffTask",
+    "SecureFargateConfigRule",
+    "SecureFargateConfigMemberRole",
 ]
 
 

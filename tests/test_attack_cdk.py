@@ -263,6 +263,16 @@ def narrow_pack_registered_first(app: cdk.App, stack: cdk.Stack, cluster: ecs.Cl
     task_l1(service(stack, cluster)).add_property_override(C0 + "Privileged", True)
 
 
+def narrow_pack_and_a_user_beyond_the_bound(
+    app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret
+) -> None:
+    """A plugin narrowed to ECS.20 meets 512 possible users: it reports SF.UNJUDGED (not in its selection) for the
+    values ECS.20 could not judge, rather than crashing or passing."""
+    cdk.Validations.of(app).add_plugins(SecureFargateChecks(controls=["ECS.20"]))
+    pieces = [{"Fn::If": [condition(stack) if i == 0 else "Cond", "1", "2"]} for i in range(9)]
+    task_l1(service(stack, cluster)).add_property_override(C0 + "User", {"Fn::Join": ["", pieces]})
+
+
 def cdk_level_acknowledgement(app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret) -> None:
     task_l1(service(stack, cluster)).add_property_override(C0 + "ReadonlyRootFilesystem", False)
     cdk.Validations.of(app).acknowledge(cdk.Acknowledgment(id="secure-fargate::ECS.5", reason="we need it writable"))
@@ -340,6 +350,7 @@ BLOCKED_AT_SYNTH: list[tuple[Route, str]] = [
     (task_role_secret_by_prefix, "SF.SECRETS"),
     (pre_created_registration_marker, "ECS.4"),
     (narrow_pack_registered_first, "ECS.4"),
+    (narrow_pack_and_a_user_beyond_the_bound, "SF.UNJUDGED"),
     (cdk_level_acknowledgement, "ECS.5"),
     (raw_metadata_with_a_weak_reason, "ECS.5"),
     (raw_metadata_for_every_variable, "ECS.8"),
@@ -427,6 +438,20 @@ def forged_agent_by_overrides(app: cdk.App, stack: cdk.Stack, cluster: ecs.Clust
     cfn.add_property_override("ContainerDefinitions.1.DockerLabels", {"secure-fargate.security-agent": "true"})
 
 
+def forged_agent_with_the_record_tag_removed(
+    app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret
+) -> None:
+    forged_agent_by_overrides(app, stack, cluster, secret)
+    cdk.Tags.of(stack).remove("secure-fargate:agent")
+
+
+def forged_agent_with_the_record_tag_rewritten(
+    app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret
+) -> None:
+    forged_agent_by_overrides(app, stack, cluster, secret)
+    cdk.Tags.of(stack).add("secure-fargate:agent", "worker", priority=2000)
+
+
 def efs_without_iam_added_later(app: cdk.App, stack: cdk.Stack, cluster: ecs.Cluster, secret: sm.Secret) -> None:
     efs = ecs.EfsVolumeConfiguration(file_system_id="fs-12345678", transit_encryption="ENABLED")
     service(stack, cluster).task_definition.add_volume(name="e", efs_volume_configuration=efs)
@@ -482,6 +507,17 @@ def test_sidecar_forged_into_an_agent_by_overrides_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
+    "route",
+    [forged_agent_with_the_record_tag_removed, forged_agent_with_the_record_tag_rewritten],
+    ids=lambda r: r.__name__,
+)
+def test_the_agent_record_tag_removed_or_rewritten_is_refused(route: Route) -> None:
+    """The record is a tag (scan reads it live); a tag removed or rewritten by Tags.of(...) disagrees with the
+    construct's Metadata record, and the forged agent still fails SF.AGENT."""
+    assert "SF.AGENT" in reported(route)
+
+
+@pytest.mark.parametrize(
     ("route", "control"),
     [pytest.param(r, c, marks=pytest.mark.xfail(strict=True, reason=why), id=r.__name__) for r, c, why in OPEN],
 )
@@ -493,3 +529,18 @@ def test_image_source_without_a_reference_is_refused() -> None:
     assert "container.image" in refused(
         lambda a, s, c, x: service(s, c, container=app_container(image=ImageSource.from_registry(None)))  # type: ignore[arg-type]
     )
+
+
+def test_a_narrow_plugin_reports_what_its_control_could_not_judge(tmp_path: Any) -> None:
+    """SF.UNJUDGED is reported by a plugin whose selection does not list it (the selected ECS.20 could not judge
+    every user), as a violation of its own, not a KeyError."""
+    import json
+    from types import SimpleNamespace
+
+    from secure_fargate.pack import CONTROLS_BY_ID
+
+    path = tmp_path / "t.template.json"
+    path.write_text(json.dumps({"Resources": CONTROLS_BY_ID["SF.UNJUDGED"].failing}), encoding="utf-8")
+    report = SecureFargateChecks(controls=["ECS.20"]).validate(SimpleNamespace(template_paths=[str(path)]))  # type: ignore[arg-type]
+    assert report.success is False
+    assert [v.rule_name for v in report.violations] == ["SF.UNJUDGED"]

@@ -22,7 +22,7 @@ import pytest
 from secure_fargate.pack import CONTROLS, Template
 from secure_fargate.pack.catalog import selection
 from secure_fargate.pack.control import Severity
-from secure_fargate.pack.engine import evaluate_set
+from secure_fargate.pack.engine import evaluate, evaluate_set
 from secure_fargate.pack.hook_handler import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -625,7 +625,7 @@ ROUTES: dict[str, tuple[Mutate, str, str | None]] = {
     "ecs10-cluster-default-capacity-provider-fargate": (
         _cluster_default_fargate,
         "ECS.10",
-        "a service without LaunchType runs on the cluster's default FARGATE capacity provider: ECS.10 is skipped",
+        None,
     ),
     "ecs10-launch-type-behind-if": (
         _all(
@@ -959,12 +959,6 @@ def _privileged_sub_combinations(body: dict[str, Any]) -> None:
     app(body)["Privileged"] = {"Fn::Sub": ["${A}${B}", {"A": first, "B": second}]}
 
 
-BOUND_REASON = (
-    "_template.MAX_VALUES: beyond 256 possible values the rest are dropped unjudged, so a violating value placed "
-    "after 256 compliant ones passes (the bound should make the value unknown-but-possibly-violating, not drop it)"
-)
-
-
 @pytest.mark.parametrize(
     ("mutate", "control"),
     [
@@ -975,14 +969,25 @@ BOUND_REASON = (
         pytest.param(_privileged_sub_combinations, "ECS.4", id="privileged-sub-289-combinations"),
     ],
 )
-@pytest.mark.xfail(strict=True, reason=BOUND_REASON)
-def test_a_violation_beyond_the_evaluation_bound_is_found(mutate: Mutate, control: str) -> None:
-    assert control in open_controls(patched(mutate))
+def test_a_violation_beyond_the_evaluation_bound_is_reported_as_unjudged(mutate: Mutate, control: str) -> None:
+    """Beyond _template.MAX_VALUES the rest are not judged: the control that could not judge them is named in an
+    SF.UNJUDGED finding (HIGH, not acknowledgeable) instead of the resource passing."""
+    findings = [f for f in evaluate(Template(patched(mutate)), CONTROLS) if f.control == "SF.UNJUDGED"]
+    assert findings and all(not f.acknowledgeable and f.severity == "HIGH" for f in findings)
+    assert any(f.message.startswith(f"{control} cannot judge every value") for f in findings)
 
 
 def test_a_violation_within_the_bound_is_found() -> None:
     body = patched(_set(app, "User", _if_tree([str(1000 + i) for i in range(200)] + ["0"])))
     assert "ECS.20" in open_controls(body)
+    assert "SF.UNJUDGED" not in open_controls(body)
+
+
+def test_exactly_the_bound_is_judged_without_an_unjudged_finding() -> None:
+    """Near miss: 256 possible users (8 two-way Fn::If in a Join) are all judged; none is root, nothing fails."""
+    pieces = [IF("1", "2") for _ in range(8)]
+    found = open_controls(patched(_set(app, "User", {"Fn::Join": ["", pieces]})))
+    assert not {"SF.UNJUDGED", "ECS.20"} & found
 
 
 # --- acknowledge(): the subject must fit the control's derived scope ---------------------------------------------

@@ -192,7 +192,7 @@ def test_every_control_has_a_fix_and_the_invariants_match_the_contract() -> None
     assert all(c.fix for c in CONTROLS)
     invariants = {c.id for c in CONTROLS if not c.acknowledgeable}
     expected = {"ECS.3", "ECS.4", "ECS.17", "SF.CAPABILITIES", "SF.PTRACE", "SF.SECRETS", "SF.ROLES"}
-    expected |= {"SF.EXECUTION_ROLE", "SF.TASK_SIZE", "SF.AGENT", "SF.VOLUMES", "SF.LAUNCH_ROLES"}
+    expected |= {"SF.EXECUTION_ROLE", "SF.TASK_SIZE", "SF.AGENT", "SF.VOLUMES", "SF.LAUNCH_ROLES", "SF.UNJUDGED"}
     expected |= {"SF.DEPLOY_HOOK_INVOKE"}
     assert invariants == expected
 
@@ -381,7 +381,9 @@ def test_host_path_volume_off_fargate_is_judged_too() -> None:
 # ------------------------------------------------------------------------- the library's declared agent record
 
 
-def _agent_task(declared: str | None) -> dict[str, Any]:
+def _agent_task(declared: str | None, *, tag: bool = True, metadata: bool = True) -> dict[str, Any]:
+    """A task whose only container is an agent; the record written as the construct writes it (a tag and Metadata),
+    or only the tag (what a live task definition carries), or only the Metadata (the tag removed)."""
     agent = {
         "Name": "agent",
         "Essential": False,
@@ -389,8 +391,10 @@ def _agent_task(declared: str | None) -> dict[str, Any]:
         "LinuxParameters": {"Capabilities": {"Add": ["SYS_PTRACE"], "Drop": ["ALL"]}},
     }
     task: dict[str, Any] = {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [agent]}}
-    if declared is not None:
+    if declared is not None and metadata:
         task["Metadata"] = {"secure-fargate": {"agent": declared}}
+    if declared is not None and tag:
+        task["Properties"]["Tags"] = [{"Key": "secure-fargate:agent", "Value": declared or ":none"}]
     return {"Resources": {"Task": task}}
 
 
@@ -399,6 +403,19 @@ def test_declared_agent_record_decides_who_may_act_as_the_agent(declared: str | 
     from secure_fargate.pack import Template as PackTemplate
     from secure_fargate.pack import evaluate as pack_evaluate
 
-    found = {(f.control, f.container) for f in pack_evaluate(PackTemplate(_agent_task(declared)))}
-    assert (("SF.PTRACE", "agent") in found) is flagged
-    assert (("SF.AGENT", "agent") in found) is flagged
+    for body in (_agent_task(declared), _agent_task(declared, metadata=False)):  # a template, a live definition
+        found = {(f.control, f.container) for f in pack_evaluate(PackTemplate(body))}
+        assert (("SF.PTRACE", "agent") in found) is flagged
+        assert (("SF.AGENT", "agent") in found) is flagged
+
+
+@pytest.mark.parametrize("tag", ["removed", "changed"])
+def test_an_agent_record_tag_removed_or_changed_in_a_template_is_a_finding(tag: str) -> None:
+    from secure_fargate.pack import Template as PackTemplate
+    from secure_fargate.pack import evaluate as pack_evaluate
+
+    body = _agent_task("", tag=False)
+    if tag == "changed":
+        body["Resources"]["Task"]["Properties"]["Tags"] = [{"Key": "secure-fargate:agent", "Value": "agent"}]
+    found = [f for f in pack_evaluate(PackTemplate(body)) if f.control == "SF.AGENT" and f.container is None]
+    assert found and "secure-fargate:agent" in found[0].message and "removed or changed" in found[0].message

@@ -74,6 +74,14 @@ def test_agent_container_is_hardened_non_essential_and_may_ptrace(agent_template
     ]
 
 
+def test_the_declared_agent_is_recorded_as_a_tag_scan_can_read(agent_template: dict[str, Any]) -> None:
+    """SF.AGENT/SF.PTRACE read the record from the task definition's tags, which a live task definition keeps
+    (scan); the Metadata copy lets check see a removed or changed tag."""
+    task_resource = next(r for r in agent_template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition")
+    assert {"Key": "secure-fargate:agent", "Value": "security-agent"} in task_resource["Properties"]["Tags"]
+    assert task_resource["Metadata"]["secure-fargate"]["agent"] == "security-agent"
+
+
 def test_application_container_does_not_get_ptrace(agent_template: dict[str, Any]) -> None:
     (app,) = [c for c in only(agent_template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"] if c["Name"] == "app"]
     assert app["LinuxParameters"]["Capabilities"] == {"Drop": ["ALL"]}

@@ -9,7 +9,9 @@ that is always true), and an unknown branch only adds nothing.
 
 Evaluation is bounded: recursion stops at ``MAX_DEPTH`` (the loader refuses deeper templates, so a loaded
 template is always evaluated completely) and the set of possible values of one expression at
-``MAX_VALUES`` (beyond it, the first ``MAX_VALUES`` are judged).
+``MAX_VALUES``. Beyond it the rest are not judged, and the evaluation says so (:func:`note_bound`): the engine
+turns that into an SF.UNJUDGED finding on the resource being judged, so a violation hidden after 256 compliant
+values is reported as "cannot judge", never passed.
 """
 
 from __future__ import annotations
@@ -70,6 +72,29 @@ def is_intrinsic(value: JSON) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition")
 
 
+#: While the engine runs one control over one resource: the bounds evaluation hit (see :func:`watching_bounds`).
+_BOUNDS: ContextVar[list[str] | None] = ContextVar("secure_fargate_bounds", default=None)
+
+
+def note_bound(what: str) -> None:
+    """Record that an evaluation dropped values at a bound (``what`` says which), so the run reports that it could
+    not judge every value instead of passing what it did not see. Every bound of the evaluation calls this."""
+    hits = _BOUNDS.get()
+    if hits is not None and what not in hits:
+        hits.append(what)
+
+
+@contextmanager
+def watching_bounds() -> Iterator[list[str]]:
+    """Collect, while the block runs, the bounds any evaluation hit (each described once)."""
+    hits: list[str] = []
+    token = _BOUNDS.set(hits)
+    try:
+        yield hits
+    finally:
+        _BOUNDS.reset(token)
+
+
 def _unique(values: list[JSON]) -> list[JSON]:
     """``values`` without duplicates (compared as canonical JSON), at most MAX_VALUES of them."""
     seen: set[str] = set()
@@ -80,10 +105,11 @@ def _unique(values: list[JSON]) -> list[JSON]:
         except (TypeError, ValueError, RecursionError):
             key = repr(value)
         if key not in seen:
+            if len(result) >= MAX_VALUES:
+                note_bound(f"an expression has more than {MAX_VALUES} possible values")
+                break
             seen.add(key)
             result.append(value)
-            if len(result) >= MAX_VALUES:
-                break
     return result
 
 
@@ -95,7 +121,10 @@ def _combine(options: list[list[JSON]]) -> list[list[JSON]]:
     ``MAX_ELEMENTS`` items in all, at least one combination), so memory stays bounded.
     """
     limit = max(1, min(MAX_VALUES, MAX_ELEMENTS // max(1, len(options))))
-    return [list(combo) for combo in islice(product(*options), limit)]
+    combos = [list(combo) for combo in islice(product(*options), limit + 1)]
+    if len(combos) > limit:
+        note_bound(f"a list, object or Fn::Sub has more than {limit} combinations of possible values")
+    return combos[:limit]
 
 
 def _eval(value: JSON, depth: int) -> list[JSON]:

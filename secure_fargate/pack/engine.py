@@ -26,14 +26,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import clock
-from ._template import Template, evaluating
-from .catalog import controls_in
+from ._template import Template, evaluating, watching_bounds
+from .catalog import CONTROLS_BY_ID, controls_in
 from .control import DEFAULT_FAIL_ON, Control, ControlError, Scope, Severity, Violation
 from .reasons import reason_problem
 from .runtime import runs_windows_only
+from .tasks import UNJUDGED_KEY
 from .template_set import TemplateSet
 
 METADATA_KEY = "secure-fargate"
+UNJUDGED_ID = "SF.UNJUDGED"
 
 
 @dataclass(frozen=True)
@@ -214,38 +216,68 @@ def subjects(template: Template, types: Iterable[str]) -> Iterator[tuple[str, Ma
                 yield logical_id, resource
 
 
+#: The control that reports what the others could not judge (evaluation bounds hit): run last, whatever the
+#: selection, because the control that could not judge was selected.
+UNJUDGED = CONTROLS_BY_ID[UNJUDGED_ID]
+
+
 def _findings(template: Template, controls: Iterable[Control]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[tuple[str, str, str | None, str | None, str]] = set()
+    unjudged: dict[str, dict[str, None]] = {}
+    template.context[UNJUDGED_KEY] = unjudged
     for control in controls:
+        if control.id == UNJUDGED.id:
+            continue
         for logical_id, resource in subjects(template, control.subject_types):
             if control.linux_only and runs_windows_only(resource):
                 continue  # Windows tasks are judged by Windows rules only
-            entries = acknowledgement_entries(resource)
-            for raw in _run(control, logical_id, resource, template):
-                container, message, item = _violation(raw, control)
-                key = (control.id, logical_id, container, item, message)
-                if key in seen:
-                    continue
-                seen.add(key)
-                covered = coverage(entries, control, container, item)
-                findings.append(
-                    Finding(
-                        control.id,
-                        template.name,
-                        logical_id,
-                        container,
-                        f"{message} ({covered.note})" if covered.note else message,
-                        control.severity.value,
-                        covered.reason,
-                        item,
-                        finding_acknowledgeable(control, container),
-                        path=cdk_path(resource),
-                        expires=covered.expires,
-                        warning=covered.warning,
-                    )
-                )
+            with watching_bounds() as hits:
+                results = _run(control, logical_id, resource, template)
+            for hit in hits:
+                unjudged.setdefault(logical_id, {})[
+                    f"{control.id} cannot judge every value: {hit}, and only those within the bound were judged"
+                ] = None
+            findings.extend(_judged(template, control, logical_id, resource, results, seen))
+    for logical_id in unjudged:
+        resource = template.resources[logical_id]
+        findings.extend(
+            _judged(template, UNJUDGED, logical_id, resource, _run(UNJUDGED, logical_id, resource, template), seen)
+        )
     return findings
+
+
+def _judged(
+    template: Template,
+    control: Control,
+    logical_id: str,
+    resource: Mapping[str, Any],
+    results: list[Any],
+    seen: set[tuple[str, str, str | None, str | None, str]],
+) -> Iterator[Finding]:
+    """The findings of one control's ``results`` on one resource, each once, with its acknowledgement applied."""
+    entries = acknowledgement_entries(resource)
+    for raw in results:
+        container, message, item = _violation(raw, control)
+        key = (control.id, logical_id, container, item, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        covered = coverage(entries, control, container, item)
+        yield Finding(
+            control.id,
+            template.name,
+            logical_id,
+            container,
+            f"{message} ({covered.note})" if covered.note else message,
+            control.severity.value,
+            covered.reason,
+            item,
+            finding_acknowledgeable(control, container),
+            path=cdk_path(resource),
+            expires=covered.expires,
+            warning=covered.warning,
+        )
 
 
 def evaluate_set(templates: Iterable[Template], controls: Iterable[Control] | None = None) -> list[Finding]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -521,8 +521,10 @@ def _execution_role_scope(template: Template, execution_role: Role | None) -> Fo
         _memo(
             template_set,
             ("execution_scope", execution_role.names, execution_role.label),
-            lambda: _execution_role_findings(execution_role, permissions(execution_role, template_set))
-            + [Violation(None, m) for m in trust_problems(execution_role, template_set, "execution")],
+            lambda: (
+                _execution_role_findings(execution_role, permissions(execution_role, template_set))
+                + [Violation(None, m) for m in trust_problems(execution_role, template_set, "execution")]
+            ),
         )
     )
 
@@ -640,7 +642,7 @@ def _secret_reads(perms: Permissions, template_set: TemplateSet) -> dict[str, se
 
 
 def _principals_trusted(template_set: TemplateSet, index: int, document: JSON) -> Iterator[JSON]:
-    """The ``Principal.AWS`` values of a trust policy's Allow statements."""
+    """The ``Principal.AWS`` values of a trust policy's Allow statements (``"*"`` for ``Principal: "*"``)."""
     for doc in alternatives(document):
         statements = doc.get("Statement") if isinstance(doc, dict) else None
         for statement in items_of(statements if isinstance(statements, list) else [statements]):
@@ -648,35 +650,86 @@ def _principals_trusted(template_set: TemplateSet, index: int, document: JSON) -
             if not isinstance(statement, dict) or "Allow" not in alternatives(statement.get("Effect")):
                 continue
             for principal in alternatives(statement.get("Principal")):
-                trusted = principal.get("AWS") if isinstance(principal, dict) else None
+                trusted = principal.get("AWS") if isinstance(principal, dict) else principal
                 yield from items_of(trusted if isinstance(trusted, list) else [trusted])
 
 
-def assumable_roles(role: Role, template_set: TemplateSet) -> list[Role]:
-    """Roles of the set whose trust policy names ``role`` itself: within one account that trust alone lets
-    ``role`` assume them (no identity-based ``sts:AssumeRole`` is needed), so what they may do, it may do."""
-    found: list[Role] = []
+def assumable_roles(role: Role, template_set: TemplateSet) -> list[tuple[Role, str]]:
+    """Roles of the set that ``role`` can assume, one ``sts:AssumeRole`` away, with how: a trust policy that names
+    ``role`` itself (within one account that trust alone is enough), or one that admits an account (``:root``, an
+    account ID) or ``*`` while ``role``'s own policies allow ``sts:AssumeRole`` on it (any account's root errs
+    towards yes: the pack cannot always tell this account's ID). What they may do, ``role`` may do. ``scan`` builds
+    the same candidates from the account's live roles (``scan.trusted_task_roles``)."""
+    found: list[tuple[Role, str]] = []
     by_name = _roles_by_name(template_set)
     for index, logical_id, resource in template_set.of_type("AWS::IAM::Role"):
         candidate = by_name.get(placeholder("ref", str(index), logical_id).lower())
-        if candidate is None or candidate.same_as(role) or candidate in found:
+        if candidate is None or candidate.same_as(role) or any(candidate == f for f, _ in found):
             continue
-        template = template_set.templates[index]
-        document = properties(resource).get("AssumeRolePolicyDocument")
-        for value in _principals_trusted(template_set, index, document):
-            trusted = role_of(template, value, template_set)
-            if trusted is not None and trusted.same_as(role):
-                found.append(candidate)
-                break
+        how = _trust_hop(role, candidate, template_set, index, properties(resource).get("AssumeRolePolicyDocument"))
+        if how is not None:
+            found.append((candidate, how))
     return found
 
 
+def _trust_hop(role: Role, candidate: Role, template_set: TemplateSet, index: int, document: JSON) -> str | None:
+    template = template_set.templates[index]
+    admits_account = False
+    for value in _principals_trusted(template_set, index, document):
+        trusted = role_of(template, value, template_set)
+        if trusted is not None and trusted.same_as(role):
+            return "which trusts it"
+        rendered = template_set.render(template, value)
+        admits_account = admits_account or (rendered is not None and admits_an_account(rendered))
+    if admits_account and _may_assume(role, candidate, template_set):
+        return "which trusts its account, and which it may sts:AssumeRole"
+    return None
+
+
+#: ``*``, an account ID, an account's root ARN (``${AWS::AccountId}`` renders to a placeholder without ``:``).
+_ACCOUNT = r"([0-9]{12}|\x00pseudo\x1fAccountId\x00)"
+_ACCOUNT_PRINCIPAL = re.compile(rf"\*|{_ACCOUNT}|arn:[^:]+:iam::{_ACCOUNT}:root", re.IGNORECASE)
+
+
+def admits_an_account(principal: str) -> bool:
+    """True for a trust principal that admits every identity of an account an identity policy lets in: ``*``, an
+    account ID, an account's ``:root`` ARN (``${AWS::AccountId}`` included)."""
+    return _ACCOUNT_PRINCIPAL.fullmatch(principal.strip()) is not None
+
+
+def assumable_among(role_resources: Mapping[str, JSON], role_arn: str, candidate_arns: Iterable[str]) -> set[str]:
+    """For ``scan``: the roles of ``candidate_arns`` that the role ``role_arn`` may ``sts:AssumeRole`` into, its
+    resources (the role and its policies, as ``scan.role_resources`` builds them) being ``role_resources``; the same
+    reading of its policies as :func:`assumable_roles` (so a live hop is the template's hop). Its policies are read
+    once, whatever the number of candidates."""
+    template = Template({"Resources": dict(role_resources)}, name="role")
+    template_set = TemplateSet([template])
+    with evaluating(template):
+        role = role_of(template, role_arn, template_set)
+        if role is None or not permissions(role, template_set).allowing("sts:AssumeRole"):
+            return set()
+        found: set[str] = set()
+        for arn in candidate_arns:
+            candidate = role_of(template, arn, template_set)
+            if candidate is not None and _may_assume(role, candidate, template_set):
+                found.add(arn)
+        return found
+
+
+def _may_assume(role: Role, candidate: Role, template_set: TemplateSet) -> bool:
+    """True when ``role``'s policies allow ``sts:AssumeRole`` on a resource that may designate ``candidate``."""
+    for statement in permissions(role, template_set).allowing("sts:AssumeRole"):
+        if statement.not_resource or any(_covers_role(r, candidate) for r in statement.resources):
+            return True
+    return False
+
+
 def _reads_with_assumable(role: Role, template_set: TemplateSet) -> dict[str, set[str]]:
-    """Secret reads of ``role`` and of every role that trusts it (one hop), sources labelled."""
+    """Secret reads of ``role`` and of every role it can assume (one hop), sources labelled."""
     reads = _secret_reads(permissions(role, template_set), template_set)
-    for other in assumable_roles(role, template_set):
+    for other, how in assumable_roles(role, template_set):
         for action, sources in _secret_reads(permissions(other, template_set), template_set).items():
-            reads.setdefault(action, set()).update(f"{s} via role {other.label}, which trusts it" for s in sources)
+            reads.setdefault(action, set()).update(f"{s} via role {other.label}, {how}" for s in sources)
     return reads
 
 
@@ -684,8 +737,9 @@ def _reads_with_assumable(role: Role, template_set: TemplateSet) -> dict[str, se
     "SF.SECRETS",
     resource_types=(TASK,),
     title="The task role cannot read secrets",
-    requirement="the task role cannot read a secret, itself or through a role of the set whose trust policy names it "
-    "(one hop): `secretsmanager:GetSecretValue`/`BatchGetSecretValue`, "
+    requirement="the task role cannot read a secret, itself or through a role of the set it can assume (one hop: a "
+    "trust policy that names it, or that admits its account or `*` while its policies allow `sts:AssumeRole` on that "
+    "role): `secretsmanager:GetSecretValue`/`BatchGetSecretValue`, "
     "`ssm:GetParameter`/`GetParameters`/`GetParametersByPath`/`GetParameterHistory`, `kms:Decrypt` on a "
     "secret's key or on every key, by any pattern that matches them (`secretsmanager:*SecretValue`, "
     "`ssm:Get*`, `NotAction`)",
@@ -856,8 +910,10 @@ def _task_role_problems(task_role: Role, execution_role: Role | None, template_s
         _memo(
             template_set,
             key,
-            lambda: _task_role_findings(task_role, execution_role, permissions(task_role, template_set))
-            + [Violation(None, m) for m in trust_problems(task_role, template_set, "task")],
+            lambda: (
+                _task_role_findings(task_role, execution_role, permissions(task_role, template_set))
+                + [Violation(None, m) for m in trust_problems(task_role, template_set, "task")]
+            ),
         )
     )
 

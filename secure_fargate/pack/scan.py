@@ -26,14 +26,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import managed_policies, sarif
+from . import asff, managed_policies, sarif
 from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
 from .engine import METADATA_KEY, Finding
+from .iam import admits_an_account, assumable_among
 from .launchers import RUN_TASK
 from .reasons import reason_problem
 from .report import text_report
+from .tag_acks import apply_tag_acknowledgements
 from .verdict import ERROR, verdict
 
 #: The only operations the scanner may call, per service; their IAM actions are ``<service>:<Operation>``.
@@ -52,11 +54,25 @@ READ_ONLY_ACTIONS: Mapping[str, frozenset[str]] = {
         }
     ),
     "iam": frozenset(
-        {"GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies", "GetPolicy", "GetPolicyVersion"}
+        {
+            "GetRole",
+            "ListRolePolicies",
+            "GetRolePolicy",
+            "ListAttachedRolePolicies",
+            "GetPolicy",
+            "GetPolicyVersion",
+            "ListRoles",
+        }
     ),
     "ec2": frozenset({"DescribeSecurityGroups", "DescribeNetworkInterfaces"}),
     "ecr": frozenset(
-        {"DescribeRepositories", "GetLifecyclePolicy", "GetRepositoryPolicy", "GetRegistryScanningConfiguration"}
+        {
+            "DescribeRepositories",
+            "GetLifecyclePolicy",
+            "GetRepositoryPolicy",
+            "GetRegistryScanningConfiguration",
+            "ListTagsForResource",
+        }
     ),
     "kms": frozenset({"DescribeKey"}),
 }
@@ -266,10 +282,15 @@ def started_by_service(api: Mapping[str, Any]) -> bool:
 
 
 def repository_resource(
-    api: Mapping[str, Any], lifecycle: str | None, policy: str | None, aws_managed_key: bool = False
+    api: Mapping[str, Any],
+    lifecycle: str | None,
+    policy: str | None,
+    aws_managed_key: bool = False,
+    tags: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """An ECR repository in CloudFormation's form (``AWS::ECR::Repository``): scanning, tag mutability, encryption
-    (an AWS managed key written as ``alias/aws/ecr``, which ECR.5 refuses), lifecycle and repository policy."""
+    (an AWS managed key written as ``alias/aws/ecr``, which ECR.5 refuses), lifecycle, repository policy and tags
+    (``ListTagsForResource``: acknowledgement tags are read from them)."""
     encryption = dict(to_cfn(api.get("encryptionConfiguration") or {"encryptionType": "AES256"}))
     if aws_managed_key:
         encryption["KmsKey"] = "alias/aws/ecr"
@@ -283,6 +304,8 @@ def repository_resource(
         props["LifecyclePolicy"] = {"LifecyclePolicyText": lifecycle}
     if policy:
         props["RepositoryPolicyText"] = _document(policy)
+    if tags:
+        props["Tags"] = to_cfn(list(tags))
     return {"Type": "AWS::ECR::Repository", "Properties": props}
 
 
@@ -453,7 +476,8 @@ def apply_acknowledgements(resources: dict[str, Any], acknowledgements: Sequence
     for arn, resource in resources.items():
         entries = [ack.metadata() for ack in acknowledgements if ack.covers(arn)]
         if entries:
-            resource["Metadata"] = {METADATA_KEY: {"acknowledgements": entries}}
+            block = (resource.get("Metadata") or {}).get(METADATA_KEY) or {}
+            resource["Metadata"] = {METADATA_KEY: {"acknowledgements": [*block.get("acknowledgements", []), *entries]}}
 
 
 # ------------------------------------------------------------------------------------------------- AWS reading
@@ -479,15 +503,58 @@ class Scanner:
         return client
 
     def scan(self, regions: Sequence[str]) -> list[dict[str, Any]]:
-        """The resources of each region; IAM (global) read once for every role any region references."""
+        """The resources of each region; IAM (global) read once for every role any region references, and for every
+        role whose trust policy names one of its task roles (one ``sts:AssumeRole`` away: what the pack's
+        ``iam.assumable_roles`` follows in a template, so that check and scan judge the same hop)."""
         with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 4))) as pool:
             per_region = list(pool.map(self._region_resources, regions))
-        role_arns = sorted({arn for resources in per_region for arn in _role_arns(resources)})
-        roles = self._roles(role_arns)
+        role_arns = {arn for resources in per_region for arn in _role_arns(resources)}
+        task_role_arns = {arn for resources in per_region for arn in _role_arns(resources, ("TaskRoleArn",))}
+        hops: dict[str, set[str]] = {}
+        admitting: list[str] = []
+        if task_role_arns:
+            hops, admitting = self._guarded(
+                "IAM: roles that trust a task role", lambda: self._trusting(task_role_arns), ({}, [])
+            )
+        roles = self._roles(sorted(role_arns))
+        for task_role in sorted(task_role_arns):  # a role trusting an account: a hop where the task role may assume it
+            for candidate in assumable_among(roles.get(task_role) or {}, task_role, admitting) if admitting else ():
+                hops.setdefault(candidate, set()).add(task_role)
+        roles.update(self._roles(sorted(set(hops) - role_arns)))
         for resources in per_region:
-            for arn in sorted(set(_role_arns(resources))):
+            own = set(_role_arns(resources, ("TaskRoleArn",)))
+            wanted = set(_role_arns(resources)) | {hop for hop, trusted in hops.items() if trusted & own}
+            for arn in sorted(wanted):
                 resources.update(roles.get(arn, {}))
         return per_region
+
+    def _trusting(self, task_role_arns: set[str]) -> tuple[dict[str, set[str]], list[str]]:
+        """Over ``ListRoles`` (paginated, at most ``MAX_LISTED_ROLES`` roles: beyond, a warning says the rest were
+        not read): role ARN -> the task roles its trust policy names, and the roles whose trust admits an account
+        or ``*`` (a hop when a task role's policies allow ``sts:AssumeRole`` on them: ``iam.assumable_among``)."""
+        client = self.client("iam")
+        named: dict[str, set[str]] = {}
+        admitting: list[str] = []
+        listed = 0
+        for page in client.get_paginator("list_roles").paginate():
+            for role in page.get("Roles") or []:
+                listed += 1
+                if listed > MAX_LISTED_ROLES:
+                    self.warnings.append(
+                        f"IAM: more than {MAX_LISTED_ROLES} roles; roles beyond them were not read for trust in a task "
+                        "role (SF.SECRETS, SF.TASK_ROLE judged the hop on the first ones only)"
+                    )
+                    return named, admitting
+                arn = str(role.get("Arn"))
+                if arn in task_role_arns:
+                    continue
+                document = role.get("AssumeRolePolicyDocument")
+                trusted = trusted_task_roles(document, task_role_arns)
+                if trusted:
+                    named[arn] = trusted
+                elif trusts_an_account(document):
+                    admitting.append(arn)
+        return named, admitting
 
     def _guarded(self, what: str, read: Callable[[], Any], default: Any = None) -> Any:
         """``read()``, or ``default`` and a warning line when what it reads cannot be read or converted: the scan
@@ -559,9 +626,9 @@ class Scanner:
         if task_sets is None and controller in ("EXTERNAL", "CODE_DEPLOY"):
 
             def read() -> list[Any]:
-                return list(ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])[
-                    "taskSets"
-                ])
+                return list(
+                    ecs.describe_task_sets(cluster=service["clusterArn"], service=service["serviceArn"])["taskSets"]
+                )
 
             task_sets = self._guarded(f"{service['serviceArn']}: task sets", read, [])
         return list(task_sets or [])
@@ -629,11 +696,17 @@ class Scanner:
 
     def _task_definition(self, ecs: Any, arn: str) -> tuple[str, dict[str, Any]] | None:
         """(revision ARN, resource) of a revision ARN or a family (its latest ACTIVE revision)."""
+        found = self._described_task_definition(ecs, arn)
+        return None if found is None else (found[0], found[1])
 
-        def read() -> tuple[str, dict[str, Any]]:
+    def _described_task_definition(self, ecs: Any, arn: str) -> tuple[str, dict[str, Any], str] | None:
+        """(revision ARN, resource, status) of a revision ARN or a family; None and a warning when not read."""
+
+        def read() -> tuple[str, dict[str, Any], str]:
             answer = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
             definition = answer["taskDefinition"]
-            return definition["taskDefinitionArn"], task_definition_resource(definition, answer.get("tags") or [])
+            resource = task_definition_resource(definition, answer.get("tags") or [])
+            return definition["taskDefinitionArn"], resource, str(definition.get("status") or "ACTIVE")
 
         return self._guarded(arn, read)  # type: ignore[no-any-return]
 
@@ -665,12 +738,51 @@ class Scanner:
         lifecycle = _optional(lambda: ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"])
         policy = _optional(lambda: ecr.get_repository_policy(repositoryName=name)["policyText"])
         key = (repo.get("encryptionConfiguration") or {}).get("kmsKey")
+        managed = bool(key) and self.aws_managed_key(region, str(key))
+        arn = repo.get("repositoryArn", name)
+
+        def tags() -> list[Any]:
+            return list(ecr.list_tags_for_resource(resourceArn=arn).get("tags") or [])
+
+        found = self._guarded(f"{arn}: tags", tags, [])
+        return repository_resource(repo, lifecycle, policy, aws_managed_key=managed, tags=found)
+
+    def aws_managed_key(self, region: str | None, key: str) -> bool:
+        """Whether KMS key ``key`` is AWS managed (``aws/ecr``), which ECR.5 refuses; False and a warning when
+        the key cannot be described."""
 
         def aws_managed() -> bool:
             return bool(self.client("kms", region).describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS")
 
-        managed = bool(key) and bool(self._guarded(f"{key}: KMS key", aws_managed, False))
-        return repository_resource(repo, lifecycle, policy, aws_managed_key=managed)
+        return bool(self._guarded(f"{key}: KMS key", aws_managed, False))
+
+    # One resource's context, for callers that judge one item rather than an account (the Config rule).
+    def read_roles(self, arns: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Role ARN -> the role's resources (``role_resources``); {} and a warning for a role not read."""
+        return self._roles(list(arns))
+
+    def read_task_definition(self, arn: str, region: str | None = None) -> tuple[str, dict[str, Any], str] | None:
+        """(revision ARN, resource, status: ACTIVE, INACTIVE...) of a revision ARN; None and a warning when it
+        cannot be read."""
+        return self._described_task_definition(self.client("ecs", region), arn)
+
+    def read_registry_scanning(self, region: str | None = None) -> dict[str, Any]:
+        """The registry's scanning configuration (keyed as ``scan`` keys it), which ECR.1 reads; {} and a
+        warning when it cannot be read."""
+        ecr = self.client("ecr", region)
+        config = self._guarded(
+            f"{region or 'region'}: registry scanning configuration", ecr.get_registry_scanning_configuration
+        )
+        if not config:
+            return {}
+        where = region or ecr.meta.region_name
+        return {f"registry-scanning:{where}:{config.get('registryId', '')}": registry_scanning_resource(config)}
+
+    def read_security_groups(self, ids: set[str], region: str | None = None) -> dict[str, Any]:
+        """Group ID -> security group resource; {} and a warning when they cannot be read."""
+        ec2 = self.client("ec2", region)
+        groups = self._guarded(f"security groups {sorted(ids)}", lambda: self._security_groups(ec2, ids), {})
+        return groups if isinstance(groups, dict) else {}
 
     def _roles(self, arns: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not arns:
@@ -751,10 +863,41 @@ def _optional(read: Callable[[], Any]) -> Any:
         raise
 
 
-def _role_arns(resources: Mapping[str, Any]) -> Iterator[str]:
+#: Most roles read by ``ListRoles`` when looking for the roles that trust a task role.
+MAX_LISTED_ROLES = 10_000
+
+
+def _trusted(document: Any) -> Iterator[str]:
+    """The ``Principal.AWS`` values (and a ``Principal: "*"``) of a live trust policy's Allow statements."""
+    doc = _document(document)
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        named = principal.get("AWS") if isinstance(principal, dict) else principal
+        yield from (v for v in (named if isinstance(named, list) else [named]) if isinstance(v, str))
+
+
+def trusts_an_account(document: Any) -> bool:
+    """True when a live trust policy admits an account or ``*`` (``iam.admits_an_account``)."""
+    return any(admits_an_account(value) for value in _trusted(document))
+
+
+def trusted_task_roles(document: Any, task_role_arns: set[str]) -> set[str]:
+    """The task roles (of ``task_role_arns``) that a trust policy's Allow statements name as ``Principal.AWS``: a
+    candidate hop, fetched and built as a role resource so that the pack's own rule (``iam.assumable_roles``) judges
+    it, as it judges a template's roles. Role ARNs compare case-insensitively (IAM role names do)."""
+    by_lower = {arn.lower(): arn for arn in task_role_arns}
+    return {by_lower[value.lower()] for value in _trusted(document) if value.lower() in by_lower}
+
+
+def _role_arns(
+    resources: Mapping[str, Any], keys: Sequence[str] = ("TaskRoleArn", "ExecutionRoleArn")
+) -> Iterator[str]:
     for resource in resources.values():
         if resource.get("Type") == "AWS::ECS::TaskDefinition":
-            for key in ("TaskRoleArn", "ExecutionRoleArn"):
+            for key in keys:
                 value = resource["Properties"].get(key)
                 if isinstance(value, dict):
                     yield value["Fn::GetAtt"][0]
@@ -776,9 +919,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--regions", help="comma-separated regions (default: the session's region)")
     parser.add_argument("--cluster", action="append", default=[], help="only this cluster (name or ARN); repeatable")
     parser.add_argument("--acknowledgements", help="YAML/JSON file: acknowledgements: [{arn, control, reason}]")
+    parser.add_argument(
+        "--no-tag-acknowledgements",
+        dest="tag_acknowledgements",
+        action="store_false",
+        help="ignore secure-fargate:ack:<ID> resource tags (default: honour them, as the Config rule does)",
+    )
     parser.add_argument("--profile", help="AWS profile (default: the environment's credentials)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="concurrent calls per region")
-    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "asff"),
+        default="text",
+        help="asff: AWS Security Finding Format, for aws securityhub batch-import-findings",
+    )
     parser.add_argument("--output", "-o", help="write the report to this file instead of standard output")
 
 
@@ -791,6 +945,7 @@ def scan_account(
     workers: int = DEFAULT_WORKERS,
     controls: Sequence[Control] | None = None,
     fail_on: Severity = DEFAULT_FAIL_ON,
+    tag_acknowledgements: bool = True,
 ) -> tuple[list[Finding], int, list[str]]:
     """Findings, exit code (``check``'s) and warnings for the live resources of ``regions``.
 
@@ -802,11 +957,14 @@ def scan_account(
         workers: concurrent describe calls per region.
         controls: the controls to run (default: the default standards', as ``check``).
         fail_on: the lowest severity of an open finding that fails the scan (default LOW).
+        tag_acknowledgements: honour ``secure-fargate:ack:<ID>`` resource tags (``tag_acks``); default True.
     """
     scanner = Scanner(session, clusters=clusters, workers=workers)
     templates = []
     for region, resources in zip(regions, scanner.scan(regions), strict=True):
         apply_acknowledgements(resources, acknowledgements)
+        if tag_acknowledgements:
+            scanner.warnings += apply_tag_acknowledgements(resources)
         templates.append(Template({"Resources": resources}, name=f"live:{region}"))
     findings, code = verdict(templates, controls, fail_on)
     return findings, code, scanner.warnings
@@ -818,6 +976,8 @@ def render(findings: Sequence[Finding], fmt: str, controls: Sequence[Control] | 
     if fmt == "sarif":
         ran = controls_in() if controls is None else controls
         return json.dumps(sarif.report(list(findings), controls=ran), indent=2)
+    if fmt == "asff":
+        return json.dumps(asff.report(findings, controls={c.id: c for c in controls or ()}), indent=2)
     return text_report(findings)
 
 
@@ -840,13 +1000,18 @@ def run(args: argparse.Namespace, session_factory: Callable[..., Any] | None = N
             workers=max(1, args.workers),
             controls=controls,
             fail_on=fail_on,
+            tag_acknowledgements=getattr(args, "tag_acknowledgements", True),
         )
     except Exception as error:  # botocore's errors, credentials, ScanError: one line, exit 2
         print(f"secure-fargate scan: error: {error}", file=sys.stderr)
         return ERROR
     for warning in warnings:
         print(f"secure-fargate scan: warning: {warning}", file=sys.stderr)
-    report = render(findings, args.format, controls)
+    try:
+        report = render(findings, args.format, controls)
+    except asff.AsffError as error:
+        print(f"secure-fargate scan: error: {error}", file=sys.stderr)
+        return ERROR
     if args.output:
         Path(args.output).write_text(report + "\n", encoding="utf-8")
     else:

@@ -16,12 +16,15 @@ from ._template import (
     may_be_true,
     possible_values,
     properties,
+    referenced_logical_id,
+    shallow_branches,
     shallow_values,
     values_at,
 )
 from .control import CLUSTER, FSBP, HIGH, MEDIUM, SERVICE, Violation, resource_control
 
 Found = list[Violation]
+CAPACITY_PROVIDER_ASSOCIATIONS = "AWS::ECS::ClusterCapacityProviderAssociations"
 
 #: Platform versions Security Hub ECS.10 accepts for Linux Fargate tasks.
 LATEST_PLATFORM_VERSIONS: frozenset[str] = frozenset({"LATEST", "1.4.0"})
@@ -62,23 +65,63 @@ def check_public_ip(logical_id: str, service: Mapping[str, JSON], template: Temp
     return []
 
 
-def _runs_on_fargate(service: Mapping[str, JSON]) -> bool:
+#: The capacity providers that run tasks on Fargate.
+FARGATE_PROVIDERS: frozenset[str] = frozenset({"FARGATE", "FARGATE_SPOT"})
+
+
+def runs_on_fargate(service: Mapping[str, JSON], template: Template | None) -> bool:
+    """True when a service (or task set) may run its tasks on Fargate, in any branch: ``LaunchType: FARGATE``, a
+    ``FARGATE``/``FARGATE_SPOT`` capacity provider, or, with neither (both absent), its cluster's default capacity
+    provider strategy (the Cluster's ``DefaultCapacityProviderStrategy`` or an
+    ``AWS::ECS::ClusterCapacityProviderAssociations`` of it), which ECS then uses. A default strategy of EC2
+    capacity providers, or no default at all (ECS then launches on EC2), is not Fargate."""
     props = properties(service)
     launch_types = possible_values(props.get("LaunchType"))
     if not isinstance(launch_types, _Unknown) and "FARGATE" in launch_types:
         return True
-    for strategy in items(props.get("CapacityProviderStrategy")):
-        providers = values_at(strategy, "CapacityProvider")
-        if not isinstance(providers, _Unknown) and {"FARGATE", "FARGATE_SPOT"} & set(map(str, providers)):
+    if _fargate_strategy(props.get("CapacityProviderStrategy")):
+        return True
+    strategies = shallow_values(props.get("CapacityProviderStrategy"))
+    no_launch_type = not isinstance(launch_types, _Unknown) and ABSENT in launch_types
+    no_strategy = any(s is ABSENT or s == [] for s in strategies)
+    if template is None or not (no_launch_type and no_strategy):
+        return False
+    return any(_fargate_strategy(s) for s in cluster_default_strategies(props.get("Cluster"), template))
+
+
+def _fargate_strategy(strategy: JSON) -> bool:
+    for item in items(strategy):
+        providers = values_at(item, "CapacityProvider")
+        if not isinstance(providers, _Unknown) and FARGATE_PROVIDERS & set(map(str, providers)):
             return True
     return False
 
 
+def cluster_default_strategies(cluster: JSON, template: Template) -> list[JSON]:
+    """The default capacity provider strategies of the cluster ``cluster`` names (every branch): the cluster's own
+    ``DefaultCapacityProviderStrategy`` and each ``ClusterCapacityProviderAssociations`` of it. [] when the cluster
+    is not a resource of ``template`` (the default cluster, another stack's: known only at deploy time)."""
+    found: list[JSON] = []
+    for option in shallow_branches(cluster) if cluster is not None else []:
+        logical_id = referenced_logical_id(option)
+        resource = template.resource(logical_id)
+        if resource is None or str(resource.get("Type", "")).strip().lower() != CLUSTER.lower():
+            continue
+        found.append(properties(resource).get("DefaultCapacityProviderStrategy"))
+        for _, association in template.of_type(CAPACITY_PROVIDER_ASSOCIATIONS):
+            names = [referenced_logical_id(b) for b in shallow_branches(properties(association).get("Cluster"))]
+            if logical_id in names:
+                found.append(properties(association).get("DefaultCapacityProviderStrategy"))
+    return found
+
+
 @resource_control(
     "ECS.10",
-    resource_types=(SERVICE,),
+    resource_types=(SERVICE, CLUSTER, CAPACITY_PROVIDER_ASSOCIATIONS),
     title="Fargate services run the latest platform version",
-    requirement="Fargate services on `LATEST` or `1.4.0` (absent = LATEST)",
+    requirement="Fargate services on `LATEST` or `1.4.0` (absent = LATEST); a service with neither `LaunchType` "
+    "nor `CapacityProviderStrategy` runs on its cluster's default capacity provider strategy, and is judged when "
+    "that holds FARGATE or FARGATE_SPOT",
     severity=MEDIUM,
     severity_reason="Security Hub rates ECS.10 Medium: an old platform misses kernel and runtime patches",
     standards=(FSBP,),
@@ -90,7 +133,7 @@ def _runs_on_fargate(service: Mapping[str, JSON]) -> bool:
 )
 def check_platform_version(logical_id: str, service: Mapping[str, JSON], template: Template) -> Found:
     """ECS.10: a Fargate service runs the latest platform version (absent means LATEST)."""
-    if not _runs_on_fargate(service):
+    if not runs_on_fargate(service, template):
         return []
     options = possible_values(properties(service).get("PlatformVersion"))
     if isinstance(options, _Unknown):

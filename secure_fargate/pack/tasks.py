@@ -159,9 +159,9 @@ def _task_size_problem(cpu_raw: JSON, mem_raw: JSON) -> str | None:
     # A malformed size ("1.2.3 GB", ". vCPU") is never clean: ECS refuses it at deploy time, and a checker that
     # cannot read it cannot say the pair is supported.
     if cpu is None:
-        return f"Cpu {str(cpu_raw)[:40]!r} is not a task size; write CPU units (\"512\") or vCPU (\"0.5 vCPU\")"
+        return f'Cpu {str(cpu_raw)[:40]!r} is not a task size; write CPU units ("512") or vCPU ("0.5 vCPU")'
     if memory is None:
-        return f"Memory {str(mem_raw)[:40]!r} is not a task size; write MiB (\"1024\") or GB (\"1 GB\")"
+        return f'Memory {str(mem_raw)[:40]!r} is not a task size; write MiB ("1024") or GB ("1 GB")'
     return task_size_problem(cpu, memory)
 
 
@@ -170,7 +170,7 @@ def _task_size_problem(cpu_raw: JSON, mem_raw: JSON) -> str | None:
     resource_types=(TASK,),
     title="Fargate task CPU/memory is a supported combination",
     requirement="Fargate task CPU/memory is a supported pair; a size that is not a number of CPU units/MiB or a "
-    "\"N vCPU\"/\"N GB\" string (\"1.2.3 GB\", \". vCPU\") fails too",
+    '"N vCPU"/"N GB" string ("1.2.3 GB", ". vCPU") fails too',
     severity=LOW,
     severity_reason="not a weakness but a deployment that fails: found at synth instead of in RegisterTaskDefinition",
     acknowledgeable=False,
@@ -335,14 +335,36 @@ def check_agents(logical_id: str, task: Mapping[str, JSON], template: Template) 
     return found
 
 
-#: Where SecureFargateService records, on the task definition, which container it declared as the security agent
-#: (``Metadata: {"secure-fargate": {"agent": "<name>"}}``), so that an override labelling another container as the
-#: agent does not earn it SYS_PTRACE.
+#: The record, on the task definition, of which container the library declared as the security agent, so that an
+#: override labelling another container as the agent does not earn it SYS_PTRACE. It is a tag, so that ``check``
+#: (the template's ``Tags``) and ``scan`` (the live task definition's tags) read the same record with the same rule;
+#: the construct also writes it into ``Metadata: {"secure-fargate": {"agent": "<name>"}}``, which a template keeps
+#: and a live task definition does not, so that in a template a removed or changed tag is a finding.
+AGENT_TAG = "secure-fargate:agent"
+#: The tag's value when the library declared no agent (":" is not allowed in a container name).
+NO_AGENT = ":none"
 DECLARED_AGENT_KEY = "agent"
 
 
-def declared_agent(task: Mapping[str, JSON]) -> str | None:
-    """The agent container the library declared for this task, when it declared one."""
+def agent_tag_value(container: str) -> str:
+    """The agent record's tag value for the declared agent container (``""``: none declared)."""
+    return container or NO_AGENT
+
+
+def declared_agents(task: Mapping[str, JSON]) -> set[str] | None:
+    """The agent containers the record (the ``AGENT_TAG`` tag) may name, every branch (``""`` = none declared);
+    None when the task carries no record (it was not made by the library, or the value is known only at deploy)."""
+    found: set[str] = set()
+    for tag in items(properties(task).get("Tags")):
+        if not isinstance(tag, dict) or literal_value(tag.get("Key")) != AGENT_TAG:
+            continue
+        values = possible_values(tag.get("Value"))
+        if not isinstance(values, _Unknown):
+            found.update("" if v == NO_AGENT else str(v) for v in values if v is not ABSENT)
+    return found or None
+
+
+def _metadata_agent(task: Mapping[str, JSON]) -> str | None:
     meta = task.get("Metadata")
     block = meta.get("secure-fargate") if isinstance(meta, dict) else None
     name = block.get(DECLARED_AGENT_KEY) if isinstance(block, dict) else None
@@ -350,19 +372,41 @@ def declared_agent(task: Mapping[str, JSON]) -> str | None:
 
 
 def check_declared_agent(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
-    """SF.AGENT / SF.PTRACE (declared part): where the library declared the task's agent, no other container may
-    wear the agent label or add SYS_PTRACE, however its other properties look."""
-    declared = declared_agent(task)
-    if declared is None:
-        return []
+    """SF.AGENT / SF.PTRACE (declared part): where the library declared the task's agent (the ``AGENT_TAG`` record),
+    no other container may wear the agent label or add SYS_PTRACE, however its other properties look; and the tag
+    must say what the construct's ``Metadata`` says (in a template: a removed or changed tag is a finding)."""
+    declared = declared_agents(task)
+    recorded = _metadata_agent(task)
+    found: list[Violation] = []
+    if recorded is not None and declared != {recorded}:
+        found.append(
+            Violation(
+                None,
+                f"the agent record tag {AGENT_TAG} is {_shown(declared)}, but the construct declared "
+                f"{agent_tag_value(recorded)!r} (Metadata secure-fargate.agent): the tag was removed or changed",
+            )
+        )
+        declared = (declared or set()) | {recorded}
+    return found + ([] if declared is None else _impostors(task, declared))
+
+
+def _impostors(task: Mapping[str, JSON], declared: set[str]) -> list[Violation]:
+    """Containers acting as the agent (label or SYS_PTRACE) that the record does not name in every branch."""
     found: list[Violation] = []
     for container in containers(task):
         name = container_name(container)
-        impostor = name != declared and (is_agent_labelled(container) or "SYS_PTRACE" in added_capabilities(container))
-        if impostor:
-            which = f"the task's declared agent is {declared!r}" if declared else "the task declares no agent"
+        acts = is_agent_labelled(container) or "SYS_PTRACE" in added_capabilities(container)
+        if acts and declared != {name}:  # the worst branch: any record that names another container (or none)
+            others = sorted(d for d in declared if d != name)
+            which = f"the task's declared agent is {others[0]!r}" if others[0] else "the task declares no agent"
             found.append(Violation(name, f"acts as the security agent (label or SYS_PTRACE), but {which}"))
     return found
+
+
+def _shown(declared: set[str] | None) -> str:
+    if declared is None:
+        return "absent"
+    return " or ".join(repr(agent_tag_value(d)) for d in sorted(declared))
 
 
 def host_volume_problem(source_path: object) -> str | None:
@@ -370,28 +414,6 @@ def host_volume_problem(source_path: object) -> str | None:
     if source_path is None or source_path == "":
         return None
     return "binds a host path (Host.SourcePath); on Fargate use a task volume (Host without SourcePath) or EFS"
-
-
-def runs_on_fargate(logical_id: str, task: Mapping[str, JSON], template: Template | None) -> bool:
-    """True when the task declares FARGATE compatibility or a service of the template runs it on Fargate."""
-    if is_fargate(task):
-        return True
-    if template is None:
-        return False
-    for _, service in template.of_type("AWS::ECS::Service"):
-        props = properties(service)
-        if referenced_logical_id(props.get("TaskDefinition")) == logical_id and _service_on_fargate(props):
-            return True
-    return False
-
-
-def _service_on_fargate(props: Mapping[str, JSON]) -> bool:
-    launch_types = possible_values(props.get("LaunchType"))
-    if not isinstance(launch_types, _Unknown) and "FARGATE" in launch_types:
-        return True
-    strategies = items(props.get("CapacityProviderStrategy"))
-    providers = [literal_value(s.get("CapacityProvider")) for s in strategies if isinstance(s, dict)]
-    return any(p in ("FARGATE", "FARGATE_SPOT") for p in providers)
 
 
 def _binds_host_path(volume: Mapping[str, JSON]) -> bool:
@@ -529,3 +551,33 @@ def _single_container(task: Mapping[str, JSON]) -> bool:
 def check_agent_rules(logical_id: str, task: Mapping[str, JSON], template: Template) -> list[Violation]:
     """SF.AGENT: one real security-agent sidecar at most, and no container posing as the declared agent."""
     return [*check_agents(logical_id, task, template), *check_declared_agent(logical_id, task, template)]
+
+
+#: Where the engine records, per resource, what the controls could not judge (see :func:`check_unjudged`).
+UNJUDGED_KEY = "unjudged"
+
+
+@resource_control(
+    "SF.UNJUDGED",
+    resource_types=(TASK,),
+    title="Every value the pack judges stays within its evaluation bounds",
+    requirement="no expression a control reads has more than 256 possible values (an `Fn::If` inside a `Join`, "
+    "`Sub`, list or mapping multiplies them), and no IAM or ingress value more than 64 lifted `Fn::If` "
+    "alternatives; beyond a bound the rest cannot be judged, so the resource being judged fails",
+    severity=HIGH,
+    severity_reason="what the pack did not see may be any violation (a root user, a privileged container)",
+    acknowledgeable=False,
+    rationale="Evaluation is bounded so that a hostile template cannot exhaust time or memory; a violation "
+    "placed after the bound would otherwise pass unseen. The pack reports that it cannot judge instead.",
+    remediation="write fewer combinations: give the value as a parameter with AllowedValues, or one Fn::If per "
+    "whole value instead of one per part",
+    source="STYLE: cannot judge is reported, never silently passed",
+    failing=ex.task(ex.container(User={"Fn::Join": ["", [{"Fn::If": [f"C{i}", "1", "2"]} for i in range(9)]]})),
+    passing=ex.task(ex.container(User={"Fn::Join": ["", [{"Fn::If": [f"C{i}", "1", "2"]} for i in range(8)]]})),
+)
+def check_unjudged(logical_id: str, resource: Mapping[str, JSON], template: Template) -> list[Violation]:
+    """SF.UNJUDGED: what the other controls could not judge of this resource. The engine runs every other control
+    first, watching the evaluation's bounds (``_template.watching_bounds``), records each hit under
+    ``UNJUDGED_KEY`` in the template's context, and then runs this rule over the resources it recorded."""
+    recorded = template.context.get(UNJUDGED_KEY, {})
+    return [Violation(None, message) for message in recorded.get(logical_id, ())]

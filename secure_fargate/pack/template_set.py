@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from ._template import JSON, Template, cidr_blocks, properties, select_index
+from ._template import JSON, Template, cidr_blocks, note_bound, possible_values, properties, select_index
 
 #: Placeholders are wrapped in NUL and their fields separated by US: neither occurs in a template's strings
 #: used as names, and neither is a separator CloudFormation templates split on.
@@ -319,8 +319,15 @@ def alternatives(value: JSON) -> list[JSON]:
     """Every value ``value`` can take, one per branch: an ``Fn::If`` at the top gives each branch, an ``Fn::If``
     inside an ``Fn::Join``/``Fn::Sub``/``Fn::Select``/``Fn::Split`` argument is lifted out (one copy of the
     intrinsic per branch, so ``render`` sees literals), an ``Fn::Select`` with a literal index over literal
-    candidates gives the selected item, and ``AWS::NoValue`` gives nothing. At most ``MAX_ALTERNATIVES``."""
-    return _alternatives(value, 0)[:MAX_ALTERNATIVES]
+    candidates gives the selected item, and ``AWS::NoValue`` gives nothing. At most ``MAX_ALTERNATIVES``: beyond
+    it the rest are not judged, and the run reports that (``note_bound``, SF.UNJUDGED) instead of passing them."""
+    return _bounded(_alternatives(value, 0))
+
+
+def _bounded(found: list[JSON]) -> list[JSON]:
+    if len(found) > MAX_ALTERNATIVES:
+        note_bound(f"a value has more than {MAX_ALTERNATIVES} alternatives (Fn::If branches lifted out)")
+    return found[:MAX_ALTERNATIVES]
 
 
 def _alternatives(value: JSON, depth: int) -> list[JSON]:
@@ -330,7 +337,7 @@ def _alternatives(value: JSON, depth: int) -> list[JSON]:
         ((key, argument),) = value.items()
         if key == "Fn::If":
             if isinstance(argument, list) and len(argument) == 3:
-                return [v for branch in argument[1:] for v in _alternatives(branch, depth + 1)][:MAX_ALTERNATIVES]
+                return _bounded([v for branch in argument[1:] for v in _alternatives(branch, depth + 1)])
             return []
         if key in _LIFTED:
             lifted = _lift(value, depth)
@@ -358,9 +365,9 @@ def _lift(value: JSON, depth: int) -> list[JSON] | None:
     for branch in branches[1:]:
         copy = _replaced(value, [next(iter(value)), *path], branch)
         found.extend(_alternatives(copy, depth + 1))
-        if len(found) >= MAX_ALTERNATIVES:
+        if len(found) > MAX_ALTERNATIVES:
             break
-    return found[:MAX_ALTERNATIVES]
+    return _bounded(found)
 
 
 def _first_if(node: JSON, path: list[Any]) -> list[Any] | None:
@@ -431,11 +438,19 @@ def items_of(value: JSON) -> list[JSON]:
     found: list[JSON] = []
     for options in alternatives(value):
         if isinstance(options, dict) and list(options) == ["Fn::Split"]:
+            _note_long_split(options)
             found.extend({"Fn::Select": [i, options]} for i in range(MAX_SPLIT_ITEMS))
             continue
         for option in options if isinstance(options, list) else []:
             found.extend(alternatives(option))
     return found
+
+
+def _note_long_split(split: JSON) -> None:
+    """A known ``Fn::Split`` list longer than ``MAX_SPLIT_ITEMS``: the items beyond are not judged (SF.UNJUDGED)."""
+    lists = possible_values(split)
+    if isinstance(lists, list) and any(isinstance(v, list) and len(v) > MAX_SPLIT_ITEMS for v in lists):
+        note_bound(f"an Fn::Split list has more than {MAX_SPLIT_ITEMS} items")
 
 
 def template_set_of(template: Template) -> TemplateSet:
