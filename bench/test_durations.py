@@ -1,14 +1,16 @@
 """Where `make test`'s pytest time goes: ``python bench/test_durations.py [pytest args]``.
 
 Writes bench/test-durations.md. Runs pytest once with ``--durations=0`` (every setup, call and teardown timed) and
-lists the 30 slowest items, the time per module, the `slow` / not-`slow` split and the load average around the
-run. Measured, never asserted.
+lists the 30 slowest items, the time per module, the `slow` / not-`slow` split, the load average around the run,
+and the run's CPU time (pytest and the processes it waited for: the jsii kernel, the CDK CLI, mypy...), which the
+other work on a shared machine changes much less than wall time. Measured, never asserted.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -23,6 +25,7 @@ _LINE = re.compile(r"^\s*([\d.]+)s (setup|call|teardown)\s+(\S+)$")
 
 def main() -> None:
     load_before = os.getloadavg()
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(
         [
@@ -43,6 +46,7 @@ def main() -> None:
         check=False,
     )
     wall = time.perf_counter() - start
+    cpu = _children_cpu() - cpu_before
     load_after = os.getloadavg()
     slow = set(
         subprocess.run(
@@ -63,7 +67,7 @@ def main() -> None:
     lines = [
         f"pytest durations of {date.today().isoformat()}, {os.cpu_count()} cores, one process; load average "
         f"(1/5/15 min) {[round(x, 2) for x in load_before]} before, {[round(x, 2) for x in load_after]} after.",
-        f"Result: {summary.strip('= ')}; wall time of the run {wall:.1f} s.",
+        f"Result: {summary.strip('= ')}; wall time of the run {wall:.1f} s, CPU time {cpu:.1f} s (user + system).",
         "",
         f"Timed items add up to {sum(s for s, _, _ in items):.1f} s: `slow` {split['slow']:.1f} s, "
         f"not `slow` (`make test-fast`) {split['not slow']:.1f} s.",
@@ -79,6 +83,11 @@ def main() -> None:
     (HERE / "test-durations.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines[:5]))
     sys.exit(done.returncode)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

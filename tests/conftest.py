@@ -122,7 +122,6 @@ def write_template(tmp_path: Any) -> Callable[[dict[str, Any], str], str]:
 #: two lines of work do not collide. A name listed here that its module no longer has is an error (see below).
 SLOW_ELSEWHERE = {
     "test_attack_pack.py": {
-        "test_thousand_tasks_sharing_one_execution_role_with_a_thousand_policies_are_each_judged",
         "test_join_of_300000_literal_parts_is_judged_linearly",
         "test_long_list_of_fn_if_items_keeps_combinations_bounded",
     },

@@ -4,6 +4,7 @@ them, with the CLI's verdict to compare against."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -39,11 +40,17 @@ IGNORED_CFN_LINT_CHECKS = ["W3005"]
 
 
 def cfn_lint(template: dict[str, Any]) -> list[str]:
+    """cfn-lint's problems with ``template`` (``W``arnings and ``E``rrors), each once per session: the session's
+    reference template is linted by two modules, and a lint of it costs seconds."""
+    return list(_cfn_lint(json.dumps(template)))
+
+
+@functools.lru_cache(maxsize=32)
+def _cfn_lint(text: str) -> tuple[str, ...]:
     from cfnlint.api import ManualArgs, lint
 
     config = ManualArgs(regions=["us-east-1"], ignore_checks=IGNORED_CFN_LINT_CHECKS)
-    matches = lint(json.dumps(template), config=config)
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
+    return tuple(f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in lint(text, config=config))
 
 
 URL = "https://hooks-payload.s3.us-west-2.amazonaws.com/payload.json?X-Amz-Signature=abc"

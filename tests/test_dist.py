@@ -123,14 +123,21 @@ def _bare_python(target: Path, cwd: Path, *args: str) -> subprocess.CompletedPro
     return _run([sys.executable, "-S", *args], env=env, cwd=cwd)
 
 
-def _mypy(installed: Path, tmp_path: Path, cpu: str) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="module")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for this module's runs: the installed package is analysed once, each consumer module alone
+    again (its text differs, so mypy checks it afresh)."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+def _mypy(installed: Path, cache: Path, tmp_path: Path, cpu: str) -> subprocess.CompletedProcess[str]:
     """mypy --strict on a consumer module, with the installed target first on the search path and the
     virtualenv's site-packages (aws_cdk's own types) after it, as in a consumer's virtualenv."""
     (tmp_path / "consumer.py").write_text(CONSUMER.replace("CPU", cpu), encoding="utf-8")
     (tmp_path / "mypy.ini").write_text(MYPY_INI, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
     env["PYTHONPATH"] = str(installed)
-    command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--cache-dir", str(tmp_path / "cache")]
+    command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--cache-dir", str(cache)]
     return _run([*command, "--verbose", "consumer.py"], env=env, cwd=tmp_path)
 
 
@@ -202,13 +209,15 @@ def test_installed_wheel_imports_every_module_and_public_name(installed: Path, w
     assert all(Path(file).is_relative_to(installed) for file in files.values())
 
 
-def test_consumer_module_type_checks_against_the_installed_wheel(installed: Path, tmp_path: Path) -> None:
-    done = _mypy(installed, tmp_path, "512")
+def test_consumer_module_type_checks_against_the_installed_wheel(
+    installed: Path, mypy_cache: Path, tmp_path: Path
+) -> None:
+    done = _mypy(installed, mypy_cache, tmp_path, "512")
     assert done.returncode == 0, done.stdout
     # ... and it was the installed copy (found through py.typed) that mypy read, not this source tree.
     assert f"{installed / PACKAGE}{os.sep}" in done.stderr
 
 
-def test_mypy_reports_a_wrong_argument_type_to_the_service(installed: Path, tmp_path: Path) -> None:
-    done = _mypy(installed, tmp_path, '"big"')
+def test_mypy_reports_a_wrong_argument_type_to_the_service(installed: Path, mypy_cache: Path, tmp_path: Path) -> None:
+    done = _mypy(installed, mypy_cache, tmp_path, '"big"')
     assert 'Argument "cpu" to "SecureFargateService" has incompatible type "str"' in done.stdout

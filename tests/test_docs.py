@@ -48,6 +48,7 @@ def test_every_page_is_in_the_site_navigation() -> None:
     assert {p.relative_to(ROOT / "docs").as_posix() for p in PAGES} - reachable == set()
 
 
+@pytest.mark.slow  # a whole MkDocs build (seconds): `make test` and `make docs` run it, the code inner loop need not
 def test_site_builds_strict_and_offline(tmp_path: Path) -> None:
     # --strict: a broken link, a missing nav page or an API reference that does not resolve fails the build.
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")

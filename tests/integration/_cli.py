@@ -9,6 +9,7 @@ import runpy
 import socket
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,7 +72,11 @@ def aws_environment(url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
 
 
 def bootstrap(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
-    cdk(env, tmp_path_factory.mktemp("bootstrap.out"), "bootstrap", f"aws://{ACCOUNT}/{REGION}")
+    """`cdk bootstrap aws://ACCOUNT/REGION`, run outside the app's directory: inside it the CLI first runs the whole
+    app (cdk.json's "app", a Python and a jsii kernel: ~8 s of CPU, often 20 s under load) although the environment
+    is given, and cdk.json holds nothing bootstrapping reads (no qualifier, no bootstrap settings)."""
+    outdir = tmp_path_factory.mktemp("bootstrap.out")
+    cdk(env, outdir, "bootstrap", f"aws://{ACCOUNT}/{REGION}", cwd=outdir)
 
 
 def client(service: str, url: str) -> Any:
@@ -80,10 +85,10 @@ def client(service: str, url: str) -> Any:
     )
 
 
-def cdk(env: dict[str, str], outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cdk(env: dict[str, str], outdir: Path, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(CDK), *args, "--no-notices", "--no-version-reporting", "--output", str(outdir)],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -111,7 +116,11 @@ def synthesize(outdir: Path, context: dict[str, str], *, module: str | None = No
         patch.setattr(aws_cdk, "App", CliApp)
         patch.chdir(ROOT)
         if module:
-            runpy.run_module(module, run_name="__main__")
+            with warnings.catch_warnings():
+                # runpy runs a fresh copy as __main__ whether or not a test already imported the module (for its
+                # constants): the warning that it is in sys.modules says nothing about this run.
+                warnings.filterwarnings("ignore", "'.*' found in sys.modules after import", RuntimeWarning)
+                runpy.run_module(module, run_name="__main__")
         else:
             runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
     return str(assembly)

@@ -18,21 +18,18 @@ from __future__ import annotations
 
 import inspect
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from secure_fargate._one_off_runner import index
-from tests.integration._cli import REGION, cdk, client
+from tests.integration._cli import REGION, cdk, client, synthesize
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 STACK = "SecureFargateJobs"
-APP = f"{sys.executable} examples/jobs/app.py"
+APP = "examples.jobs.app"
 
 
 class _Context:
@@ -90,8 +87,8 @@ def deployed(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    env = {**aws_env, "PYTHONPATH": str(ROOT)}  # the example imports this checkout's secure_fargate
-    cdk(env, outdir, "deploy", STACK, "--app", APP, "--require-approval", "never")
+    # the app synthesized in this process as `--app "python examples/jobs/app.py"` would, then deployed by the real CLI
+    cdk(aws_env, outdir, "deploy", STACK, "--app", synthesize(outdir, {}, module=APP), "--require-approval", "never")
     cloudformation = client("cloudformation", moto_url)
     stack = cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]
     resources = [

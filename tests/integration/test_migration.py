@@ -2,11 +2,12 @@
 (``SecureFargateService`` + ``SecureLoadBalancer`` with ``keep_logical_id``) deployed as an UPDATE of the same
 stack; the load balancer, its listener and the log group keep their physical IDs (examples/migration/app.py).
 
-Reuses test_deploy.py's moto server and CLI helpers (a server of its own per module; loopback only). What moto
-does not model is listed in README "Verified by deployment"; here in particular: moto's CloudFormation applies no
-property change to a load balancer or a log group on update (it has no update handler for them) and replaces
-nothing, so the physical IDs alone would prove little. The tests therefore also read the deployed template
-(``GetTemplate``) and check that no property CloudFormation replaces a resource for has changed.
+Both phases are synthesized in this process and deployed by the real CLI (tests/integration/_cli.py), into a moto
+server of this module's own (loopback only). What moto does not model is listed in docs/testing.md "Verified by
+deployment"; here in particular: moto's CloudFormation applies no property change to a load balancer or a log group
+on update (it has no update handler for them) and replaces nothing, so the physical IDs alone would prove little.
+The tests therefore also read the deployed template (``GetTemplate``) and check that no property CloudFormation
+replaces a resource for has changed.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from typing import Any
 import pytest
 
 from examples.migration.app import KEEP, STACK
-from tests.integration._cli import aws_environment, bootstrap, cdk, client, moto_server
+from tests.integration._cli import aws_environment, bootstrap, cdk, client, moto_server, synthesize
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-APP = "python3 -m examples.migration.app"
+APP = "examples.migration.app"
 ALB, LISTENER, LOG_GROUP = (
     "AWS::ElasticLoadBalancingV2::LoadBalancer",
     "AWS::ElasticLoadBalancingV2::Listener",
@@ -80,20 +81,21 @@ def bootstrapped(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFacto
 def migration(
     moto_url: str, aws_env: dict[str, str], bootstrapped: None, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
+    # GIVEN the aws_ecs_patterns app, deployed (synthesized in this process as `--app "python3 -m
+    # examples.migration.app"` would, then deployed from its cloud assembly by the real CLI)
     outdir = tmp_path_factory.mktemp("cdk.out")
-    # GIVEN the aws_ecs_patterns app, deployed
-    cdk(aws_env, outdir, "deploy", STACK, "--app", APP, "--require-approval", "never")
+    cdk(aws_env, outdir, "deploy", STACK, "--app", synthesize(outdir, {}, module=APP), "--require-approval", "never")
     before = _state(moto_url)
-    # WHEN the migrated app is deployed as an update of the same stack (moto needs the direct method, see README)
+    # WHEN the migrated app (`-c migration_phase=after`) is deployed as an update of the same stack (moto needs the
+    # direct method, see docs/testing.md)
+    outdir = tmp_path_factory.mktemp("cdk.out")
     cdk(
         aws_env,
         outdir,
         "deploy",
         STACK,
         "--app",
-        APP,
-        "-c",
-        "migration_phase=after",
+        synthesize(outdir, {"migration_phase": "after"}, module=APP),
         "--require-approval",
         "never",
         "--method",
