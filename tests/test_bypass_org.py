@@ -441,4 +441,4 @@ def test_a_service_whose_cluster_item_is_not_recorded_says_so() -> None:
 
     form = NoCluster(_on_cluster_default("FARGATE"))
     evaluation = _evaluate(config_item("Service", form.resources["Service"]), form)
-    assert "default capacity provider strategy was not read" in evaluation["Annotation"]
+    assert "its cluster was not read" in evaluation["Annotation"]

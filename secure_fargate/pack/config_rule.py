@@ -229,6 +229,7 @@ class AwsReader:
     _definitions: dict[str, Any] = field(init=False, default_factory=dict)
     _groups: dict[str, Any] = field(init=False, default_factory=dict)
     _keys: dict[str, bool] = field(init=False, default_factory=dict)
+    _items: dict[tuple[str, str], dict[str, Any] | None] = field(init=False, default_factory=dict)
     _config: Any = field(init=False, default=None)
     _registry: dict[str, Any] | None = field(init=False, default=None)
 
@@ -279,10 +280,22 @@ class AwsReader:
         return self._registry
 
     def item(self, resource_type: str, resource_id: str, later_time: Any) -> dict[str, Any] | None:
+        """The item recorded at ``later_time``, else the latest (cached for the invocation: a cluster serves
+        every service in it)."""
+        if later_time:
+            return self._read_item(resource_type, resource_id, later_time)
+        if (resource_type, resource_id) not in self._items:
+            self._items[(resource_type, resource_id)] = self._read_item(resource_type, resource_id, None)
+        return self._items[(resource_type, resource_id)]
+
+    def _read_item(self, resource_type: str, resource_id: str, later_time: Any) -> dict[str, Any] | None:
         kwargs: dict[str, Any] = {"resourceType": resource_type, "resourceId": resource_id, "limit": 1}
         if later_time:
             kwargs["laterTime"] = later_time
-        found = self.config.get_resource_config_history(**kwargs).get("configurationItems") or []
+        try:
+            found = self.config.get_resource_config_history(**kwargs).get("configurationItems") or []
+        except self.config.exceptions.ResourceNotDiscoveredException:
+            return None  # not recorded (yet, or not a recorded type in this account): the caller says so
         return dict(found[0]) if found else None
 
     def items(self, resource_type: str) -> Iterator[dict[str, Any]]:
@@ -303,6 +316,7 @@ class AwsReader:
         wanted = _context(items)
         list(pool.map(self.task_definition, sorted(wanted.definitions)))
         list(pool.map(self.aws_managed_key, sorted(wanted.keys)))
+        list(pool.map(lambda i: self.item(CLUSTER, i, None), sorted(wanted.clusters)))
         self.security_groups(wanted.groups)
         for arn in wanted.definitions:
             found = self.task_definition(arn)
@@ -326,6 +340,7 @@ class _Wanted:
     groups: set[str] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
+    clusters: set[str] = field(default_factory=set)
 
 
 def _context(items: Sequence[Mapping[str, Any]]) -> _Wanted:
@@ -346,6 +361,9 @@ def _context(items: Sequence[Mapping[str, Any]]) -> _Wanted:
         encryption = api.get("encryptionConfiguration")
         key = encryption.get("kmsKey") if isinstance(encryption, dict) else None
         wanted.keys.update([key] if isinstance(key, str) and key else [])
+        if item.get("resourceType") == SERVICE:
+            service_arn = str(api.get("serviceArn") or item.get("ARN") or "")
+            wanted.clusters.update(_cluster_ids(api.get("clusterArn"), service_arn))
     return wanted
 
 
@@ -576,6 +594,16 @@ def service_model(item: Mapping[str, Any], configuration: Mapping[str, Any], rea
     return model
 
 
+def _cluster_ids(cluster: Any, service_arn: str) -> list[str]:
+    """Where a service's cluster may be recorded: the ARN it names, the ARN of that name in the service's own
+    account and Region, the name."""
+    if not isinstance(cluster, str) or not cluster:
+        return []
+    name = cluster.rsplit("/", 1)[-1]
+    prefix = service_arn.split(":service/", 1)[0] if ":service/" in service_arn else ""
+    return [i for i in dict.fromkeys([cluster, f"{prefix}:cluster/{name}" if prefix else "", name]) if i]
+
+
 def _with_cluster(model: Model, cluster: Any, service_arn: str, reader: Reader) -> None:
     """Add the cluster a service runs in, keyed as the service names it (its Ref), not as a subject (its findings
     are its own evaluation's): its session logging (SF.EXEC_LOGGING) and default capacity provider strategy
@@ -583,10 +611,7 @@ def _with_cluster(model: Model, cluster: Any, service_arn: str, reader: Reader) 
     by the ARN of that name in the service's own account and Region, then by the name."""
     if not isinstance(cluster, str) or not cluster:
         return
-    name = cluster.rsplit("/", 1)[-1]
-    prefix = service_arn.split(":service/", 1)[0] if ":service/" in service_arn else ""
-    ids = [cluster, f"{prefix}:cluster/{name}" if prefix else "", name]
-    found = next((f for f in (reader.item(CLUSTER, i, None) for i in dict.fromkeys(ids) if i) if f), None)
+    found = next((f for f in (reader.item(CLUSTER, i, None) for i in _cluster_ids(cluster, service_arn)) if f), None)
     try:
         if found is None:
             raise UnreadableItem("not recorded")

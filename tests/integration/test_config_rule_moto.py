@@ -72,7 +72,10 @@ def container(**overrides: Any) -> dict[str, Any]:
         "privileged": False,
         "essential": True,
         "linuxParameters": {"capabilities": {"drop": ["ALL"]}, "initProcessEnabled": True},
-        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/app", "awslogs-region": REGION}},
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": "/app", "awslogs-region": REGION, "mode": "non-blocking"},
+        },
         "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
     }
     values.update(overrides)

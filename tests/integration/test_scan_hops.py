@@ -186,7 +186,10 @@ def _template_task(family: str, prefix: str) -> dict[str, Any]:
         "Privileged": False,
         "Essential": True,
         "LinuxParameters": {"Capabilities": {"Drop": ["ALL"]}, "InitProcessEnabled": True},
-        "LogConfiguration": {"LogDriver": "awslogs", "Options": {"awslogs-group": "/app", "awslogs-region": REGION}},
+        "LogConfiguration": {
+            "LogDriver": "awslogs",
+            "Options": {"awslogs-group": "/app", "awslogs-region": REGION, "mode": "non-blocking"},
+        },
         "PortMappings": [{"ContainerPort": 8080, "Protocol": "tcp"}],
     }
     return {
