@@ -12,6 +12,12 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+# CDK's built-in CloudFormation schema validation (aws-cdk-lib's CloudFormationValidatePlugin) off in the test
+# kernel: it costs about 2 s per process to load its schemas and a quarter of every synth, and the tests already run
+# cfn-lint on every template the project ships (tests/test_platform.py, the examples' tests) while `make synth` keeps it
+# on, as an error, for the reference app (cdk.json: @aws-cdk/core:validateAgainstDefaultRules). Read by the jsii
+# kernel's Node.js process, so it is set before aws_cdk is first imported.
+os.environ.setdefault("CDK_VALIDATION", "false")
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
