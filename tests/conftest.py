@@ -1,4 +1,8 @@
-"""Shared fixtures: one jsii kernel per test process, each stack synthesized once per session."""
+"""Shared fixtures: one jsii kernel per test process, each stack synthesized once per session.
+
+aws_cdk and the library are imported where they are used, not here: pytest-xdist's controller process loads this
+file too, and it runs no test (an import would start a jsii kernel there for nothing, before the workers start).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,37 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+# CDK's built-in CloudFormation schema validation (aws-cdk-lib's CloudFormationValidatePlugin) off in the test
+# kernel: it costs about 2 s per process to load its schemas and a quarter of every synth, and the tests already run
+# cfn-lint on every template the project ships (tests/test_platform.py, the examples' tests) while `make synth` keeps it
+# on, as an error, for the reference app (cdk.json: @aws-cdk/core:validateAgainstDefaultRules). Read by the jsii
+# kernel's Node.js process, so it is set before aws_cdk is first imported.
+os.environ.setdefault("CDK_VALIDATION", "false")
 
-import aws_cdk as cdk
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_secretsmanager as sm
-from aws_cdk.assertions import Template
+if TYPE_CHECKING:
+    import aws_cdk as cdk
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_secretsmanager as sm
 
-from reference import ReferenceStack
-from secure_fargate import ContainerOptions, ImageSource, SecureFargateService, SecurityAgent
+    from reference import ReferenceStack
+    from secure_fargate import ContainerOptions, SecurityAgent
 
 DIGEST_IMAGE = "public.ecr.aws/example/app@sha256:" + "a" * 64
 
 
 def base_stack(name: str = "Test") -> tuple[cdk.App, cdk.Stack, ecs.Cluster, sm.Secret]:
     """An app with a stack, a VPC with private subnets, a cluster and a secret: what every service needs."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_secretsmanager as sm
+
     app = cdk.App()
     stack = cdk.Stack(app, name)
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
@@ -37,6 +51,8 @@ def base_stack(name: str = "Test") -> tuple[cdk.App, cdk.Stack, ecs.Cluster, sm.
 
 
 def app_container(**overrides: Any) -> ContainerOptions:
+    from secure_fargate import ContainerOptions, ImageSource
+
     values: dict[str, Any] = {"name": "app", "image": ImageSource.from_registry(DIGEST_IMAGE), "memory_limit_mib": 256}
     values.update(overrides)
     return ContainerOptions(**values)
@@ -44,6 +60,8 @@ def app_container(**overrides: Any) -> ContainerOptions:
 
 def security_agent(*, ptrace: bool = True, **overrides: Any) -> SecurityAgent:
     """A SecurityAgent composed of ContainerOptions (name security-agent, 128 MiB unless overridden)."""
+    from secure_fargate import ContainerOptions, SecurityAgent
+
     values: dict[str, Any] = {"name": "security-agent", "memory_limit_mib": 128}
     values.update(overrides)
     return SecurityAgent(ContainerOptions(**values), ptrace=ptrace)
@@ -51,6 +69,10 @@ def security_agent(*, ptrace: bool = True, **overrides: Any) -> SecurityAgent:
 
 def service_template(**kwargs: Any) -> dict[str, Any]:
     """The template of one SecureFargateService ("S", with the app container unless given) in a fresh stack."""
+    from aws_cdk.assertions import Template
+
+    from secure_fargate import SecureFargateService
+
     _, stack, cluster, _ = base_stack()
     kwargs.setdefault("container", app_container())
     SecureFargateService(stack, "S", cluster=cluster, **kwargs)
@@ -59,17 +81,27 @@ def service_template(**kwargs: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def reference_stack() -> ReferenceStack:
+    import aws_cdk as cdk
+
+    from reference import ReferenceStack
+
     app = cdk.App()
     return ReferenceStack(app, "SecureFargateReference")
 
 
 @pytest.fixture(scope="session")
 def reference_template(reference_stack: ReferenceStack) -> dict[str, Any]:
+    from aws_cdk.assertions import Template
+
     return Template.from_stack(reference_stack).to_json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")
 def minimal_stack() -> cdk.Stack:
+    from aws_cdk import aws_ecs as ecs
+
+    from secure_fargate import SecureFargateService
+
     _, stack, cluster, secret = base_stack("Minimal")
     SecureFargateService(
         stack,
@@ -84,6 +116,8 @@ def minimal_stack() -> cdk.Stack:
 
 @pytest.fixture(scope="session")
 def minimal_template(minimal_stack: cdk.Stack) -> dict[str, Any]:
+    from aws_cdk.assertions import Template
+
     return Template.from_stack(minimal_stack).to_json()  # type: ignore[no-any-return]
 
 
@@ -118,25 +152,68 @@ def write_template(tmp_path: Any) -> Callable[[dict[str, Any], str], str]:
     return write
 
 
-#: Slow tests in modules owned by the control-model work (tests of rules), marked here instead of in place so the
-#: two lines of work do not collide. A name listed here that its module no longer has is an error (see below).
-SLOW_ELSEWHERE = {
-    "test_attack_pack.py": {
-        "test_join_of_300000_literal_parts_is_judged_linearly",
-        "test_long_list_of_fn_if_items_keeps_combinations_bounded",
-    },
+#: What `make test-fast` (the inner loop) leaves to `make test`, besides the modules that mark themselves `slow`
+#: (deploys, the wheel, the docs site, cfn-lint, fuzzing): whole modules or directories (paths under tests/), and single
+#: tests, each with why. A path or a test named here that no longer exists is an error (a rename would otherwise move
+#: a slow test into `make test-fast` unnoticed).
+SLOW_MODULES = {
+    "integration": "a moto server and boto3 round trips in every test",
+    "controls/test_branches.py": "every failing case of the corpus again in each Fn::If / Condition shape",
+    "test_bypass_deployments.py": "the deployments attack catalogue: one synth per route and spelling",
 }
+SLOW_TESTS = {
+    "test_attack_pack.py": {
+        "test_join_of_300000_literal_parts_is_judged_linearly": "a 300,000-part join",
+        "test_long_list_of_fn_if_items_keeps_combinations_bounded": "the Fn::If combination bound",
+        "test_sub_with_20000_variables_behind_fn_if_is_evaluated": "20,000 variables",
+    },
+    "test_attack_cdk.py": {"test_route_fails_the_synth_naming_the_control": "one synth per route of the catalogue"},
+    "test_bypass_org.py": {
+        "test_a_scheduled_run_over_thousands_of_items_evaluates_each_once_in_batches": "thousands of items"
+    },
+    "test_config_rule.py": {
+        "test_the_config_verdict_is_checks": "every live-form case of the corpus through the Config handler",
+        "test_a_huge_item_is_judged_within_the_limits": "an item at the size limits",
+        "test_a_periodic_run_judges_every_recorded_item_and_puts_at_most_100_a_call": "hundreds of items",
+    },
+    "test_hook_handler.py": {
+        "test_hook_verdict_equals_the_cli_verdict_on_each_rule_case": "every case of the corpus through hook and CLI"
+    },
+    "controls/test_launchers.py": {
+        "test_the_plugin_check_and_the_hook_give_one_verdict": "one synth and three verdicts per launcher"
+    },
+    "test_day2_governance.py": {"test_all_options_together_pass_cfn_lint": "cfn-lint"},
+    "test_properties.py": {"test_every_valid_combination_synthesizes_and_satisfies_every_control": "hypothesis"},
+}
+TESTS = Path(__file__).parent
+
+
+def _slow_registry_problems() -> list[str]:
+    problems = [f"SLOW_MODULES: no tests/{path}" for path in SLOW_MODULES if not (TESTS / path).exists()]
+    for module, names in SLOW_TESTS.items():
+        source = (TESTS / module).read_text(encoding="utf-8") if (TESTS / module).exists() else ""
+        problems += [f"SLOW_TESTS: tests/{module} has no {n}" for n in sorted(names) if f"def {n}(" not in source]
+    return problems
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    where = item.path.relative_to(TESTS).as_posix()
+    name = item.originalname if isinstance(item, pytest.Function) else item.name
+    in_slow_module = any(where == path or where.startswith(path + "/") for path in SLOW_MODULES)
+    return in_slow_module or name in SLOW_TESTS.get(where, {}) or item.get_closest_marker("slow") is not None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark SLOW_ELSEWHERE's tests `slow`; refuse a listed name its module no longer defines (a rename would
-    otherwise move a slow test into `make test-fast` unnoticed)."""
-    for module, names in SLOW_ELSEWHERE.items():
-        source = (Path(__file__).parent / module).read_text(encoding="utf-8")
-        missing = sorted(n for n in names if f"def {n}(" not in source)
-        if missing:
-            raise pytest.UsageError(f"tests/conftest.py SLOW_ELSEWHERE: {module} has no {missing}")
+    """Mark what SLOW_MODULES and SLOW_TESTS name `slow`, then run the modules that hold slow tests first: with
+    `make test`'s workers (pytest-xdist, a module per worker) the long modules start early instead of leaving one
+    worker busy at the end. Order within a module is unchanged."""
+    problems = _slow_registry_problems()
+    if problems:
+        raise pytest.UsageError("tests/conftest.py: " + "; ".join(problems))
+    slow_modules = set()
     for item in items:
-        name = item.originalname if isinstance(item, pytest.Function) else item.name
-        if name in SLOW_ELSEWHERE.get(item.path.name, ()):
-            item.add_marker(pytest.mark.slow)
+        if _is_slow(item):
+            if item.get_closest_marker("slow") is None:
+                item.add_marker(pytest.mark.slow)
+            slow_modules.add(item.path)
+    items.sort(key=lambda item: item.path not in slow_modules)  # stable: collection order otherwise

@@ -8,6 +8,7 @@ Text output escapes control and bidirectional characters, so a template cannot f
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -282,7 +283,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """The command line, built once per process (parsing leaves it unchanged; a host that calls :func:`main` many
+    times, as the tests and the hook's callers do, would otherwise rebuild it on every call)."""
     parser = argparse.ArgumentParser(prog="secure-fargate", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -49,6 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ._aws import new_session
 from ._template import Template
 from .control import Control, Severity
 from .engine import Finding
@@ -909,16 +910,14 @@ def _log(record: Mapping[str, Any]) -> None:
 # --------------------------------------------------------------------------------------------- the account
 def session_for(account: str, context: object, environ: Mapping[str, str]) -> Any:
     """The boto3 session for ``account``: the function's own, or the member role's (organisation rules)."""
-    import boto3
-
-    session = boto3.session.Session()
+    session = new_session()
     role = environ.get(MEMBER_ROLE_VARIABLE, "").strip()
     if not role or not account or account == _own_account(context, session):
         return session
     credentials = session.client("sts").assume_role(
         RoleArn=f"arn:{_partition(context, session)}:iam::{account}:role/{role}", RoleSessionName=SESSION_NAME
     )["Credentials"]
-    return boto3.session.Session(
+    return new_session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import asff, managed_policies, sarif
+from ._aws import new_session
 from ._template import Template
 from .catalog import controls_in
 from .control import DEFAULT_FAIL_ON, Control, Severity
@@ -1115,7 +1116,5 @@ def run(args: argparse.Namespace, session_factory: Callable[..., Any] | None = N
 
 def _session(args: argparse.Namespace, factory: Callable[..., Any] | None) -> Any:
     if factory is None:
-        import boto3
-
-        factory = boto3.session.Session
+        factory = new_session
     return factory(profile_name=args.profile) if args.profile else factory()

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from secure_fargate._one_off_runner import index
+from tests.helpers import cfn_lint
 from tests.integration._cli import REGION, cdk, client, synthesize
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -199,3 +200,9 @@ def test_dead_letter_queue_is_encrypted(deployed: dict[str, Any], moto_url: str)
     url = deployed["physical"][_logical(deployed, "NightlyDeadLetterQueue", "AWS::SQS::Queue")]
     attributes = client("sqs", moto_url).get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attributes.get("SqsManagedSseEnabled") == "true"
+
+
+def test_the_deployed_template_passes_cfn_lint(deployed: dict[str, Any]) -> None:
+    """The template CloudFormation holds has no cfn-lint error: the schema check CDK's built-in validation
+    (cdk.json: validateAgainstDefaultRules) gives `cdk synth`, which the test kernel leaves off for speed."""
+    assert [p for p in cfn_lint(deployed["template"]) if p.startswith("E")] == []
