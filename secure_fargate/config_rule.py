@@ -39,8 +39,7 @@ from constructs import Construct, IValidation
 from . import defaults
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problem, Problems
-from .hook import PACKAGE_EXCLUDES, run_settings, stage_pack_code
-from .keys import encryption_key
+from .hook import pack_function, pack_logs, run_settings
 from .pack.config_rule import MEMBER_ROLE_VARIABLE, REQUIRED_ACTIONS, SESSION_NAME
 from .pack.control import DEFAULT_FAIL_ON, DEFAULT_STANDARDS
 
@@ -265,13 +264,10 @@ class SecureFargateConfigRule(Construct):
             problems.add("config_rule_name", rule_name, "1-64 letters, digits, '-' or '_'")
 
     def _create_logs(self, retention: logs.RetentionDays, removal_policy: RemovalPolicy) -> None:
-        self.log_key = encryption_key(
-            self, "LogKey", description="secure-fargate Config rule function logs", for_logs=True,
+        self.log_key, self.log_group = pack_logs(
+            self, description="secure-fargate Config rule function logs", retention=retention,
             removal_policy=removal_policy,
         )  # fmt: skip
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=retention, encryption_key=self.log_key, removal_policy=removal_policy
-        )
 
     def _create_role(self, role_name: str | None) -> None:
         # Its own role: CDK's default would attach AWSLambdaBasicExecutionRole (logs on every group), and
@@ -300,21 +296,17 @@ class SecureFargateConfigRule(Construct):
         )
 
     def _create_function(self, environment: dict[str, str], concurrency: int, memory: int, timeout: Duration) -> None:
-        self.function = lambda_.Function(
+        self.function = pack_function(
             self,
-            "Function",
-            runtime=lambda_.Runtime.PYTHON_3_12,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(stage_pack_code(), exclude=list(PACKAGE_EXCLUDES)),
             role=self.function_role,
             log_group=self.log_group,
             timeout=timeout,
             memory_size=memory,
             reserved_concurrent_executions=concurrency,
             description="secure-fargate guardrail pack: the check verdict on each ECS/ECR configuration item",
-            environment=environment or None,
+            environment=environment,
         )
-        self.function.node.add_dependency(self.function_role)
 
     def _create_rule(self, name: str | None, frequency: config.MaximumExecutionFrequency | None) -> None:
         # CustomRule attaches AWSConfigRulesExecutionRole to the role of the function it is given. It is given the

@@ -20,6 +20,7 @@ from pathlib import Path
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudformation as cfn
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -79,6 +80,48 @@ def _stage_yaml(root: Path) -> None:
     (root / "yaml").mkdir()
     for module in sorted(source.glob("*.py")):  # the pure-Python implementation; the C extension is left out
         shutil.copyfile(module, root / "yaml" / module.name)
+
+
+def pack_logs(
+    scope: Construct, *, description: str, retention: logs.RetentionDays, removal_policy: RemovalPolicy
+) -> tuple[kms.Key, logs.LogGroup]:
+    """A pack function's log group ("Logs" in ``scope``), encrypted with a key of its own ("LogKey"), as the hook
+    and the AWS Config rule both keep their logs."""
+    key = encryption_key(scope, "LogKey", description=description, for_logs=True, removal_policy=removal_policy)
+    return key, logs.LogGroup(scope, "Logs", retention=retention, encryption_key=key, removal_policy=removal_policy)
+
+
+def pack_function(
+    scope: Construct,
+    *,
+    handler: str,
+    role: iam.IRole,
+    log_group: logs.ILogGroup,
+    timeout: Duration,
+    memory_size: int,
+    description: str,
+    environment: dict[str, str],
+    reserved_concurrent_executions: int | None = None,
+) -> lambda_.Function:
+    """The guardrail pack as a Python Lambda function ("Function" in ``scope``), for the hook and the AWS Config
+    rule: exactly the staged pack (:func:`stage_pack_code`), ``role`` its only role (never CDK's default, which
+    attaches AWSLambdaBasicExecutionRole), ``log_group`` its only log group, created after its role's policies."""
+    function = lambda_.Function(
+        scope,
+        "Function",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler=handler,
+        code=lambda_.Code.from_asset(stage_pack_code(), exclude=list(PACKAGE_EXCLUDES)),
+        role=role,
+        log_group=log_group,
+        timeout=timeout,
+        memory_size=memory_size,
+        reserved_concurrent_executions=reserved_concurrent_executions,
+        description=description,
+        environment=environment or None,
+    )
+    function.node.add_dependency(role)
+    return function
 
 
 def run_settings(problems: Problems, standards: Sequence[str], fail_on: str) -> dict[str, str]:
@@ -187,15 +230,8 @@ class SecureFargateHook(Construct):
         return environment
 
     def _create_logs(self, retention: logs.RetentionDays, removal_policy: RemovalPolicy) -> None:
-        self.log_key = encryption_key(
-            self,
-            "LogKey",
-            description="secure-fargate hook function logs",
-            for_logs=True,
-            removal_policy=removal_policy,
-        )
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=retention, encryption_key=self.log_key, removal_policy=removal_policy
+        self.log_key, self.log_group = pack_logs(
+            self, description="secure-fargate hook function logs", retention=retention, removal_policy=removal_policy
         )
 
     def _create_function(self) -> None:
@@ -209,20 +245,16 @@ class SecureFargateHook(Construct):
         )
         self.log_group.grant_write(self.function_role)
         self._grant_exporter_reads()
-        self.function = lambda_.Function(
+        self.function = pack_function(
             self,
-            "Function",
-            runtime=lambda_.Runtime.PYTHON_3_12,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(stage_pack_code(), exclude=list(PACKAGE_EXCLUDES)),
             role=self.function_role,
             log_group=self.log_group,
             timeout=TIMEOUT,
             memory_size=MEMORY_MIB,
             description="secure-fargate guardrail pack: the check verdict on each stack operation's template",
-            environment=self._settings or None,
+            environment=self._settings,
         )
-        self.function.node.add_dependency(self.function_role)
 
     def _grant_exporter_reads(self) -> None:
         """Read-only: the templates of the stacks whose exports a judged stack imports (issue 21), so the hook sees
