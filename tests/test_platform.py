@@ -206,6 +206,28 @@ def test_load_balancer_drops_invalid_headers_logs_access_and_is_protected(refere
     assert attributes["deletion_protection.enabled"] == "true"
 
 
+def test_access_log_writer_mapping_is_every_commercial_region_with_its_elb_account(
+    reference_template: dict[str, Any],
+) -> None:
+    """The ELB account table (read in two jsii calls) holds what each region's own facts say: the oracle here
+    reads them one region at a time, as the construct used to. A region missing from the table would fail the
+    deploy there (FindInMap); a wrong account would hand the log bucket to someone else."""
+    (name,) = [k for k in reference_template["Mappings"] if "ElbLogDeliveryAccounts" in k]
+    table = reference_template["Mappings"][name]
+    expected = {
+        r.name: {"account": r.elbv2_account or "none"}
+        for r in cdk.region_info.RegionInfo.regions
+        if r.partition == "aws"
+    }
+    assert list(table.items()) == list(expected.items())  # same regions, values and order
+    assert table["us-east-1"] == {"account": "127311923021"} and table["eu-west-1"] == {"account": "156460612806"}
+    assert not [r for r in table if r.startswith(("cn-", "us-gov-", "us-iso"))]  # other partitions: not this table
+    assert "none" in {v["account"] for v in table.values()}  # newer regions: the log-delivery principal serves them
+    (condition,) = reference_template["Conditions"].values()
+    lookup = {"Fn::FindInMap": [name, {"Ref": "AWS::Region"}, "account"]}
+    assert condition == {"Fn::Not": [{"Fn::Equals": [lookup, "none"]}]}
+
+
 def test_access_log_bucket_is_encrypted_tls_only_private_and_retained(reference_template: dict[str, Any]) -> None:
     ((_, bucket),) = resources_of(reference_template, "AWS::S3::Bucket").items()
     assert bucket["DeletionPolicy"] == "Retain"
