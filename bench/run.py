@@ -45,6 +45,7 @@ def run_once(argv: list[str], allow_findings: bool = False) -> tuple[float, floa
         JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as make runs it: compiled modules are kept, not recompiled each run
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
