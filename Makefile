@@ -52,6 +52,9 @@ typecheck: setup
 # pytest-xdist: one worker per core (at most 4), each with its own jsii kernel and moto server; a test module stays on
 # one worker (--dist loadfile), so its module fixtures (a synth, a deploy) run once. `pytest` alone runs serially.
 PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadfile
+# The inner loop has no deploy to keep whole, only small modules: workers share them out and steal from each other
+# at the end (measured on 2 cores: about 31-34 s against 38 s with loadfile).
+PYTEST_PARALLEL_FAST := -n auto --maxprocesses 4 --dist worksteal
 
 unit: setup
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
@@ -63,7 +66,7 @@ test: lint
 
 # The inner loop: lint and every test not marked `slow` (deploys, the wheel, fuzzing, cfn-lint). CI runs `make test`.
 test-fast: lint
-	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -m "not slow"
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL_FAST) -m "not slow"
 
 # The docs site (docs/, mkdocs.yml) into site/: --strict fails on any broken link or reference; offline.
 docs: setup

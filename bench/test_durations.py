@@ -1,11 +1,12 @@
 """Where `make test`'s pytest time goes: ``python bench/test_durations.py [--serial]``.
 
-Writes bench/test-durations.md. Runs pytest as `make unit` does (the Makefile's ``PYTEST_PARALLEL`` workers, the
-virtualenv's bin first on PATH, so the jsii kernel runs the virtualenv's Node.js), once for the whole suite with
-``--durations=0`` (every setup, call and teardown timed) and once for the tests `make test-fast` runs (not
-``slow``). For each run: wall time, CPU time (pytest, its workers and every process they waited for: the jsii
-kernels, the CDK CLI, mypy...), which the other work on a shared machine changes much less than wall time, and
-the load average around it. Then the 30 slowest items, the time per module and the `slow` / not-`slow` split.
+Writes bench/test-durations.md. Runs pytest as make does (the Makefile's ``PYTEST_PARALLEL`` and
+``PYTEST_PARALLEL_FAST`` workers; the virtualenv's bin first on PATH, so the jsii kernel runs the virtualenv's
+Node.js), once for the whole suite with ``--durations=0`` (every setup, call and teardown timed) and once for the
+tests `make test-fast` runs (not ``slow``). For each run: wall time, CPU time (pytest, its workers and every
+process they waited for: the jsii kernels, the CDK CLI, mypy...), which the other work on a shared machine changes
+much less than wall time, and the load average around it. Then the 30 slowest items, the time per module and the
+`slow` / not-`slow` split. Bytecode is kept, as make keeps it (``PYTHONDONTWRITEBYTECODE`` unset).
 ``--serial`` runs both in one process instead (no workers), for comparison. Measured, never asserted.
 """
 
@@ -28,17 +29,19 @@ ROOT = HERE.parent
 _LINE = re.compile(r"^\s*([\d.]+)s (setup|call|teardown)\s+(\S+)$")
 
 
-def parallel_options() -> list[str]:
-    """The Makefile's PYTEST_PARALLEL: the workers `make test` and `make test-fast` use."""
+def parallel_options(name: str) -> list[str]:
+    """A Makefile variable's pytest-xdist options: PYTEST_PARALLEL (`make test`), PYTEST_PARALLEL_FAST
+    (`make test-fast`)."""
     for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
-        if line.startswith("PYTEST_PARALLEL"):
-            return shlex.split(line.split("=", 1)[1])
-    raise SystemExit("Makefile: no PYTEST_PARALLEL")
+        if line.split(":=")[0].strip() == name:
+            return shlex.split(line.split(":=", 1)[1])
+    raise SystemExit(f"Makefile: no {name}")
 
 
 def run(args: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float, list[float]]:
     """One pytest run as make runs it: the process, its wall and CPU seconds, and the load average before."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     load = [round(x, 2) for x in os.getloadavg()]
     cpu_before, start = _children_cpu(), time.perf_counter()
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
@@ -49,10 +52,12 @@ def run(args: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--serial", action="store_true", help="one process, no pytest-xdist workers")
-    options = [] if parser.parse_args().serial else parallel_options()
-    how = "one process" if not options else f"`pytest {' '.join(options)}` (as `make test`)"
+    serial = parser.parse_args().serial
+    options = [] if serial else parallel_options("PYTEST_PARALLEL")
+    fast_options = [] if serial else parallel_options("PYTEST_PARALLEL_FAST")
+    how = "one process" if serial else f"the workers `make test` and `make test-fast` use (`{' '.join(options)}`)"
     whole, wall, cpu, load = run([*options, "--durations=0", "-m", "slow or not slow"])
-    fast, fast_wall, fast_cpu, fast_load = run([*options, "-m", "not slow"])
+    fast, fast_wall, fast_cpu, fast_load = run([*fast_options, "-m", "not slow"])
     slow = set(
         subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", "-m", "slow"],

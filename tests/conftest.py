@@ -160,6 +160,9 @@ SLOW_MODULES = {
     "integration": "a moto server and boto3 round trips in every test",
     "controls/test_branches.py": "every failing case of the corpus again in each Fn::If / Condition shape",
     "test_bypass_deployments.py": "the deployments attack catalogue: one synth per route and spelling",
+    "test_bypass.py": "the CDK attack catalogue: one synth per route",
+    "test_attack_model.py": "the control model's attack catalogue: hostile templates and CLI calls",
+    "test_readme_examples.py": "every runnable example of the README and docs, synthesized as written",
 }
 SLOW_TESTS = {
     "test_attack_pack.py": {
@@ -168,9 +171,6 @@ SLOW_TESTS = {
         "test_sub_with_20000_variables_behind_fn_if_is_evaluated": "20,000 variables",
     },
     "test_attack_cdk.py": {"test_route_fails_the_synth_naming_the_control": "one synth per route of the catalogue"},
-    "test_bypass_org.py": {
-        "test_a_scheduled_run_over_thousands_of_items_evaluates_each_once_in_batches": "thousands of items"
-    },
     "test_config_rule.py": {
         "test_the_config_verdict_is_checks": "every live-form case of the corpus through the Config handler",
         "test_a_huge_item_is_judged_within_the_limits": "an item at the size limits",
@@ -201,6 +201,18 @@ def _is_slow(item: pytest.Item) -> bool:
     name = item.originalname if isinstance(item, pytest.Function) else item.name
     in_slow_module = any(where == path or where.startswith(path + "/") for path in SLOW_MODULES)
     return in_slow_module or name in SLOW_TESTS.get(where, {}) or item.get_closest_marker("slow") is not None
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under `make test-fast`'s ``-m "not slow"``, SLOW_MODULES are not even imported (each worker collects the
+    whole tree; the moto and CDK imports of the deploy tests alone cost about a second): they would be deselected."""
+    if config.getoption("markexpr", "").strip() != "not slow":
+        return None
+    try:
+        where = collection_path.resolve().relative_to(TESTS).as_posix()
+    except ValueError:
+        return None
+    return True if where in SLOW_MODULES else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
