@@ -161,6 +161,11 @@ SLOW_MODULES = {
     "controls/test_branches.py": "every failing case of the corpus again in each Fn::If / Condition shape",
     "test_bypass_deployments.py": "the deployments attack catalogue: one synth per route and spelling",
     "test_bypass.py": "the CDK attack catalogue: one synth per route",
+    "test_bypass_iam.py": "the IAM and ingress attack catalogue: a synth of two stacks per route",
+    "test_bypass_org.py": "the organisation attack catalogue: Config rule, member role and StackSet synths",
+    "test_attack_cdk.py": "the attackers' CDK routes: one synth per route",
+    "test_cli_fuzz.py": "hypothesis fuzzing of the CLI",
+    "test_dist.py": "builds the wheel and the sdist, installs them, runs mypy as a consumer",
     "test_attack_model.py": "the control model's attack catalogue: hostile templates and CLI calls",
     "test_readme_examples.py": "every runnable example of the README and docs, synthesized as written",
 }
@@ -170,7 +175,6 @@ SLOW_TESTS = {
         "test_long_list_of_fn_if_items_keeps_combinations_bounded": "the Fn::If combination bound",
         "test_sub_with_20000_variables_behind_fn_if_is_evaluated": "20,000 variables",
     },
-    "test_attack_cdk.py": {"test_route_fails_the_synth_naming_the_control": "one synth per route of the catalogue"},
     "test_config_rule.py": {
         "test_the_config_verdict_is_checks": "every live-form case of the corpus through the Config handler",
         "test_a_huge_item_is_judged_within_the_limits": "an item at the size limits",
