@@ -3,6 +3,7 @@ parameters, one version, and services ordered after the listener or rule that fo
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import re
@@ -127,7 +128,7 @@ def test_each_construct_check_calls_the_pack_predicate(
     check: Any, predicate: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     module_name, name = predicate
-    module = sys.modules[module_name]
+    module = importlib.import_module(module_name)  # the module the check reads the predicate from
     real = getattr(module, name)
     assert real.__module__.startswith("secure_fargate.pack."), f"{name} is not a pack predicate"
     calls: list[Any] = []

@@ -210,10 +210,16 @@ class _ClientCache(Scanner):
     _lock: Any = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str | None = None) -> Any:
+        return self.once((service, region), lambda: super(_ClientCache, self).client(service, region))
+
+    def once(self, key: tuple[str, str | None], create: Callable[[], Any]) -> Any:
+        """The client ``create`` makes, made once and under the one lock of this session: two threads that both
+        found it missing would otherwise create two clients at once (which a boto3 session does not allow), and a
+        caller could catch one client's exception classes while the other client raised its own."""
         with self._lock:
-            if (service, region) not in self._clients:
-                self._clients[(service, region)] = super().client(service, region)
-            return self._clients[(service, region)]
+            if key not in self._clients:
+                self._clients[key] = create()
+            return self._clients[key]
 
 
 @dataclass
@@ -225,7 +231,7 @@ class AwsReader:
 
     session: Any
     warnings: list[str] = field(default_factory=list)
-    _scanner: Scanner = field(init=False)
+    _scanner: _ClientCache = field(init=False)
     _roles: dict[str, Any] = field(init=False, default_factory=dict)
     _definitions: dict[str, Any] = field(init=False, default_factory=dict)
     _groups: dict[str, Any] = field(init=False, default_factory=dict)
@@ -239,16 +245,21 @@ class AwsReader:
 
     @property
     def config(self) -> Any:
+        """The Config client (its own: PutEvaluations is its one write), made once under the session's lock: the
+        periodic run's reader threads ask for it together."""
         if self._config is None:
-            from botocore.config import Config
-
-            config = Config(
-                retries={"mode": "adaptive", "max_attempts": 10},
-                max_pool_connections=READ_WORKERS + 2,
-                user_agent_extra="secure-fargate-config",
-            )
-            self._config = self.session.client("config", config=config)
+            self._config = self._scanner.once(("config (writes evaluations)", None), self._config_client)
         return self._config
+
+    def _config_client(self) -> Any:
+        from botocore.config import Config
+
+        config = Config(
+            retries={"mode": "adaptive", "max_attempts": 10},
+            max_pool_connections=READ_WORKERS + 2,
+            user_agent_extra="secure-fargate-config",
+        )
+        return self.session.client("config", config=config)
 
     def roles(self, arns: Sequence[str]) -> dict[str, Any]:
         missing = sorted({a for a in arns if a not in self._roles})

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -564,6 +565,8 @@ class Scanner:
     clusters: Sequence[str] = ()
     workers: int = DEFAULT_WORKERS
     warnings: list[str] = field(default_factory=list)
+    #: Regions are read on several threads, and a boto3 session must not create clients on two at once.
+    _creating: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def client(self, service: str, region: str | None = None) -> Any:
         from botocore.config import Config
@@ -573,7 +576,8 @@ class Scanner:
             max_pool_connections=self.workers + 2,
             user_agent_extra="secure-fargate-scan",
         )
-        client = self.session.client(service, region_name=region, config=config)
+        with self._creating:
+            client = self.session.client(service, region_name=region, config=config)
         client.meta.events.register("before-call", _refuse_writes)
         return client
 
