@@ -322,3 +322,22 @@ def test_a_slow_test_left_only_in_a_comment_is_refused(monkeypatch: pytest.Monke
 def test_the_registry_of_this_checkout_has_no_stale_name() -> None:
     assert registry._slow_registry_problems() == []
     assert os.path.isdir(registry.TESTS / "integration")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="limitation: the shared models are mutable, so a `service-data-loaded` handler of one session that edits "
+    "the model edits it for every session of the process (no code of ours or of the pinned packages registers one)",
+)
+def test_a_handler_that_edits_a_model_in_one_session_leaves_the_others_alone(aws_env: Path) -> None:
+    first, second = new_session(), new_session()
+
+    def edit(service_data: dict[str, Any], **_: Any) -> None:
+        service_data["metadata"]["serviceFullName"] = "Edited by the first session"
+
+    first._session.register("service-data-loaded.sts", edit)
+    model = first._session.get_service_data("sts")
+    try:
+        assert second.client("sts").meta.service_model.metadata["serviceFullName"] == "AWS Security Token Service"
+    finally:
+        model["metadata"]["serviceFullName"] = "AWS Security Token Service"  # the process's other tests share it
