@@ -6,6 +6,7 @@ file too, and it runs no test (an import would start a jsii kernel there for not
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 from collections.abc import Callable
@@ -195,13 +196,31 @@ TESTS = Path(__file__).parent
 def _slow_registry_problems() -> list[str]:
     problems = [f"SLOW_MODULES: no tests/{path}" for path in SLOW_MODULES if not (TESTS / path).exists()]
     for module, names in SLOW_TESTS.items():
-        source = (TESTS / module).read_text(encoding="utf-8") if (TESTS / module).exists() else ""
-        problems += [f"SLOW_TESTS: tests/{module} has no {n}" for n in sorted(names) if f"def {n}(" not in source]
+        defined = _test_functions(TESTS / module)
+        problems += [f"SLOW_TESTS: tests/{module} has no {n}" for n in sorted(names) if n not in defined]
     return problems
 
 
+def _test_functions(module: Path) -> set[str]:
+    """The functions ``module`` defines at its top level or in its top-level classes: what pytest can collect (a
+    name left in a comment, a string or a nested helper is not one)."""
+    if not module.exists():
+        return set()
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    scopes = [tree.body, *(node.body for node in tree.body if isinstance(node, ast.ClassDef))]
+    return {node.name for body in scopes for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+def _where(path: Path) -> str | None:
+    """``path`` relative to tests/, both resolved (a checkout reached through a symlink names the same files)."""
+    try:
+        return path.resolve().relative_to(TESTS.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
 def _is_slow(item: pytest.Item) -> bool:
-    where = item.path.relative_to(TESTS).as_posix()
+    where = _where(item.path) or ""
     name = item.originalname if isinstance(item, pytest.Function) else item.name
     in_slow_module = any(where == path or where.startswith(path + "/") for path in SLOW_MODULES)
     return in_slow_module or name in SLOW_TESTS.get(where, {}) or item.get_closest_marker("slow") is not None
@@ -212,11 +231,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     whole tree; the moto and CDK imports of the deploy tests alone cost about a second): they would be deselected."""
     if config.getoption("markexpr", "").strip() != "not slow":
         return None
-    try:
-        where = collection_path.resolve().relative_to(TESTS).as_posix()
-    except ValueError:
-        return None
-    return True if where in SLOW_MODULES else None
+    return True if _where(collection_path) in SLOW_MODULES else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -38,7 +38,7 @@ def test_the_search_path_does_not_grow_with_sessions() -> None:
         new_session()
     assert loader.search_paths == before
     assert len(set(before)) == len(before)
-    assert any(path.endswith("boto3/data") for path in before)  # boto3's resource models still found
+    assert any(path.endswith("botocore/data") for path in before)
 
 
 def test_scan_creates_one_client_at_a_time_from_its_region_threads() -> None:

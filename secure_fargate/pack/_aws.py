@@ -8,7 +8,10 @@ so a warm function would pay that on every configuration item. One loader per pr
 (botocore's loader caches them per instance) and leaves everything else per session: credentials, region,
 profile, configuration and event handlers.
 
-Only botocore's own data is shared; ``AWS_DATA_PATH`` is read when the loader is first made, as botocore does.
+The data path is resolved per session, after its profile is applied, as botocore resolves it (``AWS_DATA_PATH``
+read when the session is made, or the profile's ``data_path``): sessions with the same data path share its loader,
+another path gets a loader of its own. Shared models are read-only by contract: a ``service-data-loaded`` handler
+that edited one would edit it for every session of the process (nothing in the pack registers one).
 Standard library and boto3 only (boto3 is the Lambda runtime's): this module runs in the packaged pack.
 """
 
@@ -18,23 +21,23 @@ import threading
 from typing import Any
 
 _lock = threading.Lock()
-_loader: Any = None
+_loaders: dict[str | None, Any] = {}
 
 
 def new_session(**kwargs: Any) -> Any:
-    """A ``boto3.session.Session(**kwargs)`` whose clients read service models through the process's loader."""
+    """A ``boto3.session.Session(**kwargs)`` whose clients read service models through the process's loader for
+    the session's data path."""
     import boto3.session
     import botocore.loaders
     import botocore.session
 
-    global _loader
+    core = botocore.session.get_session()
+    session = boto3.session.Session(botocore_session=core, **kwargs)  # profile, credentials, region applied first
+    data_path = core.get_config_variable("data_path")
     with _lock:
-        core = botocore.session.get_session()
-        if _loader is None:
-            _loader = botocore.loaders.create_loader(core.get_config_variable("data_path"))
-        core.register_component("data_loader", _loader)
-        session = boto3.session.Session(botocore_session=core, **kwargs)
-        # boto3 appends its own data directory to the loader's search path on each new session: keep it once.
-        paths = _loader.search_paths
-        paths[:] = list(dict.fromkeys(paths))
+        loader = _loaders.get(data_path)
+        if loader is None:
+            loader = _loaders[data_path] = botocore.loaders.create_loader(data_path)
+    # Clients take the loader when they are created; boto3's resource models keep the session's own loader.
+    core.register_component("data_loader", loader)
     return session
