@@ -219,8 +219,7 @@ def _where(path: Path) -> str | None:
         return None
 
 
-def _is_slow(item: pytest.Item) -> bool:
-    where = _where(item.path) or ""
+def _is_slow(item: pytest.Item, where: str) -> bool:
     name = item.originalname if isinstance(item, pytest.Function) else item.name
     in_slow_module = any(where == path or where.startswith(path + "/") for path in SLOW_MODULES)
     return in_slow_module or name in SLOW_TESTS.get(where, {}) or item.get_closest_marker("slow") is not None
@@ -242,8 +241,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if problems:
         raise pytest.UsageError("tests/conftest.py: " + "; ".join(problems))
     slow_modules = set()
+    where = {path: _where(path) or "" for path in {item.path for item in items}}  # one resolve per module
     for item in items:
-        if _is_slow(item):
+        if _is_slow(item, where[item.path]):
             if item.get_closest_marker("slow") is None:
                 item.add_marker(pytest.mark.slow)
             slow_modules.add(item.path)

@@ -1,4 +1,5 @@
-"""The pack's boto3 sessions share one botocore data loader per process and nothing else."""
+"""The pack's boto3 sessions share one botocore data loader per process and nothing else (client creation under
+threads, profiles and data paths: tests/test_attack_round5.py)."""
 
 from __future__ import annotations
 
@@ -39,33 +40,3 @@ def test_the_search_path_does_not_grow_with_sessions() -> None:
     assert loader.search_paths == before
     assert len(set(before)) == len(before)
     assert any(path.endswith("botocore/data") for path in before)
-
-
-def test_scan_creates_one_client_at_a_time_from_its_region_threads() -> None:
-    """scan reads regions on several threads; a boto3 session must not create clients on two at once."""
-    import threading
-    import time
-    import types
-    from concurrent.futures import ThreadPoolExecutor
-
-    from secure_fargate.pack.scan import Scanner
-
-    inside, overlapped = threading.Semaphore(1), []
-
-    class Session:
-        def client(self, service: str, **_: Any) -> object:
-            if not inside.acquire(blocking=False):
-                overlapped.append(service)
-                inside.acquire()
-            try:
-                time.sleep(0.005)
-                return types.SimpleNamespace(meta=types.SimpleNamespace(events=types.SimpleNamespace(
-                    register=lambda *a, **k: None)))  # fmt: skip
-            finally:
-                inside.release()
-
-    scanner = Scanner(Session())
-    regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"] * 4
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda region: scanner.client("ecs", region), regions))
-    assert overlapped == []

@@ -737,38 +737,3 @@ def test_member_role_arn_is_in_the_function_partition(monkeypatch, function_arn,
     context = types.SimpleNamespace(invoked_function_arn=function_arn)
     cr.session_for("222222222222", context, {cr.MEMBER_ROLE_VARIABLE: "member"})
     assert sts.calls[0]["RoleArn"] == f"arn:{partition}:iam::222222222222:role/member"
-
-
-def test_reader_threads_asking_for_clients_together_get_one_client_each_made_once() -> None:
-    """A periodic run reads items on several threads; each asks for the Config client (and scan's clients) the
-    first time. One boto3 session must not create clients concurrently, and two Config clients would each have
-    their own exception classes: a ResourceNotDiscoveredException raised by one would escape the ``except`` that
-    names the other's (an unrecorded cluster then failed the invocation)."""
-    import threading
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    made: list[str] = []
-    inside = threading.Semaphore(1)
-    overlapped: list[bool] = []
-
-    class Session:
-        def client(self, service: str, **_: Any) -> object:
-            if not inside.acquire(blocking=False):
-                overlapped.append(True)  # another thread is creating a client right now
-                inside.acquire()
-            try:
-                time.sleep(0.01)
-                made.append(service)
-                return types.SimpleNamespace(meta=types.SimpleNamespace(events=types.SimpleNamespace(
-                    register=lambda *a, **k: None)), service=service)  # fmt: skip
-            finally:
-                inside.release()
-
-    reader = cr.AwsReader(Session())
-    with ThreadPoolExecutor(max_workers=cr.READ_WORKERS) as pool:
-        configs = list(pool.map(lambda _: reader.config, range(32)))
-        ecs = list(pool.map(lambda _: reader._scanner.client("ecs", "us-east-1"), range(32)))
-    assert len({id(c) for c in configs}) == 1 and len({id(c) for c in ecs}) == 1
-    assert sorted(made) == ["config", "ecs"]
-    assert overlapped == []

@@ -43,7 +43,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -207,16 +206,15 @@ class _ClientCache(Scanner):
     and a periodic run reads on several."""
 
     _clients: dict[tuple[str, str | None], Any] = field(default_factory=dict)
-    _lock: Any = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str | None = None) -> Any:
         return self.once((service, region), lambda: super(_ClientCache, self).client(service, region))
 
     def once(self, key: tuple[str, str | None], create: Callable[[], Any]) -> Any:
-        """The client ``create`` makes, made once and under the one lock of this session: two threads that both
-        found it missing would otherwise create two clients at once (which a boto3 session does not allow), and a
-        caller could catch one client's exception classes while the other client raised its own."""
-        with self._lock:
+        """The client ``create`` makes, made once and under the session's one creation lock (scan's): two threads
+        that both found it missing would otherwise create two clients at once (which a boto3 session does not
+        allow), and a caller could catch one client's exception classes while the other client raised its own."""
+        with self._creating:
             if key not in self._clients:
                 self._clients[key] = create()
             return self._clients[key]

@@ -565,8 +565,9 @@ class Scanner:
     clusters: Sequence[str] = ()
     workers: int = DEFAULT_WORKERS
     warnings: list[str] = field(default_factory=list)
-    #: Regions are read on several threads, and a boto3 session must not create clients on two at once.
-    _creating: Any = field(default_factory=threading.Lock, repr=False, compare=False)
+    #: Regions are read on several threads, and a boto3 session must not create clients on two at once: every
+    #: client of this session is created under this lock (reentrant: a subclass may hold it around this method).
+    _creating: Any = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def client(self, service: str, region: str | None = None) -> Any:
         from botocore.config import Config
