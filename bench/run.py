@@ -29,6 +29,7 @@ CASES = [
     ("empty", 0),
     ("patterns", 1),
     ("reference", 0),
+    ("twin", 0),
     ("ours", 1),
     ("patterns", 10),
     ("ours", 10),
@@ -68,7 +69,7 @@ def summarize(samples: list[tuple[float, float, float]]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--synth-only", action="store_true", help="only empty, patterns-1, reference and ours-1")
+    parser.add_argument("--synth-only", action="store_true", help="only empty, patterns-1, reference, twin and ours-1")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,6 +109,8 @@ def main() -> None:
     ratios: dict[str, float] = {
         "reference / patterns-1": round(t("reference") / t("patterns-1"), 3),
         "reference / patterns-1 (CPU time)": round(cpu("reference") / cpu("patterns-1"), 3),
+        "reference / twin": round(t("reference") / t("twin"), 3),
+        "reference / twin (CPU time)": round(cpu("reference") / cpu("twin"), 3),
         "ours-1 / patterns-1": round(t("ours-1") / t("patterns-1"), 3),
         "ours-1 / patterns-1 (CPU time)": round(cpu("ours-1") / cpu("patterns-1"), 3),
     }

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, Duration, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from . import defaults
-from ._tokens import is_unresolved
+from ._tokens import AWS, is_unresolved
 from ._validation import Issue, check_traffic_rules
 from .options import TrafficRule
 from .task_definition import SecureTaskDefinition
@@ -104,7 +104,7 @@ def cluster_condition(cluster: ecs.ICluster) -> dict[str, dict[str, str]]:
 
 def tasks_arn(cluster: ecs.ICluster) -> str:
     """The ARN pattern of the cluster's tasks (long ARN format)."""
-    return f"arn:{Aws.PARTITION}:ecs:{Aws.REGION}:{Aws.ACCOUNT_ID}:task/{cluster.cluster_name}/*"
+    return f"arn:{AWS.PARTITION}:ecs:{AWS.REGION}:{AWS.ACCOUNT_ID}:task/{cluster.cluster_name}/*"
 
 
 def grant_run(role: iam.IRole, task: SecureTaskDefinition, cluster: ecs.ICluster) -> None:

@@ -7,6 +7,10 @@ round trip to the Node.js kernel, and the constructors check many values.
 
 from __future__ import annotations
 
+import functools
+
+from aws_cdk import Aws
+
 _NUMBER_TOKEN_LIMIT = -1e289
 
 
@@ -21,3 +25,33 @@ def is_unresolved(value: object) -> bool:
     if isinstance(value, (list, tuple)):
         return any(is_unresolved(item) for item in value)
     return False
+
+
+class _PseudoParameters:
+    """``aws_cdk.Aws``'s pseudo parameters, read once per process. Each is a static, read-only token string in
+    aws-cdk-lib (the same value in every stack and app), but every read of ``Aws.X`` from Python is a jsii round trip:
+    the reference stack read them 42 times."""
+
+    @functools.cached_property
+    def ACCOUNT_ID(self) -> str:
+        return Aws.ACCOUNT_ID
+
+    @functools.cached_property
+    def PARTITION(self) -> str:
+        return Aws.PARTITION
+
+    @functools.cached_property
+    def REGION(self) -> str:
+        return Aws.REGION
+
+    @functools.cached_property
+    def STACK_ID(self) -> str:
+        return Aws.STACK_ID
+
+    @functools.cached_property
+    def URL_SUFFIX(self) -> str:
+        return Aws.URL_SUFFIX
+
+
+#: Use ``AWS.ACCOUNT_ID`` where ``Aws.ACCOUNT_ID`` would be read.
+AWS = _PseudoParameters()

@@ -9,10 +9,11 @@ CloudFormation's "mapping key not found" (docs/runtime-protection.md "GuardDuty 
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Aws, CfnMapping, Stack, Token
+from aws_cdk import Annotations, CfnMapping, Stack, Token
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from ._tokens import AWS
 from .images import grant_repository_pull
 from .pack.guardduty import (
     AGENT_REGISTRY_ACCOUNTS,
@@ -37,8 +38,8 @@ def agent_repository_arn(scope: IConstruct) -> str | None:
             MAPPING_NAME,
             mapping={region: {MAPPING_KEY: account} for region, account in sorted(AGENT_REGISTRY_ACCOUNTS.items())},
         )
-    account_token = mapping.find_in_map(Aws.REGION, MAPPING_KEY)
-    return f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{account_token}:repository/{REPOSITORY_NAME}"
+    account_token = mapping.find_in_map(AWS.REGION, MAPPING_KEY)
+    return f"arn:{AWS.PARTITION}:ecr:{AWS.REGION}:{account_token}:repository/{REPOSITORY_NAME}"
 
 
 def grant_agent_pull(role: iam.IRole, scope: IConstruct) -> bool:

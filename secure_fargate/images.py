@@ -13,13 +13,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 
-from ._tokens import is_unresolved
+from ._tokens import AWS, is_unresolved
 from .pack.containers import ImagePin, image_pin, tag_or_digest_pin
 from .pack.guardduty import PULL_ACTIONS
 
@@ -184,7 +183,7 @@ class AssetImage(ImageSource):
         return ecs.ContainerImage.from_asset(self.directory, build_args=dict(self.build_args) or None, file=self.file)
 
     def ecr_location(self) -> tuple[str, str] | None:
-        return (Aws.ACCOUNT_ID, Aws.REGION)  # the bootstrap's asset repository, where the stack deploys
+        return (AWS.ACCOUNT_ID, AWS.REGION)  # the bootstrap's asset repository, where the stack deploys
 
 
 @dataclass(frozen=True)
@@ -226,19 +225,19 @@ class PullThroughCacheImage(ImageSource):
     def repository_arn(self) -> str:
         """The cached repository (created on first pull): the one resource the pull is granted on."""
         return (
-            f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/"
+            f"arn:{AWS.PARTITION}:ecr:{AWS.REGION}:{AWS.ACCOUNT_ID}:repository/"
             f"{self.cache_prefix}/{self.upstream_repository}"
         )
 
     def to_container_image(self) -> ecs.ContainerImage:
         separator = "@" if self.reference.startswith("sha256:") else ":"
-        registry = f"{Aws.ACCOUNT_ID}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}"
+        registry = f"{AWS.ACCOUNT_ID}.dkr.ecr.{AWS.REGION}.{AWS.URL_SUFFIX}"
         return ecs.ContainerImage.from_registry(
             f"{registry}/{self.cache_prefix}/{self.upstream_repository}{separator}{self.reference}"
         )
 
     def ecr_location(self) -> tuple[str, str] | None:
-        return (Aws.ACCOUNT_ID, Aws.REGION)
+        return (AWS.ACCOUNT_ID, AWS.REGION)
 
     def grant_pull(self, role: iam.IRole) -> None:
         """The cached repository's pull, its creation on first pull and the upstream import; the token call

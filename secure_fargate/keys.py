@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import defaults
+from ._tokens import AWS
 
 
 def encryption_key(
@@ -31,7 +32,7 @@ def encryption_key(
                 resources=["*"],  # in a key policy, "*" means this key
                 conditions={
                     "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{Aws.PARTITION}:logs:{region}:{Aws.ACCOUNT_ID}:*"
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{AWS.PARTITION}:logs:{region}:{AWS.ACCOUNT_ID}:*"
                     }
                 },
             )

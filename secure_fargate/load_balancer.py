@@ -21,7 +21,6 @@ from aws_cdk import (
     Acknowledgment,
     Annotations,
     ArnFormat,
-    Aws,
     CfnCondition,
     CfnMapping,
     Fn,
@@ -44,7 +43,7 @@ from constructs import Construct, IValidation
 
 from . import defaults
 from ._deployment import ClosedTestPorts, anywhere, ingress_rules
-from ._tokens import is_unresolved
+from ._tokens import AWS, is_unresolved
 from .errors import Problem, Problems
 from .keys import encryption_key
 from .pack.ingress import is_public_cidr
@@ -365,7 +364,7 @@ class SecureLoadBalancer(Construct):
         elb_accounts = region_info.RegionInfo.region_map(region_info.FactName.ELBV2_ACCOUNT)
         accounts = {name: elb_accounts.get(name) or "none" for name, part in partitions.items() if part == "aws"}
         mapping = CfnMapping(self, "ElbLogDeliveryAccounts", mapping={k: {"account": v} for k, v in accounts.items()})
-        elb_account = mapping.find_in_map(Aws.REGION, "account")
+        elb_account = mapping.find_in_map(AWS.REGION, "account")
         legacy = CfnCondition(
             self, "RegionHasElbAccount", expression=Fn.condition_not(Fn.condition_equals(elb_account, "none"))
         )
@@ -373,8 +372,8 @@ class SecureLoadBalancer(Construct):
         writer = Token.as_string(
             Fn.condition_if(
                 legacy.logical_id,
-                f"arn:{Aws.PARTITION}:iam::{elb_account}:root",
-                f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:root",
+                f"arn:{AWS.PARTITION}:iam::{elb_account}:root",
+                f"arn:{AWS.PARTITION}:iam::{AWS.ACCOUNT_ID}:root",
             )
         )
         objects = self.access_log_bucket.arn_for_objects(f"{prefix}/AWSLogs/{stack.account}/*")

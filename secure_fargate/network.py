@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Acknowledgment, Annotations, Aws, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Annotations, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,7 +20,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct, IValidation
 
 from . import defaults
-from ._tokens import is_unresolved
+from ._tokens import AWS, is_unresolved
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problems
 from .guardduty import agent_repository_arn
@@ -44,9 +44,9 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _ORGANIZATION = re.compile(r"^o-[a-z0-9]{10,32}$")
 
 
-def _here(service: str, resource: str, account: str = Aws.ACCOUNT_ID) -> str:
+def _here(service: str, resource: str, account: str = AWS.ACCOUNT_ID) -> str:
     """An ARN pattern of ``service`` in this stack's region and ``account`` (default: this stack's)."""
-    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{account}:{resource}"
+    return f"arn:{AWS.PARTITION}:{service}:{AWS.REGION}:{account}:{resource}"
 
 
 class SecureNetwork(Construct):
@@ -319,7 +319,7 @@ class SecureNetwork(Construct):
             self._statement(["secretsmanager:*"], [_here("secretsmanager", "secret:*")])
         )
         # ECR serves image layers from this bucket (ECR user guide, "Amazon S3 gateway endpoint").
-        self.add_s3_read(f"arn:{Aws.PARTITION}:s3:::prod-{Aws.REGION}-starport-layer-bucket/*")
+        self.add_s3_read(f"arn:{AWS.PARTITION}:s3:::prod-{AWS.REGION}-starport-layer-bucket/*")
 
 
 @jsii.implements(IValidation)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Aws, CustomResource, Duration, Validations
+from aws_cdk import CustomResource, Duration, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -26,6 +26,7 @@ from ._launch import (
     seconds,
     tasks_arn,
 )
+from ._tokens import AWS
 from ._validation import Issue, check_capacity_providers
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .options import TrafficRule
@@ -180,7 +181,7 @@ class SecureOneOffTask(Construct):
             )
         )
         self.runner_role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])
+            iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[AWS.STACK_ID])
         )
         log_group = logs.LogGroup(self, "RunnerLogs", retention=retention, removal_policy=defaults.REMOVAL_POLICY)
         log_group.grant_write(self.runner_role)

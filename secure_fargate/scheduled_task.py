@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -16,7 +16,7 @@ from constructs import Construct
 
 from . import defaults
 from ._launch import grant_run, job_security_group, launcher_issues, no_private_subnets, private_subnets, seconds
-from ._tokens import is_unresolved
+from ._tokens import AWS, is_unresolved
 from ._validation import Issue, check_capacity_providers
 from .options import TrafficRule
 from .plugin import SecureFargateChecks
@@ -216,10 +216,10 @@ class SecureScheduledTask(Construct):
         group_arn = (
             group.schedule_group_arn
             if group is not None
-            else f"arn:{Aws.PARTITION}:scheduler:{Aws.REGION}:{Aws.ACCOUNT_ID}:schedule-group/default"
+            else f"arn:{AWS.PARTITION}:scheduler:{AWS.REGION}:{AWS.ACCOUNT_ID}:schedule-group/default"
         )
         principal = iam.ServicePrincipal("scheduler.amazonaws.com").with_conditions(
-            {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID, "aws:SourceArn": group_arn}}
+            {"StringEquals": {"aws:SourceAccount": AWS.ACCOUNT_ID, "aws:SourceArn": group_arn}}
         )
         return iam.Role(
             self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # only a type here: importing aws_lambda costs every synth st
     from aws_cdk import aws_lambda as lambda_
 
 from . import defaults
+from ._tokens import AWS
 from .acknowledgements import IAM_POLICY_ACKNOWLEDGEMENT
 from .errors import Problems
 from .service import SecureFargateService
@@ -93,7 +94,7 @@ class RotationRedeploy(Construct):
             "ForceNewDeployment",
             state_json={
                 "Type": "Task",
-                "Resource": f"arn:{Aws.PARTITION}:states:::aws-sdk:ecs:updateService",
+                "Resource": f"arn:{AWS.PARTITION}:states:::aws-sdk:ecs:updateService",
                 "Parameters": {
                     "Cluster": fargate.cluster.cluster_arn,
                     "Service": fargate.service_arn,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Annotations, Aws, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import Acknowledgment, Annotations, RemovalPolicy, Stack, Tags, Validations
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -21,7 +21,7 @@ from constructs import Construct, IConstruct
 
 from . import defaults
 from ._plan import ContainerPlan, TaskPlan, plan_task
-from ._tokens import is_unresolved
+from ._tokens import AWS, is_unresolved
 from ._validation import (
     Issue,
     check_ephemeral_storage,
@@ -303,8 +303,8 @@ class SecureTaskDefinition(Construct):
         role keeps the plain principal: the guide documents these conditions for task roles only."""
         return iam.ServicePrincipal("ecs-tasks.amazonaws.com").with_conditions(
             {
-                "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:ecs:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"},
+                "StringEquals": {"aws:SourceAccount": AWS.ACCOUNT_ID},
+                "ArnLike": {"aws:SourceArn": f"arn:{AWS.PARTITION}:ecs:{AWS.REGION}:{AWS.ACCOUNT_ID}:*"},
             }
         )
 
@@ -465,7 +465,7 @@ class SecureTaskDefinition(Construct):
             self._firelens_grant = True
         return {
             "Name": "cloudwatch_logs",
-            "region": Aws.REGION,
+            "region": AWS.REGION,
             "log_group_name": self.log_group.log_group_name,
             "log_stream_prefix": f"{defaults.LOG_ROUTER_STREAM_PREFIX}/",
             "auto_create_group": "false",
@@ -489,7 +489,7 @@ class SecureTaskDefinition(Construct):
         execution role (ECS reads the files before the container starts). CDK grants nothing here by itself."""
         for config in definition.environment_files or []:
             location = config.s3_location
-            bucket = f"arn:{Aws.PARTITION}:s3:::{location.bucket_name}"
+            bucket = f"arn:{AWS.PARTITION}:s3:::{location.bucket_name}"
             self.execution_role.add_to_principal_policy(
                 iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{bucket}/{location.object_key}"])
             )

@@ -16,6 +16,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+import tomllib
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.assertions import Template
 
@@ -305,14 +306,17 @@ def test_one_version_everywhere() -> None:
     assert result.stdout.strip() == f"secure-fargate {expected}"
     assert sarif.report([])["runs"][0]["tool"]["driver"]["version"] == expected
     assert secure_fargate.__version__ == expected
-    assert f'version = "{expected}"' in (ROOT / "pyproject.toml").read_text()
+    # written once: pyproject.toml reads it from the package
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "secure_fargate.pack._version.__version__"}
 
 
 def test_version_is_not_restated_in_the_source() -> None:
     hits = [p for p in PACKAGE.rglob("*.py") if re.search(r"[\"']\d+\.\d+\.\d+[\"']", p.read_text())]
-    # Only platform versions (services.py, and launchers.py's example of an old one) and the SARIF format version
-    # may hold dotted numbers.
-    assert all(p.name in ("defaults.py", "services.py", "launchers.py", "sarif.py") for p in hits), hits
+    # Only the package version (_version.py, its one place), platform versions (services.py, and launchers.py's
+    # example of an old one) and the SARIF format version may hold dotted numbers.
+    assert all(p.name in ("_version.py", "defaults.py", "services.py", "launchers.py", "sarif.py") for p in hits), hits
 
 
 def test_register_is_idempotent_and_needs_no_explicit_app(tmp_path: Path) -> None:

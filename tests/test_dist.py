@@ -7,8 +7,10 @@ CLI with nothing but the standard library beside it, the constructs' types throu
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,13 +18,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import tomllib
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "secure_fargate"
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+_VERSION_LINE = re.search(r"^__version__ = (.+)$", (ROOT / "secure_fargate/pack/_version.py").read_text(), re.M)
+VERSION = ast.literal_eval(_VERSION_LINE.group(1)) if _VERSION_LINE else "(no __version__ line)"
 # What a clean checkout does not have: the build must not depend on (or pick up) any of it.
 NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "cdk.out", "dist", "build", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"

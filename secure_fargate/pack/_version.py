@@ -1,10 +1,9 @@
-"""The package version, read once from the installed distribution's metadata (set in pyproject.toml)."""
+"""The package version: the one place it is written (pyproject.toml reads it, ``dynamic = ["version"]``).
+
+A literal, not ``importlib.metadata.version(...)``: reading the installed metadata cost about 30 ms of every synth
+and every CLI run, and a staged copy of the package (the hook and Config rule Lambdas) has no metadata to read.
+"""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("secure-fargate")
-except PackageNotFoundError:  # a source checkout that was never installed
-    __version__ = "0+unknown"
+__version__ = "0.2.0"
