@@ -8,6 +8,7 @@ services that are explicitly allowed. VPC flow logs go to a KMS-encrypted log gr
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -278,6 +279,11 @@ class SecureNetwork(Construct):
 
     # ------------------------------------------------------------------------------- endpoint policies
 
+    @functools.cached_property
+    def _anyone(self) -> iam.AnyPrincipal:
+        """One principal object for every endpoint policy statement (each new one is a jsii round trip)."""
+        return iam.AnyPrincipal()
+
     def _statement(
         self, actions: list[str], resources: list[str], resource_org: str | None = None
     ) -> iam.PolicyStatement:
@@ -285,7 +291,7 @@ class SecureNetwork(Construct):
         if resource_org:
             equals["aws:ResourceOrgID"] = resource_org
         return iam.PolicyStatement(
-            principals=[iam.AnyPrincipal()],
+            principals=[self._anyone],
             actions=actions,
             resources=resources,
             conditions={"StringEquals": equals} if equals else None,
