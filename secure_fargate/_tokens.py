@@ -7,8 +7,6 @@ round trip to the Node.js kernel, and the constructors check many values.
 
 from __future__ import annotations
 
-import functools
-
 from aws_cdk import Aws
 
 _NUMBER_TOKEN_LIMIT = -1e289
@@ -32,25 +30,10 @@ class _PseudoParameters:
     aws-cdk-lib (the same value in every stack and app), but every read of ``Aws.X`` from Python is a jsii round trip:
     the reference stack read them 42 times."""
 
-    @functools.cached_property
-    def ACCOUNT_ID(self) -> str:
-        return Aws.ACCOUNT_ID
-
-    @functools.cached_property
-    def PARTITION(self) -> str:
-        return Aws.PARTITION
-
-    @functools.cached_property
-    def REGION(self) -> str:
-        return Aws.REGION
-
-    @functools.cached_property
-    def STACK_ID(self) -> str:
-        return Aws.STACK_ID
-
-    @functools.cached_property
-    def URL_SUFFIX(self) -> str:
-        return Aws.URL_SUFFIX
+    def __getattr__(self, name: str) -> str:
+        value: str = getattr(Aws, name)  # AttributeError for a name aws_cdk.Aws does not have
+        setattr(self, name, value)  # found on the instance from now on: __getattr__ is not called again
+        return value
 
 
 #: Use ``AWS.ACCOUNT_ID`` where ``Aws.ACCOUNT_ID`` would be read.

@@ -606,3 +606,22 @@ def test_python_token_detection_agrees_with_cdk(kind: str) -> None:
     assert cdk.Token.is_unresolved(value) is True and is_unresolved(value) is True
     for literal in ("nginx:1.2", 1024, 0.5, ["a", "b"], True):
         assert is_unresolved(literal) is cdk.Token.is_unresolved(literal) is False
+
+
+def test_pseudo_parameters_read_once_resolve_as_cdks_in_every_app() -> None:
+    """``secure_fargate._tokens.AWS`` caches aws_cdk.Aws's tokens for the process: they must be the same tokens, and
+    resolve to the same pseudo parameter in a stack of another app created after the first read."""
+    import aws_cdk as cdk
+
+    from secure_fargate._tokens import AWS
+
+    names = ("ACCOUNT_ID", "PARTITION", "REGION", "STACK_ID", "URL_SUFFIX")
+    first = {name: getattr(AWS, name) for name in names}
+    assert first == {name: getattr(cdk.Aws, name) for name in names}
+    for _ in range(2):  # a fresh app and stack each time
+        stack = cdk.Stack(cdk.App(), "S")
+        for name in names:
+            assert stack.resolve(getattr(AWS, name)) == stack.resolve(getattr(cdk.Aws, name))
+    assert stack.resolve(AWS.ACCOUNT_ID) == {"Ref": "AWS::AccountId"}
+    with pytest.raises(AttributeError):
+        AWS.NOT_A_PSEUDO_PARAMETER  # noqa: B018
