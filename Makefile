@@ -48,6 +48,7 @@ typecheck: setup
 	$(VENV)/bin/mypy examples/day2
 	$(VENV)/bin/mypy examples/jobs
 	$(VENV)/bin/mypy examples/deployments
+	$(VENV)/bin/mypy tests/typing_probe.py  # wrong types it must keep reporting
 
 # pytest-xdist: one worker per core (at most 4), each with its own jsii kernel and moto server; a test module stays on
 # one worker (--dist loadfile), so its module fixtures (a synth, a deploy) run once. `pytest` alone runs serially.
