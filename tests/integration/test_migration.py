@@ -6,9 +6,8 @@ Both phases are synthesized in this process and deployed by the real CLI (tests/
 worker's moto account (loopback only, bootstrapped once per process). What moto does not model is listed in
 docs/testing.md "Verified by deployment"; here in particular: moto's CloudFormation applies no property change to a
 load balancer or a log group on update (it has no update handler for them) and replaces nothing, so the physical IDs
-alone would prove little.
-The tests therefore also read the deployed template (``GetTemplate``) and check that no property CloudFormation
-replaces a resource for has changed.
+alone would prove little. The tests therefore also read the deployed template (``GetTemplate``) and check that no
+property CloudFormation replaces a resource for has changed.
 """
 
 from __future__ import annotations
