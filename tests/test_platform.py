@@ -330,3 +330,22 @@ def test_reference_stack_has_no_unacknowledged_cdk_nag_finding(kwargs: dict[str,
 @pytest.mark.parametrize("name", ["reference_template", "tls_template"])
 def test_cfn_lint_reports_no_error_and_no_warning(name: str, request: pytest.FixtureRequest) -> None:
     assert cfn_lint(request.getfixturevalue(name)) == []
+
+
+@pytest.mark.slow
+def test_cfn_lint_helper_still_reports_errors_and_warnings_template_after_template() -> None:
+    """GIVEN the helper's one rule set per process, WHEN two faulty templates are linted one after the other, THEN
+    each gets its own error and warning (and W3005, ignored with its reason, is not reported): a clean verdict above
+    is cfn-lint's, not a rule set that lost its rules or its configuration."""
+    queue = {"Type": "AWS::SQS::Queue", "DependsOn": "Bucket", "Properties": {"QueueName": {"Ref": "Bucket"}}}
+    first = {
+        "Parameters": {"Unused": {"Type": "String"}},
+        "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"Nope": 1}}, "Queue": queue},
+    }
+    second = {
+        "Parameters": {"Spare": {"Type": "String"}},
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"Bogus": True}}},
+    }
+    assert [p.split(" ")[0] for p in sorted(cfn_lint(first))] == ["E3002", "W2001"]
+    assert [p.split(" ")[0] for p in sorted(cfn_lint(second))] == ["E3002", "W2001"]
+    assert any("'Bogus' was unexpected" in p for p in cfn_lint(second))

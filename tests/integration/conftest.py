@@ -1,8 +1,9 @@
 """One moto server (loopback only) and one `cdk bootstrap` per test process, shared by the deploy tests.
 
-Each deploy test module deploys its own stack into this account. A module that reads the whole account (every
-cluster, every load balancer) overrides ``moto_url``, ``aws_env`` and ``bootstrapped`` with module-scoped
-fixtures built from the same helpers (tests/integration/_cli.py), and so gets an account of its own.
+Each deploy test module deploys its own stack into this account. moto keeps one state per process whatever the
+server, so a module that starts a server of its own (the scan and Config rule modules, for their environment
+variables) still shares the worker's account: a module that reads the whole account (every cluster, every load
+balancer) must hold with other modules' resources in it, as the migration test's set comparisons do.
 """
 
 from __future__ import annotations

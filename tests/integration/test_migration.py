@@ -2,25 +2,23 @@
 (``SecureFargateService`` + ``SecureLoadBalancer`` with ``keep_logical_id``) deployed as an UPDATE of the same
 stack; the load balancer, its listener and the log group keep their physical IDs (examples/migration/app.py).
 
-Both phases are synthesized in this process and deployed by the real CLI (tests/integration/_cli.py), into a moto
-server of this module's own (loopback only). What moto does not model is listed in docs/testing.md "Verified by
-deployment"; here in particular: moto's CloudFormation applies no property change to a load balancer or a log group
-on update (it has no update handler for them) and replaces nothing, so the physical IDs alone would prove little.
-The tests therefore also read the deployed template (``GetTemplate``) and check that no property CloudFormation
-replaces a resource for has changed.
+Both phases are synthesized in this process and deployed by the real CLI (tests/integration/_cli.py), into the
+worker's moto account (loopback only, bootstrapped once per process). What moto does not model is listed in
+docs/testing.md "Verified by deployment"; here in particular: moto's CloudFormation applies no property change to a
+load balancer or a log group on update (it has no update handler for them) and replaces nothing, so the physical IDs
+alone would prove little. The tests therefore also read the deployed template (``GetTemplate``) and check that no
+property CloudFormation replaces a resource for has changed.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from examples.migration.app import KEEP, STACK
-from tests.integration._cli import aws_environment, bootstrap, cdk, client, moto_server, synthesize
+from tests.integration._cli import cdk, client, synthesize
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -57,26 +55,10 @@ def _state(url: str) -> dict[str, Any]:
     }
 
 
-# An account of its own: _state reads every load balancer and log group of the account. moto keeps one state per
-# process whatever the server, so the stacks the other deploy modules left are dropped first (those modules run
-# before this one and hold no state after their module ends).
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    with moto_server() as url:
-        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=30).close()
-        yield url
-
-
-@pytest.fixture(scope="module")
-def aws_env(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return aws_environment(moto_url, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def bootstrapped(aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
-    bootstrap(aws_env, tmp_path_factory)
-
-
+# The worker's session account (tests/integration/conftest.py): moto keeps one state per process whatever the
+# server, so a server of this module's own was never an account of its own, and resetting it only threw away the
+# session's bootstrap, which then had to be run again. Other modules' stacks may be in the account: _state reads
+# every load balancer and log group, and the tests compare sets (the migration's resources in them, none added).
 @pytest.fixture(scope="module")
 def migration(
     moto_url: str, aws_env: dict[str, str], bootstrapped: None, tmp_path_factory: pytest.TempPathFactory
