@@ -1,9 +1,10 @@
 # mypy: warn-unused-ignores
 """Wrong types that `make typecheck` must keep reporting (not a test module: mypy reads it, nothing runs it).
 
-`make typecheck` runs mypy on this file, with ``warn-unused-ignores`` on for it (the first line): each ``type: ignore`` below must silence an
-error mypy really reports, so if a configuration change (such as the aws_cdk modules pyproject.toml leaves
-unanalysed) turned one of these types into Any, the ignore would go unused and the run would fail.
+`make typecheck` runs mypy on this file with ``warn-unused-ignores`` on for it (the first line): each
+``type: ignore`` below must silence an error mypy really reports. If a configuration change (such as the aws_cdk
+modules pyproject.toml leaves unanalysed) turned one of these types into Any, its ignore would go unused and the run
+would fail.
 """
 
 import aws_cdk as cdk
