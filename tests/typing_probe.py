@@ -48,3 +48,8 @@ lambda_.Function(
 targets.LambdaFunction(cluster)  # type: ignore[arg-type]
 vpc_id: int = vpc.vpc_id  # type: ignore[assignment]
 alb.add_listener("H", port="80")  # type: ignore[arg-type]
+# A class whose base lives in a skipped module (ScalableTaskCount extends aws_applicationautoscaling's
+# BaseScalableAttribute) has Any for every attribute it does not define itself: a misspelled method passed.
+service = ecs.FargateService(stack, "Svc", cluster=cluster, task_definition=ecs.FargateTaskDefinition(stack, "T"))
+scaling = service.auto_scale_task_count(max_capacity=4)
+scaling.scale_on_cpu_utilisation("Cpu", target_utilization_percent=60)  # type: ignore[attr-defined]
