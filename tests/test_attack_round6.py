@@ -43,7 +43,8 @@ _CASES = {
 }
 _SKIPPED = (
     "mypy skips the aws_cdk modules our code does not import (pyproject.toml): a type they declare is Any where an "
-    "analysed module mentions it, so a wrong value of it passes (a full analysis reported such cases for aws_autoscaling, aws_route53 and aws_sns)"
+    "analysed module mentions it, so a wrong value of it passes (a full analysis reported such cases for "
+    "aws_autoscaling, aws_route53 and aws_sns)"
 )
 
 _PACKAGE_ATTRIBUTE = (
