@@ -381,6 +381,17 @@ def test_one_version_everywhere() -> None:
     assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "secure_fargate.pack._version.__version__"}
 
 
+def test_a_version_bump_reinstalls_the_package() -> None:
+    """The installed metadata (``pip show``, ``importlib.metadata``, what test_one_version_everywhere compares with)
+    is written at install time, from the file pyproject.toml reads the version from: `make setup` must reinstall
+    when that file changes, not only when pyproject.toml does, or the metadata keeps the old version."""
+    attr = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["dynamic"]["version"]["attr"]
+    source = "/".join(attr.split(".")[:-1]) + ".py"
+    rule = re.search(r"^\$\(VENV\)/\.installed:(.*)$", (ROOT / "Makefile").read_text(), re.M)
+    assert rule, "no install rule in the Makefile"
+    assert source in rule.group(1).split()
+
+
 def test_version_is_not_restated_in_the_source() -> None:
     hits = [p for p in PACKAGE.rglob("*.py") if re.search(r"[\"']\d+\.\d+\.\d+[\"']", p.read_text())]
     # Only the package version (_version.py, its one place), platform versions (services.py, and launchers.py's
