@@ -23,7 +23,8 @@ unexport PYTHONDONTWRITEBYTECODE
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
 UV := $(VENV)/bin/uv pip install --quiet --python $(PY)
 
-$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+# The package's metadata is written at install time: a version bump (pack/_version.py) reinstalls it.
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml secure_fargate/pack/_version.py
 	test -x $(PY) || python3 -m venv $(VENV)
 	@echo "installing the pinned packages into $(VENV) with uv"
 	@if $(PIP) -c constraints.txt uv && $(UV) -r requirements.txt -c constraints.txt \
