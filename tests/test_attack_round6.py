@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +98,47 @@ def _line(case: str) -> int:
 )
 def test_wrong_aws_cdk_argument_is_reported(case: str, mypy_errors: dict[int, str]) -> None:
     assert _line(case) in mypy_errors, mypy_errors
+
+
+# ------------------------------------------------------------------------------------- cached pseudo parameters
+
+
+def _service_templates(placement: str) -> list[dict[str, Any]]:
+    """A SecureFargateService in a stack of ``placement``'s kind, and the templates of every stack of its app."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_secretsmanager as sm
+    from aws_cdk.assertions import Template
+
+    from secure_fargate import SecureFargateService
+    from tests.conftest import app_container
+
+    app = cdk.App()
+    env = cdk.Environment(account="111122223333", region="eu-west-1")
+    parent = cdk.Stack(cdk.Stage(app, "Prod", env=env) if placement == "stage" else app, "P", env=env)
+    vpc = ec2.Vpc(parent, "Vpc", max_azs=2, nat_gateways=1)
+    cluster = ecs.Cluster(parent, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+    cdk.Tags.of(cluster).add("team", "tests")
+    where = {"stage": lambda: parent, "nested": lambda: cdk.NestedStack(parent, "N")}.get(
+        placement, lambda: cdk.Stack(app, "Q", env=env)
+    )()
+    secret = sm.Secret(where, "Secret")
+    container = app_container(secrets={"DB": ecs.Secret.from_secrets_manager(secret, "password")})
+    SecureFargateService(where, "Svc", cluster=cluster, container=container)
+    stacks = [c for c in app.node.find_all() if isinstance(c, cdk.Stack)]
+    return [Template.from_stack(s, skip_cyclical_dependencies_check=True).to_json() for s in stacks]
+
+
+@pytest.mark.parametrize("placement", ["stage", "nested", "second stack"])
+def test_cached_pseudo_parameters_give_aws_cdks_templates(placement: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An env-specific stack in a stage, a nested stack and a second stack (cross-stack references to the cluster):
+    the same templates whether secure_fargate reads its cached ``AWS`` or ``aws_cdk.Aws`` itself."""
+    import aws_cdk as cdk
+
+    cached = _service_templates(placement)
+    modules = [m for name, m in sys.modules.items() if name.startswith("secure_fargate") and hasattr(m, "AWS")]
+    assert len(modules) > 3
+    for module in modules:
+        monkeypatch.setattr(module, "AWS", cdk.Aws)
+    assert _service_templates(placement) == cached
