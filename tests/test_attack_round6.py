@@ -1,5 +1,6 @@
 """Attacks on round 6's guarantees: mypy's analysed aws_cdk modules (pyproject.toml), the cached pseudo parameters of
-``secure_fargate._tokens``, and the one version.
+``secure_fargate._tokens``, the one version, and the test helper's one cfn-lint rule set per process (plus an empty
+stack beside a service, found on the way).
 
 A strict ``xfail`` is a real break (its reason names it); every other test is a near miss that holds. Nothing here
 talks to a network address.
@@ -160,3 +161,56 @@ def test_an_empty_stack_beside_a_service_does_not_fail_the_synth() -> None:
     SecureFargateService(stack, "Svc", cluster=cluster, container=app_container())
     cdk.Stack(app, "Placeholder")
     app.synth()
+
+
+# ------------------------------------------------------------------------------------------------------ version
+
+
+def test_the_staged_pack_reports_the_real_version() -> None:
+    """The hook's and Config rule's Lambda code is a staged copy with no package metadata: its SARIF reports the
+    package's version (the staged ``secure_fargate/__init__.py`` is a stub without ``__version__``: only the pack's
+    version is reported from there)."""
+    import secure_fargate
+    from secure_fargate.hook import stage_pack_code
+
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import secure_fargate.pack as p; from secure_fargate.pack "
+        "import sarif; print(p.__version__, sarif.report([])['runs'][0]['tool']['driver']['version'], p.__file__)"
+    )
+    staged = stage_pack_code()
+    run = subprocess.run([sys.executable, "-I", "-S", "-c", code, staged], capture_output=True, text=True, check=True)
+    pack_version, sarif_version, where = run.stdout.split()
+    assert where.startswith(staged)
+    assert pack_version == sarif_version == secure_fargate.__version__
+
+
+# --------------------------------------------------------------------------------------- cfn-lint, one rule set
+
+
+def test_the_shared_rule_set_reports_what_lint_reports_after_a_template_configuring_cfn_lint() -> None:
+    """A template's own ``Metadata: cfn-lint`` configuration (ignored checks, regions) must not stay in the process's
+    one rule set for the templates linted after it; each must get what a fresh ``cfnlint.api.lint`` gives."""
+    import json
+
+    from cfnlint.api import lint
+    from cfnlint.config import ManualArgs
+
+    from tests.helpers import IGNORED_CFN_LINT_CHECKS, cfn_lint
+
+    def fresh(template: dict[str, Any]) -> list[str]:
+        config = ManualArgs(regions=["us-east-1"], ignore_checks=IGNORED_CFN_LINT_CHECKS)
+        found = lint(json.dumps(template), config=config)
+        return sorted(f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in found)
+
+    faulty = {
+        "Parameters": {"Unused": {"Type": "String"}},
+        "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"Nope": 1, "DelaySeconds": "x"}}},
+    }
+    configuring = {
+        "Metadata": {"cfn-lint": {"config": {"ignore_checks": ["E3002", "E3012", "W2001"], "regions": ["eu-west-1"]}}},
+        "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"Nope": 1}}},
+    }
+    for i, template in enumerate([faulty, configuring, {**faulty, "Description": "after"}]):
+        found = sorted(cfn_lint(template))
+        assert found == fresh(template), i
+    assert len(found) == 3  # E3002, E3012 and W2001 still reported after the configuring template
