@@ -323,6 +323,14 @@ def _aws_cdk_modules_imported(paths: list[Path]) -> set[str]:
     return found
 
 
+def test_every_example_is_type_checked() -> None:
+    """The examples are the code users copy: a new example directory must be in `make typecheck`'s list too, or its
+    wrong types (and the aws_cdk modules it imports) escape both mypy and the analysed-module test below."""
+    checked = _typechecked_paths()
+    examples = {p.parent for p in (ROOT / "examples").glob("*/*.py")}
+    assert [e.name for e in sorted(examples) if not any(e == c or e in c.parents for c in checked)] == []
+
+
 def _aws_cdk_base_modules(modules: set[str]) -> set[str]:
     """The aws_cdk modules holding a base class of a class in ``modules``, to closure. A skipped base turns its
     subclass's unknown attributes into Any: ``ScalableTaskCount`` (aws_ecs) extends aws_applicationautoscaling's
