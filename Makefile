@@ -49,6 +49,7 @@ typecheck: setup
 	$(VENV)/bin/mypy examples/day2
 	$(VENV)/bin/mypy examples/jobs
 	$(VENV)/bin/mypy examples/deployments
+	$(VENV)/bin/mypy examples/controls examples/migration examples/sidecars
 	$(VENV)/bin/mypy tests/typing_probe.py  # wrong types it must keep reporting
 
 # pytest-xdist: one worker per core (at most 4), each with its own jsii kernel and moto server; a test module stays on
