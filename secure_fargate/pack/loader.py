@@ -62,6 +62,8 @@ def parse_template(text: str, name: str) -> Template:
         body = expand(body)
     except (_Refused, TransformRefused) as refused:
         raise TemplateError(f"{name}: {refused}") from None
+    if _is_empty_cdk_stack(body, name):
+        body = {**body, "Resources": {}}
     _validate_template(body, name)
     return Template(body, name=name)
 
@@ -175,6 +177,31 @@ def _validate_tree(body: Any) -> None:
             return
         level = below
     raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
+
+
+#: The sections of a CloudFormation template besides ``Resources``.
+_SECTIONS = frozenset(
+    {
+        "AWSTemplateFormatVersion",
+        "Conditions",
+        "Description",
+        "Mappings",
+        "Metadata",
+        "Outputs",
+        "Parameters",
+        "Rules",
+        "Transform",
+    }
+)
+
+
+def _is_empty_cdk_stack(body: Any, name: str) -> bool:
+    """A CDK stack with no resources: CDK still writes its template (the bootstrap-version parameter and rule, or
+    nothing at all), and the CDK CLI does not deploy it, so there is nothing to judge. Only a CDK stack template
+    (``*.template.json``) holding nothing but template sections qualifies: any other document without ``Resources``
+    is still refused as not a template."""
+    cdk_stack = name.endswith(".template.json") and isinstance(body, dict)
+    return cdk_stack and "Resources" not in body and body.keys() <= _SECTIONS
 
 
 def _validate_template(body: Any, path: str) -> None:
