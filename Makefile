@@ -62,7 +62,7 @@ PYTEST_PARALLEL_FAST := -n auto --maxprocesses 4 --dist worksteal
 unit: setup
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
-# mypy (one process, about 80 s on a cold cache as in every fresh clone) runs beside pytest's workers: together they
+# mypy (one process, about 30 s on a cold cache as in every fresh clone) runs beside pytest's workers: together they
 # fill both cores instead of mypy holding one while the other idles (mypy's few lines may land among pytest's dots).
 test: lint
 	$(MAKE) --no-print-directory -j2 typecheck unit
