@@ -170,7 +170,7 @@ SLOW_MODULES = {
     "test_dist.py": "builds the wheel and the sdist, installs them, runs mypy as a consumer",
     "test_attack_model.py": "the control model's attack catalogue: hostile templates and CLI calls",
     "test_readme_examples.py": "every runnable example of the README and docs, synthesized as written",
-    "test_attack_round6.py": "a cold mypy run on the typing attacks, and synths of several apps",
+    "test_attack_round6.py": "synths of several apps in several placements, an assembly, a staged pack, cfn-lint",
 }
 SLOW_TESTS = {
     "test_attack_pack.py": {

@@ -9,7 +9,6 @@ talks to a network address.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,87 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Wrong types in `make typecheck`'s code, each on a line of its own: (case id, line, the error mypy reports when it
-# analyses every aws_cdk module).
-_SNIPPET_HEAD = """\
-import aws_cdk as cdk
-from aws_cdk import aws_certificatemanager as acm
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_lambda as lambda_
-
-app = cdk.App()
-stack = cdk.Stack(app, "S")
-vpc = ec2.Vpc(stack, "V")
-cluster = ecs.Cluster(stack, "C", vpc=vpc)
-code = lambda_.Code.from_inline("x")
-function = lambda_.Function(stack, "F", runtime=lambda_.Runtime.PYTHON_3_12, handler="h", code=code)
-"""
-_CASES = {
-    "analysed module (control)": 'ecs.Cluster(stack, "C1", vpc="not a vpc")',
-    "parameter typed by a skipped module (aws_ssm)": 'ecs.Secret.from_ssm_parameter("not a parameter")',
-    "parameter typed by a skipped module (aws_route53)": (
-        'acm.CertificateValidation.from_dns(hosted_zone="not a zone")'
-    ),
-    "a skipped module's return type passed on (aws_sns)": 'ecs.Cluster(stack, "C2", vpc=function.dead_letter_topic)',
-    "a submodule reached as a package attribute": 'cdk.aws_sns.Topic(stack, "T", display_name=1)',
-}
-_SKIPPED = (
-    "mypy skips the aws_cdk modules our code does not import (pyproject.toml): a type they declare is Any where an "
-    "analysed module mentions it, so a wrong value of it passes (a full analysis reported such cases for "
-    "aws_autoscaling, aws_route53 and aws_sns)"
-)
-
-_PACKAGE_ATTRIBUTE = (
-    "`cdk.aws_sns` (aws_cdk's lazy module __getattr__) imports nothing the architecture test's AST walk sees, and "
-    "mypy, with aws_cdk.aws_sns skipped, reports nothing: the module stays unanalysed"
-)
-_REASONS = {"a submodule reached as a package attribute": _PACKAGE_ATTRIBUTE}
-
-
-@pytest.fixture(scope="module")
-def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[int, str]:
-    """mypy with the project's configuration on the snippet: its errors by line (a cold cache: about 20 s)."""
-    where = tmp_path_factory.mktemp("probe")
-    lines = _SNIPPET_HEAD.splitlines() + list(_CASES.values())
-    (where / "attack_probe.py").write_text("\n".join(lines) + "\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(where / "cache"),
-            "attack_probe.py",
-        ],
-        cwd=where,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    errors = {}
-    for match in re.finditer(r"^attack_probe\.py:(\d+): error: (.*)$", result.stdout, re.M):
-        errors[int(match.group(1))] = match.group(2)
-    return errors
-
-
-def _line(case: str) -> int:
-    return len(_SNIPPET_HEAD.splitlines()) + list(_CASES).index(case) + 1
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(
-            case, marks=[] if i == 0 else [pytest.mark.xfail(strict=True, reason=_REASONS.get(case, _SKIPPED))]
-        )
-        for i, case in enumerate(_CASES)
-    ],
-)
-def test_wrong_aws_cdk_argument_is_reported(case: str, mypy_errors: dict[int, str]) -> None:
-    assert _line(case) in mypy_errors, mypy_errors
+# Wrong types mypy no longer reports since it skips the aws_cdk modules our code does not import (a parameter typed by
+# aws_ssm or aws_route53, a module reached as `cdk.aws_sns`): pinned as "known gaps" in tests/typing_probe.py, which
+# `make typecheck` runs with its warm cache (a strict xfail here ran mypy cold: about 20 s of every `make test`).
 
 
 # ------------------------------------------------------------------------------------- cached pseudo parameters
