@@ -42,7 +42,7 @@ def _state(url: str) -> dict[str, Any]:
     resources = [r for r in cfn.describe_stack_resources(StackName=STACK)["StackResources"] if "LogicalResourceId" in r]
     body = cfn.get_template(StackName=STACK)["TemplateBody"]
     elb = client("elbv2", url)
-    balancers = [b["LoadBalancerArn"] for b in elb.describe_load_balancers()["LoadBalancers"]]
+    balancers = [b["LoadBalancerArn"] for b in _every(elb, "describe_load_balancers", "LoadBalancers")]
     return {
         "stack": cfn.describe_stacks(StackName=STACK)["Stacks"][0],
         "physical": {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in resources},
@@ -51,8 +51,13 @@ def _state(url: str) -> dict[str, Any]:
         "listeners": {
             b: [x["ListenerArn"] for x in elb.describe_listeners(LoadBalancerArn=b)["Listeners"]] for b in balancers
         },
-        "log_groups": [g["logGroupName"] for g in client("logs", url).describe_log_groups()["logGroups"]],
+        "log_groups": [g["logGroupName"] for g in _every(client("logs", url), "describe_log_groups", "logGroups")],
     }
+
+
+def _every(service: Any, operation: str, key: str) -> list[Any]:
+    """Every page: the account is shared with the worker's other modules, and a page holds 50 log groups."""
+    return [item for page in service.get_paginator(operation).paginate() for item in page[key]]
 
 
 # The worker's session account (tests/integration/conftest.py): moto keeps one state per process whatever the
