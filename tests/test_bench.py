@@ -6,7 +6,7 @@ stack."""
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,9 +14,12 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-
-import stacks  # bench/ is a script directory, not a package
+# bench/ is a script directory, not a package: its stacks.py is loaded from its file, without putting bench/ on the
+# worker's sys.path for every later import (bench/ also holds run.py and test_durations.py).
+_SPEC = importlib.util.spec_from_file_location("bench_stacks", Path(__file__).resolve().parents[1] / "bench/stacks.py")
+assert _SPEC and _SPEC.loader
+stacks = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(stacks)
 
 
 def _types(template: dict[str, Any]) -> Counter[str]:

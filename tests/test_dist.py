@@ -7,10 +7,8 @@ CLI with nothing but the standard library beside it, the constructs' types throu
 
 from __future__ import annotations
 
-import ast
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -19,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from secure_fargate.pack._version import __version__
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "secure_fargate"
-_VERSION_LINE = re.search(r"^__version__ = (.+)$", (ROOT / "secure_fargate/pack/_version.py").read_text(), re.M)
-VERSION = ast.literal_eval(_VERSION_LINE.group(1)) if _VERSION_LINE else "(no __version__ line)"
+VERSION = __version__  # the checkout's one version (pyproject.toml reads it): what the built wheel must carry
 # What a clean checkout does not have: the build must not depend on (or pick up) any of it.
 NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "cdk.out", "dist", "build", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
