@@ -67,7 +67,12 @@ def _cfn_lint(text: str) -> tuple[str, ...]:
     template, matches = decode_str(text)
     if not matches and template is not None:
         matches = list(run_template_by_data(template, config, rules))
-    return tuple(f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches or [])
+    return tuple(cfn_lint_line(m) for m in matches or [])
+
+
+def cfn_lint_line(match: Any) -> str:
+    """One cfn-lint match as the helpers report it: rule ID, message, path in the template."""
+    return f"{match.rule.id} {match.message} ({'/'.join(map(str, match.path))})"
 
 
 URL = "https://hooks-payload.s3.us-west-2.amazonaws.com/payload.json?X-Amz-Signature=abc"

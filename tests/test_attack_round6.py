@@ -126,17 +126,15 @@ def test_the_staged_pack_reports_the_real_version() -> None:
 def test_the_shared_rule_set_reports_what_lint_reports_after_a_template_configuring_cfn_lint() -> None:
     """A template's own ``Metadata: cfn-lint`` configuration (ignored checks, regions) must not stay in the process's
     one rule set for the templates linted after it; each must get what a fresh ``cfnlint.api.lint`` gives."""
-    import json
-
     from cfnlint.api import lint
     from cfnlint.config import ManualArgs
 
-    from tests.helpers import IGNORED_CFN_LINT_CHECKS, cfn_lint
+    from tests.helpers import IGNORED_CFN_LINT_CHECKS, cfn_lint, cfn_lint_line
 
     def fresh(template: dict[str, Any]) -> list[str]:
         config = ManualArgs(regions=["us-east-1"], ignore_checks=IGNORED_CFN_LINT_CHECKS)
         found = lint(json.dumps(template), config=config)
-        return sorted(f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in found)
+        return sorted(cfn_lint_line(m) for m in found)
 
     faulty = {
         "Parameters": {"Unused": {"Type": "String"}},
