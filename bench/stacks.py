@@ -83,8 +83,6 @@ def _our_service(stack: Any, i: int, vpc: Any, cluster: Any, secret: Any) -> Non
     alb.add_listener("Http", port=80).add_targets("Web", port=8080, targets=[service.service])
 
 
-
-
 def _patterns_twin(stack: Any) -> None:
     """The reference stack without our constructs: what a team writes around ``aws_ecs_patterns`` to get the same
     network, keys, logs, registry cache, load balancer logging, WAF and redeploy on rotation. Only plain aws_cdk L2s
